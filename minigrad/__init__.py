@@ -1,0 +1,10 @@
+"""minigrad: a small autodiff framework on NumPy/CuPy that makes curvature transparent."""
+from . import backend
+from .autograd.engine import grad
+from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (array_module, backend_name, get_array_module, get_default_dtype,
+                      set_default_dtype, to_device, to_host, use)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .tensor import Tensor, tensor
+
+__version__ = "0.1.0"

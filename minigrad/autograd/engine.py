@@ -1,0 +1,147 @@
+"""Reverse-mode differentiation over the dynamic graph.
+
+The graph is walked iteratively (an explicit stack, no recursion), so depth is
+limited by memory, not by Python's recursion limit. Nodes are visited in
+reverse topological order; each node's ``backward`` runs once with the sum of
+the gradients of its output. With ``create_graph=True`` the backward ops are
+themselves recorded, so the resulting gradients can be differentiated again.
+"""
+from .grad_mode import set_grad_enabled
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, every consumer before its producers."""
+    order, visited = [], set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if node.inputs is None:
+            raise RuntimeError(
+                f"trying to backward through {node!r} a second time, but its saved "
+                "buffers were freed; call backward(retain_graph=True) the first time")
+        stack.append((node, True))
+        for t in node.inputs:
+            if t.grad_fn is not None and id(t.grad_fn) not in visited:
+                stack.append((t.grad_fn, False))
+    order.reverse()
+    return order
+
+
+def _accumulate(store, key, grad):
+    store[key] = grad if key not in store else store[key] + grad
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+    """Back-propagate ``grad_outputs`` from ``outputs``.
+
+    Returns ``(leaf_grads, captured)``: gradients of the leaves that require
+    grad keyed by ``id``, with the leaves themselves, and the gradients of
+    the non-leaf tensors listed in ``capture``.
+    """
+    capture = {id(t.grad_fn): t for t in (capture or ()) if t.grad_fn is not None}
+    node_grads, leaf_grads, leaves, captured = {}, {}, {}, {}
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            _accumulate(leaf_grads, id(out), g)
+            leaves[id(out)] = out
+        else:
+            _accumulate(node_grads, id(out.grad_fn), g)
+    with set_grad_enabled(create_graph):
+        for node in _topological_order([o.grad_fn for o in outputs if o.grad_fn is not None]):
+            grad = node_grads.pop(id(node), None)
+            if grad is None:
+                continue
+            if id(node) in capture:
+                captured[id(capture[id(node)])] = grad
+            input_grads = node.backward(grad)
+            if len(input_grads) != len(node.inputs):
+                raise RuntimeError(f"{node!r}.backward returned {len(input_grads)} gradients "
+                                   f"for {len(node.inputs)} inputs")
+            for t, g in zip(node.inputs, input_grads):
+                if g is None or not t.requires_grad:
+                    continue
+                if g.shape != t.shape:
+                    raise RuntimeError(f"{node!r}.backward returned a gradient of shape "
+                                       f"{g.shape} for an input of shape {t.shape}")
+                if t.grad_fn is None:
+                    _accumulate(leaf_grads, id(t), g)
+                    leaves[id(t)] = t
+                else:
+                    _accumulate(node_grads, id(t.grad_fn), g)
+            if not retain_graph:
+                node.release()
+    return leaf_grads, leaves, captured
+
+
+def _initial_grads(outputs, grad_outputs):
+    from ..tensor import Tensor, as_tensor
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    result = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs, "
+                                   f"got an output of shape {out.shape}; pass grad_outputs")
+            g = Tensor(out.xp.ones_like(out.data))
+        g = as_tensor(g, like=out)
+        if g.shape != out.shape:
+            raise ValueError(f"grad_outputs has shape {g.shape} but the output has shape {out.shape}")
+        result.append(g)
+    return result
+
+
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
+    """Accumulate d(tensor)/d(leaf) into ``leaf.grad`` for every leaf requiring grad."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = _initial_grads([tensor], None if gradient is None else [gradient])
+    leaf_grads, leaves, _ = run_backward([tensor], grads, retain_graph, create_graph)
+    for key, g in leaf_grads.items():
+        leaf = leaves[key]
+        if not create_graph:
+            g = g.detach()
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs`` (as ``torch.autograd.grad``).
+
+    ``sum_i <grad_outputs[i], d outputs[i] / d inputs[j]>`` for each input j,
+    returned as a tuple and not accumulated into ``.grad``. With
+    ``create_graph=True`` the result is differentiable again, e.g. the
+    Hessian-vector product ``grad(grad(L, w, create_graph=True)[0], w, v)``.
+    """
+    from ..tensor import Tensor
+    single_output = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_output else list(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_input else list(inputs)
+    if isinstance(grad_outputs, Tensor) or (grad_outputs is not None and single_output
+                                            and not isinstance(grad_outputs, (list, tuple))):
+        grad_outputs = [grad_outputs]
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise RuntimeError(f"output {i} of grad() does not require grad and has no grad_fn")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = _initial_grads(outputs, grad_outputs)
+    leaf_grads, _, captured = run_backward(outputs, grads, retain_graph, create_graph,
+                                           capture=[t for t in inputs if t.grad_fn is not None])
+    result = []
+    for j, t in enumerate(inputs):
+        g = captured.get(id(t)) if t.grad_fn is not None else leaf_grads.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"input {j} of grad() (shape {t.shape}) was not used to compute "
+                               "the outputs; pass allow_unused=True to get None for it")
+        if g is not None and not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

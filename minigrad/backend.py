@@ -1,0 +1,107 @@
+"""Array backend: NumPy by default, CuPy on request.
+
+This is the only module that imports CuPy, and only when it is asked for
+(``MINIGRAD_BACKEND=cupy`` or ``minigrad.use("cupy")``). Ops never consult the
+global choice: they take the array module from their inputs with
+``get_array_module``, so NumPy and CuPy arrays each stay where they are.
+The global choice decides where *new* arrays (parameters, ``minigrad.tensor``)
+are created.
+"""
+import os
+import sys
+
+import numpy
+
+_state = {"name": "numpy", "xp": numpy, "dtype": numpy.dtype(numpy.float32)}
+
+
+def _import_cupy():
+    try:
+        import cupy
+    except ImportError as err:
+        raise RuntimeError(
+            "minigrad backend 'cupy' was requested but CuPy is not installed; "
+            "install it with `pip install -e \".[gpu]\"` (or the cupy-cudaXXx wheel "
+            "matching your CUDA) or use the 'numpy' backend") from err
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as err:  # CUDA driver or runtime missing
+        raise RuntimeError(
+            f"minigrad backend 'cupy' was requested but no CUDA GPU is usable: {err}") from err
+    if count == 0:
+        raise RuntimeError("minigrad backend 'cupy' was requested but no CUDA GPU is present")
+    return cupy
+
+
+def use(name):
+    """Select the backend for new arrays: ``"numpy"`` or ``"cupy"``."""
+    if name == "numpy":
+        module = numpy
+    elif name == "cupy":
+        module = _import_cupy()
+    else:
+        raise ValueError(f"unknown backend {name!r}: expected 'numpy' or 'cupy'")
+    _state["name"], _state["xp"] = name, module
+
+
+def backend_name():
+    """The name of the active backend, ``"numpy"`` or ``"cupy"``."""
+    return _state["name"]
+
+
+def array_module():
+    """The array module (``numpy`` or ``cupy``) of the active backend."""
+    return _state["xp"]
+
+
+def get_array_module(*arrays):
+    """``cupy`` if any argument is a CuPy array, else ``numpy``."""
+    cupy = sys.modules.get("cupy")
+    if cupy is not None:
+        for a in arrays:
+            if isinstance(a, cupy.ndarray):
+                return cupy
+    return numpy
+
+
+def set_default_dtype(dtype):
+    """Set the floating dtype of new tensors and parameters (float32 or float64)."""
+    dtype = numpy.dtype(dtype)
+    if dtype not in (numpy.float32, numpy.float64, numpy.float16):
+        raise ValueError(f"default dtype must be a floating type, got {dtype}")
+    _state["dtype"] = dtype
+
+
+def get_default_dtype():
+    """The floating dtype of new tensors and parameters."""
+    return _state["dtype"]
+
+
+def to_device(array):
+    """Copy a host array onto the active backend (a no-op for NumPy)."""
+    return _state["xp"].asarray(array)
+
+
+def to_host(array):
+    """Return a NumPy array with the contents of a NumPy or CuPy array."""
+    if get_array_module(array) is numpy:
+        return numpy.asarray(array)
+    return array.get()
+
+
+def scatter_add(target, indices, values):
+    """In-place ``target[indices] += values`` summing over repeated indices.
+
+    ``numpy.add.at`` on the host and ``cupyx.scatter_add`` on the GPU: plain
+    fancy-index assignment would keep only one of the duplicates.
+    """
+    if get_array_module(target) is numpy:
+        numpy.add.at(target, indices, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, indices, values)
+    return target
+
+
+if os.environ.get("MINIGRAD_BACKEND", "numpy") != "numpy":
+    use(os.environ["MINIGRAD_BACKEND"])

@@ -1,0 +1,117 @@
+"""Reductions and their adjoints: sum, mean, max, var, sum_to, broadcast_to.
+
+``sum`` and ``broadcast_to`` are each other's backward, as are ``sum_to`` and
+``broadcast_to``; ``mean`` and ``var`` are built from them.
+"""
+from ..autograd.function import Function
+
+
+def _axes(dim, ndim):
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(d % ndim for d in dims))
+
+
+def _keepdim_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    def forward(self, a, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        return a.sum(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        (a,) = self.inputs
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(a.shape, self.axes))
+        return (broadcast_to(g, a.shape),)
+
+
+class BroadcastTo(Function):
+    def forward(self, a, shape):
+        self.source_shape = a.shape
+        return self.xp(a).broadcast_to(a, shape)
+
+    def backward(self, g):
+        return (sum_to(g, self.source_shape),)
+
+
+class SumTo(Function):
+    def forward(self, a, shape):
+        self.source_shape = a.shape
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+        out = a.sum(axis=axes, keepdims=True) if axes else a
+        return out.reshape(shape)
+
+    def backward(self, g):
+        return (broadcast_to(g, self.source_shape),)
+
+
+class Max(Function):
+    def forward(self, a, axes, keepdim):
+        xp = self.xp(a)
+        self.axes, self.keepdim = axes, keepdim
+        moved = xp.moveaxis(a, axes, tuple(range(a.ndim - len(axes), a.ndim)))
+        flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+        index = flat.argmax(axis=-1)
+        mask = xp.zeros_like(flat)
+        xp.put_along_axis(mask, index[..., None], 1, axis=-1)
+        self.mask = xp.moveaxis(mask.reshape(moved.shape),
+                                tuple(range(a.ndim - len(axes), a.ndim)), axes)
+        return a.max(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        (a,) = self.inputs
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(a.shape, self.axes))
+        return (g * Tensor(self.mask),)
+
+
+def sum(a, dim=None, keepdim=False):
+    """Sum over ``dim`` (an int, a tuple, or ``None`` for all axes)."""
+    return Sum.apply(a, axes=_axes(dim, a.ndim), keepdim=keepdim)
+
+
+def mean(a, dim=None, keepdim=False):
+    """Mean over ``dim``."""
+    axes = _axes(dim, a.ndim)
+    count = 1
+    for d in axes:
+        count *= a.shape[d]
+    return sum(a, axes, keepdim) / count
+
+
+def var(a, dim=None, keepdim=False, unbiased=True):
+    """Variance over ``dim``; ``unbiased`` divides by n - 1 (PyTorch's default)."""
+    axes = _axes(dim, a.ndim)
+    count = 1
+    for d in axes:
+        count *= a.shape[d]
+    centred = a - mean(a, axes, keepdim=True)
+    return sum(centred * centred, axes, keepdim) / (count - 1 if unbiased else count)
+
+
+def max(a, dim=None, keepdim=False):
+    """Maximum over ``dim``; the gradient goes to the first maximal entry."""
+    return Max.apply(a, axes=_axes(dim, a.ndim), keepdim=keepdim)
+
+
+def broadcast_to(a, shape):
+    """``a`` broadcast to ``shape``; the backward sums over the broadcast axes."""
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    return BroadcastTo.apply(a, shape=shape)
+
+
+def sum_to(a, shape):
+    """Sum ``a`` down to ``shape`` (the inverse of broadcasting to ``a.shape``)."""
+    shape = tuple(shape)
+    if a.shape == shape:
+        return a
+    return SumTo.apply(a, shape=shape)

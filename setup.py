@@ -1,0 +1,15 @@
+"""Installs minigrad (the engine), optim (optimizers) and models (networks)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="minigrad",
+    version="0.1.0",
+    description="A small NumPy/CuPy autodiff framework that makes curvature transparent",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["minigrad", "minigrad.*", "optim", "optim.*",
+                                    "models", "models.*"]),
+    python_requires=">=3.9",
+    install_requires=["numpy>=1.22", "scipy>=1.8", "matplotlib>=3.5"],
+    extras_require={"test": ["pytest>=7"], "gpu": ["cupy>=12"]},
+)

@@ -1,0 +1,42 @@
+"""Backend selection: NumPy default, a clear error for CuPy without CuPy, host/device moves."""
+import importlib.util
+
+import numpy
+import pytest
+
+import minigrad
+from minigrad import backend
+from tests.helpers import requires_cupy
+
+HAS_CUPY = importlib.util.find_spec("cupy") is not None
+
+
+def test_numpy_is_the_default_and_ops_follow_their_inputs():
+    assert backend.get_array_module(numpy.zeros(2)) is numpy
+    assert minigrad.tensor([1.0]).xp is numpy or backend.backend_name() == "cupy"
+
+
+@pytest.mark.skipif(HAS_CUPY, reason="CuPy is installed here, so the missing-CuPy error cannot occur")
+def test_cupy_request_without_cupy_names_what_is_missing():
+    with pytest.raises(RuntimeError, match="CuPy is not installed"):
+        minigrad.use("cupy")
+    assert backend.backend_name() == "numpy"
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
+        minigrad.use("jax")
+
+
+def test_scatter_add_sums_repeated_indices():
+    target = numpy.zeros(3)
+    backend.scatter_add(target, numpy.array([0, 0, 2]), numpy.array([1.0, 2.0, 5.0]))
+    numpy.testing.assert_array_equal(target, [3.0, 0.0, 5.0])
+
+
+@requires_cupy
+def test_tensor_moves_between_host_and_device():
+    x = minigrad.tensor(numpy.arange(3.0))
+    on_gpu = x.to("cuda")
+    assert on_gpu.device == "cuda"
+    numpy.testing.assert_array_equal(on_gpu.to("cpu").numpy(), numpy.arange(3.0))
