@@ -5,6 +5,7 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import (array_module, backend_name, get_array_module, get_default_dtype,
                       set_default_dtype, to_device, to_host, use)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .serialization import load, save
 from .tensor import Tensor, tensor
 
 __version__ = "0.1.0"

@@ -1,0 +1,15 @@
+"""Model factories with PyTorch-style layouts (parameter counts match the papers).
+
+Each returns an ``nn.Sequential`` built from ``minigrad.nn`` layers; residual
+networks use ``nn.Residual`` so their structure is explicit to curvature code.
+"""
+from .autoencoder import autoencoder, reconstruction_loss
+from .lenet import lenet5
+from .mlp import mlp
+from .registry import MODELS, create
+from .resnet9 import resnet9
+from .resnet18 import resnet18
+from .small_cnn import small_cnn
+
+__all__ = ["MODELS", "autoencoder", "create", "lenet5", "mlp", "reconstruction_loss", "resnet18",
+           "resnet9", "small_cnn"]

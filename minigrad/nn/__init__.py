@@ -1,7 +1,15 @@
 """Layers and losses as Modules (PyTorch's ``torch.nn`` names)."""
 from . import functional, init
+from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .container import Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
 from .init import manual_seed
 from .linear import Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .residual import Residual

@@ -2,9 +2,15 @@
 
 Every name in ``__all__`` is a public op function.
 """
+from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .arithmetic import add, astype, div, mul, neg, pow, sub
+from .conv import col2im, conv2d, fold, im2col, unfold
+from .dropout import dropout
 from .elementwise import abs, exp, log, sqrt
 from .linalg import linear, matmul
+from .loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
+from .normalization import batch_norm
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduction import broadcast_to, max, mean, sum, sum_to, var
 from .shape import cat, concatenate, flatten, getitem, index_add, permute, reshape, transpose
 
@@ -12,4 +18,8 @@ __all__ = [
     "abs", "add", "astype", "broadcast_to", "cat", "concatenate", "div", "exp", "flatten",
     "getitem", "index_add", "linear", "log", "matmul", "max", "mean", "mul", "neg", "permute",
     "pow", "reshape", "sqrt", "sub", "sum", "sum_to", "transpose", "var",
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu", "log_softmax",
+    "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "fold", "im2col",
+    "max_pool2d", "unfold",
 ]

@@ -1,0 +1,82 @@
+"""Reader for the CIFAR-10 "python version" batches, through a restricted unpickler.
+
+Each batch file is a pickled dict (read with ``encoding='bytes'``, so keys are
+bytes): ``b'data'`` a uint8 array ``(N, 3072)`` holding per image the R, G and
+B planes of 32×32 pixels, row-major; ``b'labels'`` a list of N ints in [0, 10).
+``batches.meta`` holds ``b'label_names'``.
+
+Unpickling can run arbitrary code, so ``RestrictedUnpickler`` admits only the
+globals that rebuild a NumPy array (``_reconstruct`` under its NumPy 1 and 2
+module names, ``numpy.ndarray``, ``numpy.dtype``) and rejects any other class
+with a ``DataFormatError`` naming the class and the file.
+
+Shapes returned: images ``(N, 3, 32, 32)`` uint8, labels ``(N,)`` int64.
+"""
+import pickle
+
+import numpy
+
+from .errors import DataFormatError
+
+NUM_CLASSES = 10
+_RECONSTRUCT = numpy.ndarray.__reduce__(numpy.zeros(0))[0]
+ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy", "ndarray"): numpy.ndarray,
+    ("numpy", "dtype"): numpy.dtype,
+}
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler whose ``find_class`` admits only ``ALLOWED_GLOBALS``."""
+
+    def __init__(self, file, path):
+        super().__init__(file, encoding="bytes")
+        self.path = path
+
+    def find_class(self, module, name):
+        allowed = ALLOWED_GLOBALS.get((module, name))
+        if allowed is None:
+            raise DataFormatError(f"{self.path}: the pickle asks for {module}.{name}, which a "
+                                  f"CIFAR-10 batch does not need; refusing to load it")
+        return allowed
+
+
+def read_pickle(path):
+    """The object pickled in ``path``, unpickled by ``RestrictedUnpickler``."""
+    with open(path, "rb") as f:
+        try:
+            return RestrictedUnpickler(f, path).load()
+        except DataFormatError:
+            raise
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as err:
+            raise DataFormatError(f"{path}: not a readable CIFAR-10 pickle ({err})") from err
+
+
+def read_cifar_batch(path):
+    """``(images (N, 3, 32, 32) uint8, labels (N,) int64)`` from one CIFAR-10 batch file."""
+    batch = read_pickle(path)
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise DataFormatError(f"{path}: expected a dict with b'data' and b'labels', got {keys}")
+    data, labels = batch[b"data"], numpy.asarray(batch[b"labels"], dtype=numpy.int64)
+    if not isinstance(data, numpy.ndarray) or data.dtype != numpy.uint8 or data.ndim != 2 \
+            or data.shape[1] != 3 * 32 * 32:
+        raise DataFormatError(f"{path}: b'data' must be a uint8 array (N, 3072), got "
+                              f"{getattr(data, 'dtype', type(data).__name__)} "
+                              f"{getattr(data, 'shape', '')}")
+    if labels.shape != (data.shape[0],):
+        raise DataFormatError(f"{path}: {labels.shape[0]} labels for {data.shape[0]} images")
+    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise DataFormatError(f"{path}: labels must lie in [0, {NUM_CLASSES}), got "
+                              f"[{labels.min()}, {labels.max()}]")
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def read_cifar_label_names(path):
+    """The class names (str) listed in ``batches.meta``."""
+    meta = read_pickle(path)
+    if not isinstance(meta, dict) or b"label_names" not in meta:
+        raise DataFormatError(f"{path}: expected a dict with b'label_names'")
+    return [name.decode() for name in meta[b"label_names"]]

@@ -1,0 +1,107 @@
+"""Losses with PyTorch's semantics, composed from differentiable ops.
+
+Per-sample losses ``ℓ_n`` are combined by ``reduction``: ``"mean"`` (the
+default; CURVATURE.md's ``L = (1/N) Σ_n ℓ_n``), ``"sum"``, or ``"none"``.
+
+    nll_loss(log_p, y)_n          = −log_p[n, y_n]                      log_p (N, C), y (N,) ints
+    cross_entropy(z, y)_n         = −log_softmax(z)[n, y_n]             z (N, C) logits
+    mse_loss(x, t)                = (x − t)² elementwise                x, t same shape
+    binary_cross_entropy_with_logits(z, t) = log(1 + e^z) − z t         z, t same shape
+
+``mse_loss`` with ``"mean"`` averages over *all* elements, as ``torch.nn.MSELoss``:
+for outputs of size ``out`` the per-sample loss is ``‖x_n − t_n‖² / out`` with
+Hessian ``(2/out) I`` (CURVATURE.md's ``½‖h − y‖²`` has ``I``).
+Cross-entropy goes through the stable ``log_softmax`` and the binary one through
+``log(1 + e^z) = logaddexp(0, z)``, so logits of any magnitude give finite losses
+and gradients. Their second derivatives in the logits are ``diag(p) − p pᵀ`` and
+``σ(z)(1 − σ(z))``, obtained here by double backward through those ops.
+"""
+from .. import backend
+from ..tensor import Tensor, as_tensor
+from .activation import log_softmax, softplus
+from .reduction import mean, sum
+from .shape import getitem
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name, reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses, reduction):
+    if reduction == "mean":
+        return mean(losses)
+    if reduction == "sum":
+        return sum(losses)
+    return losses
+
+
+def _class_labels(name, scores, target):
+    """``target`` as an integer array of shape ``(N,)`` with entries in ``[0, C)``."""
+    if scores.ndim != 2:
+        raise ValueError(f"{name}: input must be 2-D (N, C), got shape {scores.shape}")
+    labels = target.data if isinstance(target, Tensor) else target
+    labels = scores.xp.asarray(labels)
+    n, classes = scores.shape
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"{name}: target must hold integer class labels, got dtype "
+                         f"{labels.dtype} (shape {labels.shape})")
+    if labels.shape != (n,):
+        raise ValueError(f"{name}: target must have shape ({n},) to match input of shape "
+                         f"{scores.shape}, got {labels.shape}")
+    host = backend.to_host(labels)
+    bad = host[(host < 0) | (host >= classes)]
+    if bad.size:
+        raise ValueError(f"{name}: target label {int(bad[0])} is out of range [0, {classes}) "
+                         f"for input of shape {scores.shape}")
+    return labels
+
+
+def _same_shape_target(name, input, target):
+    """``target`` as a Tensor beside ``input``, which it must match in shape."""
+    target = as_tensor(target, like=input)
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: target shape {target.shape} must equal input shape "
+                         f"{input.shape}")
+    return target
+
+
+def _picked_negative_log_probs(log_probs, labels, reduction):
+    rows = log_probs.xp.arange(log_probs.shape[0])
+    return _reduce(-getitem(log_probs, (rows, labels)), reduction)
+
+
+def nll_loss(input, target, reduction="mean"):
+    """Negative log-likelihood ``−input[n, target_n]`` of log-probabilities ``input`` (N, C)
+    and integer labels ``target`` (N,), reduced."""
+    _check_reduction("nll_loss", reduction)
+    labels = _class_labels("nll_loss", input, target)
+    return _picked_negative_log_probs(input, labels, reduction)
+
+
+def cross_entropy(input, target, reduction="mean"):
+    """Softmax cross-entropy of logits ``input`` (N, C) and integer labels ``target`` (N,).
+
+    ``ℓ_n = log Σ_c e^(z_nc) − z_n,target_n``, i.e. ``nll_loss(log_softmax(z, 1), target)``.
+    """
+    _check_reduction("cross_entropy", reduction)
+    labels = _class_labels("cross_entropy", input, target)
+    return _picked_negative_log_probs(log_softmax(input, dim=1), labels, reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Squared error ``(input − target)²`` elementwise, reduced (mean over all elements)."""
+    _check_reduction("mse_loss", reduction)
+    diff = input - _same_shape_target("mse_loss", input, target)
+    return _reduce(diff * diff, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+    """``−t log σ(z) − (1 − t) log(1 − σ(z)) = log(1 + e^z) − z t`` for logits ``z = input``
+    and targets ``t = target`` in [0, 1] of the same shape, reduced."""
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(name, reduction)
+    target = _same_shape_target(name, input, target)
+    return _reduce(softplus(input, threshold=float("inf")) - input * target, reduction)

@@ -1,0 +1,115 @@
+"""Spatial pooling on NCHW inputs (PyTorch semantics), composed from ``im2col``.
+
+With the windows unfolded as ``cols[n, c, k, l]`` (``k`` over the ``kh·kw``
+window entries in row-major order, ``l`` over the output positions; see
+``conv.py``):
+
+    max_pool2d:  y[n, c, l] = max_k cols[n, c, k, l]    padding counts as −∞; the gradient
+                                                         goes to the first maximum of each
+                                                         window, the second derivative is 0
+    avg_pool2d:  y[n, c, l] = Σ_k cols[n, c, k, l] / kh kw      (zero padding counted, PyTorch's
+                                                                  count_include_pad=True)
+
+``adaptive_avg_pool2d`` averages over PyTorch's bins: output row ``i`` of
+``out_h`` covers input rows ``⌊i H / out_h⌋ ≤ h < ⌈(i + 1) H / out_h⌉`` (columns
+likewise). The bins are separable, so ``y = P_h x P_wᵀ`` with the averaging
+matrix ``P_h[i, h] = 1 / |bin i|`` on the bin and 0 elsewhere.
+
+All three are built from differentiable ops (``im2col``, ``max``, ``mean``,
+``matmul``), so their backward passes can be differentiated again.
+"""
+from ..tensor import Tensor
+from .conv import Im2Col, _check_4d, _pair, unfold_array, window_geometry
+from .linalg import matmul
+from .reduction import max, sum
+from .shape import reshape, transpose
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, function):
+    _check_4d(x, function)
+    stride = kernel_size if stride is None else stride
+    geometry = window_geometry(x.shape, kernel_size, stride, padding, dilation, function)
+    kernel, _, padding, dilation, _ = geometry
+    for k, p, d in zip(kernel, padding, dilation):
+        if 2 * p > d * (k - 1) + 1:
+            raise ValueError(f"{function}: padding {padding} must be at most half of the "
+                             f"kernel {kernel} (dilation {dilation})")
+    return geometry
+
+
+def _windows(x, geometry):
+    """The unfolded windows of ``x`` as ``(N, C, kh·kw, L)``."""
+    (kh, kw) = geometry[0]
+    n, c = x.shape[:2]
+    return reshape(Im2Col.apply(x, geometry=geometry), n, c, kh * kw, -1)
+
+
+def _padding_entries(x, geometry):
+    """A ``(1, 1, kh·kw, L)`` boolean array: which window entries fall on the padding."""
+    xp = x.xp
+    ones = xp.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype)
+    return unfold_array(ones, geometry)[:, None] == 0
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
+    """Maximum over each ``kernel_size`` window of ``input`` ``(N, C, H, W)``.
+
+    ``stride`` defaults to ``kernel_size``; the implicit padding is −∞ and at
+    most half the kernel. The gradient goes to the first maximal entry of each
+    window (row-major order).
+    """
+    geometry = _pool_geometry(input, kernel_size, stride, padding, dilation, "max_pool2d")
+    windows = _windows(input, geometry)
+    if any(geometry[2]):
+        xp = input.xp
+        windows = windows + Tensor(xp.where(_padding_entries(input, geometry), -xp.inf, 0.0)
+                                   .astype(input.dtype))
+    return reshape(max(windows, 2), input.shape[:2] + geometry[4])
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over each ``kernel_size`` window of ``input`` ``(N, C, H, W)``.
+
+    ``stride`` defaults to ``kernel_size``; padding is zeros, at most half the
+    kernel. With ``count_include_pad`` (the default) every window is divided by
+    ``kh·kw``; otherwise by its number of entries inside the input.
+    """
+    geometry = _pool_geometry(input, kernel_size, stride, padding, 1, "avg_pool2d")
+    (kh, kw), out_size = geometry[0], geometry[4]
+    total = sum(_windows(input, geometry), 2)
+    if count_include_pad:
+        counts = kh * kw
+    else:
+        counts = Tensor((~_padding_entries(input, geometry)).sum(axis=2).astype(input.dtype))
+    return reshape(total / counts, input.shape[:2] + out_size)
+
+
+def _bin_averaging_matrix(xp, size, out, dtype):
+    """``P[i, h] = 1 / (end_i − start_i)`` for ``start_i ≤ h < end_i`` (PyTorch's bins)."""
+    matrix = xp.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average ``input`` ``(N, C, H, W)`` over PyTorch's adaptive bins to ``output_size``.
+
+    ``output_size`` is an int or a pair; a ``None`` entry keeps that input size.
+    Any positive output size works, whether or not it divides the input size.
+    """
+    _check_4d(input, "adaptive_avg_pool2d")
+    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, int) \
+        else tuple(output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, "
+                         f"got {output_size!r}")
+    sizes = tuple(n if s is None else s for s, n in zip(sizes, input.shape[2:]))
+    out_h, out_w = _pair(sizes, "adaptive_avg_pool2d", "output_size")
+    if min(out_h, out_w) < 1:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {sizes}")
+    xp, (height, width) = input.xp, input.shape[2:]
+    rows = Tensor(_bin_averaging_matrix(xp, height, out_h, input.dtype))
+    columns = Tensor(_bin_averaging_matrix(xp, width, out_w, input.dtype))
+    return matmul(matmul(rows, input), transpose(columns, 0, 1))

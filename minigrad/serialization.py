@@ -1,0 +1,69 @@
+"""``save`` and ``load``: a model's parameters and buffers as a NumPy ``.npz`` archive.
+
+``save(module_or_state_dict, path)`` writes one array per dotted name
+(``"0.weight"``, ``"1.running_mean"``, ...) in ``state_dict`` order. The archive
+is written to a temporary file in the target's directory, flushed to disk, and
+moved onto ``path`` with ``os.replace``, so ``path`` holds either the previous
+file or the complete new one, never a partial write. ``load(path)`` returns an
+``OrderedDict`` of host NumPy arrays in the saved order, ready for
+``Module.load_state_dict``. Arrays are stored without pickling.
+"""
+import collections
+import collections.abc
+import os
+import tempfile
+import zipfile
+
+import numpy
+
+from . import backend
+from .tensor import Tensor
+
+
+def _host_arrays(state):
+    if hasattr(state, "state_dict"):
+        state = state.state_dict()
+    if not isinstance(state, collections.abc.Mapping):
+        raise TypeError(f"save: expected a Module or a mapping of names to arrays, got "
+                        f"{type(state).__name__}")
+    arrays = collections.OrderedDict()
+    for name, value in state.items():
+        if not isinstance(name, str):
+            raise TypeError(f"save: state keys must be strings, got {name!r}")
+        arrays[name] = backend.to_host(value.data if isinstance(value, Tensor) else value)
+    return arrays
+
+
+def save(state, path):
+    """Write ``state`` (a Module or a mapping name → array/Tensor) to ``path`` as ``.npz``."""
+    arrays = _host_arrays(state)
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=os.path.basename(path) + ".",
+                                             suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            numpy.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def load(path):
+    """The ``OrderedDict`` of NumPy arrays saved at ``path`` by ``save``."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load: no file at {path!r}")
+    try:
+        archive = numpy.load(path, allow_pickle=False)
+        if isinstance(archive, numpy.lib.npyio.NpzFile):
+            with archive:
+                return collections.OrderedDict((name, archive[name]) for name in archive.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load: {path!r} is not an .npz archive written by minigrad.save "
+                         f"({error})") from error
+    raise ValueError(f"load: {path!r} holds a single .npy array, not an .npz archive written "
+                     f"by minigrad.save")
