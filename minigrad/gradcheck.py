@@ -13,7 +13,9 @@ differences ``(<u, fn(x + εv)> − <u, fn(x − εv)>) / 2ε``:
 backward pass itself, which verifies exact second derivatives.
 
 The error is normwise relative: ``max |analytic − numeric| / max |numeric|``
-over each compared set; the worst one is reported with where it occurred.
+over each compared set (for a directional derivative ``<∇, v>`` with unit
+``v`` the scale is ``‖∇‖``, so a direction nearly orthogonal to the gradient
+does not inflate it); the worst one is reported with where it occurred.
 """
 import dataclasses
 
@@ -49,8 +51,8 @@ def _weighted_output(fn, inputs, weights):
     return total
 
 
-def _compare(analytic, numeric, where, worst):
-    scale = max(abs(numeric).max(initial=0.0), abs(analytic).max(initial=0.0), 1e-300)
+def _compare(analytic, numeric, where, worst, scale=0.0):
+    scale = max(abs(numeric).max(initial=0.0), abs(analytic).max(initial=0.0), scale, 1e-300)
     diff = abs(analytic - numeric)
     err = float(diff.max(initial=0.0) / scale)
     if diff.size and err > worst.max_rel_error:
@@ -109,7 +111,7 @@ def gradcheck(fn, inputs, eps=1e-6, rtol=1e-6, full_size=64, directions=3, seed=
             v = rng.standard_normal(shape)
             v /= max(numpy.linalg.norm(v), 1e-300)
             _compare(numpy.array([numpy.sum(a * v)]), numpy.array([value_at(i, v)]),
-                     f"input {i} random direction {d}", worst)
+                     f"input {i} random direction {d}", worst, scale=numpy.linalg.norm(a))
     if raise_exception and worst.max_rel_error > rtol:
         raise GradcheckError(f"gradcheck failed: relative error {worst.max_rel_error:.3g} > "
                              f"{rtol:g} at {worst.where}")

@@ -30,7 +30,11 @@ def _host_arrays(state):
     for name, value in state.items():
         if not isinstance(name, str):
             raise TypeError(f"save: state keys must be strings, got {name!r}")
-        arrays[name] = backend.to_host(value.data if isinstance(value, Tensor) else value)
+        array = numpy.asarray(backend.to_host(value.data if isinstance(value, Tensor) else value))
+        if array.dtype.hasobject:
+            raise TypeError(f"save: {name!r} is an array of Python objects; only numeric "
+                            f"arrays can be saved")
+        arrays[name] = array
     return arrays
 
 

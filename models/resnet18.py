@@ -40,7 +40,8 @@ def resnet18(num_classes=10, in_channels=3):
                             nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1))]
     channels = 64
     for width, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-        stages.append(nn.Sequential(basic_block(channels, width, stride), basic_block(width, width)))
+        stages.append(nn.Sequential(basic_block(channels, width, stride),
+                                    basic_block(width, width)))
         channels = width
     stages.append(nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                 nn.Linear(512, num_classes)))

@@ -6,8 +6,9 @@ B planes of 32×32 pixels, row-major; ``b'labels'`` a list of N ints in [0, 10).
 ``batches.meta`` holds ``b'label_names'``.
 
 Unpickling can run arbitrary code, so ``RestrictedUnpickler`` admits only the
-globals that rebuild a NumPy array (``_reconstruct`` under its NumPy 1 and 2
-module names, ``numpy.ndarray``, ``numpy.dtype``) and rejects any other class
+globals that rebuild a NumPy array (``_reconstruct``, which the published
+files use, and ``_frombuffer``, which pickle protocol 5 uses, each under its
+NumPy 1 and 2 module names; ``numpy.ndarray``, ``numpy.dtype``) and rejects any other class
 with a ``DataFormatError`` naming the class and the file.
 
 Shapes returned: images ``(N, 3, 32, 32)`` uint8, labels ``(N,)`` int64.
@@ -19,10 +20,13 @@ import numpy
 from .errors import DataFormatError
 
 NUM_CLASSES = 10
-_RECONSTRUCT = numpy.ndarray.__reduce__(numpy.zeros(0))[0]
+_RECONSTRUCT = numpy.zeros(1).__reduce_ex__(2)[0]
+_FROMBUFFER = numpy.zeros(1).__reduce_ex__(5)[0]
 ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
     ("numpy", "ndarray"): numpy.ndarray,
     ("numpy", "dtype"): numpy.dtype,
 }

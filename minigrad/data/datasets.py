@@ -108,12 +108,14 @@ def _find(bases, subfolders, names, locate):
     return None
 
 
-def _not_found(name, split, names, bases, target, reason):
-    searched = "\n  ".join(str(b) for b in bases) or "(none of the candidate folders exist)"
+def _not_found(name, split, names, bases, folder, reason):
+    searched = "\n  ".join(str(b) for b in bases) or "(none of the candidate folders exists)"
     raise FileNotFoundError(
-        f"{name} {split} data not found: need {', '.join(names)} in a folder searched:\n  "
-        f"{searched}\n(each also in its subfolder {target}/). Put the files in "
-        f"<folder>/{target}/, pass root=<folder> or set MINIGRAD_DATA=<folder>. {reason}")
+        f"{name} {split} data not found: no folder holds all of {', '.join(names)}"
+        f"{' (gzip or raw)' if name in IDX_SETS else ''}. "
+        f"Searched (each also in its subfolder {folder}/):\n  {searched}\n"
+        f"Put the files in {cache_directory() / folder}/, or in <folder>/{folder}/ and pass "
+        f"root=<folder> or set MINIGRAD_DATA=<folder>. {reason}")
 
 
 def _load_idx(name, split, root, download):

@@ -29,7 +29,7 @@ def _pair(value, layer, name):
 
 
 class Conv2d(Module):
-    """2-D convolution; input ``(N, in_channels, H, W)``, output ``(N, out_channels, out_h, out_w)``."""
+    """2-D convolution: ``(N, in_channels, H, W)`` → ``(N, out_channels, out_h, out_w)``."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  bias=True):

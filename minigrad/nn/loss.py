@@ -13,6 +13,8 @@
 The arithmetic is the functional op of the same family; the module checks the
 shapes first so a mismatch names the module.
 """
+import numpy
+
 from . import functional as F
 from .module import Module
 
@@ -32,7 +34,7 @@ class _Loss(Module):
 
 
 def _shape(value):
-    return tuple(value.shape)
+    return tuple(value.shape) if hasattr(value, "shape") else numpy.shape(value)
 
 
 class CrossEntropyLoss(_Loss):

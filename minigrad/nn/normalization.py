@@ -25,10 +25,11 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True):
         super().__init__()
-        if eps <= 0 or not 0 <= momentum <= 1:
+        if not (isinstance(momentum, (int, float)) and 0 <= momentum <= 1 and eps > 0):
             raise ValueError(f"{type(self).__name__}: need eps > 0 and momentum in [0, 1], "
                              f"got eps={eps}, momentum={momentum}")
-        self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
+        self.num_features, self.affine = num_features, affine
+        self.eps, self.momentum = eps, momentum
         xp, dtype = backend.array_module(), backend.get_default_dtype()
         self.weight = Parameter(xp.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine else None

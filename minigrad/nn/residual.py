@@ -17,7 +17,7 @@ class Residual(Module):
     def __init__(self, branch, shortcut=None):
         super().__init__()
         for name, module in (("branch", branch), ("shortcut", shortcut)):
-            if module is not None and not isinstance(module, Module):
+            if not isinstance(module, Module) and (name == "branch" or module is not None):
                 raise TypeError(f"Residual: {name} must be a Module, got {type(module).__name__}")
         self.branch = branch
         self.shortcut = Identity() if shortcut is None else shortcut

@@ -14,19 +14,20 @@ onto the input position it came from, summing where patches overlap. Each is
 the other's backward, so any composition of them is differentiable to any
 order.
 
-A convolution with weight ``W`` of shape ``(out, C, kh, kw)`` is then one
-matrix product per sample:
+A convolution with weight ``W`` of shape ``(out, C, kh, kw)`` is then a
+matrix product per sample,
 
     y[n] = W_mat cols[n] + b,    W_mat = W.reshape(out, C kh kw)
 
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
-and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. The unfolded patches ``cols`` are the
-layer inputs ``a`` of the Kronecker factors of Grosse & Martens (KFC; see
-CURVATURE.md, "For convolutions").
+and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` places the columns of all
+samples side by side, ``(C kh kw, N L)``, so each of these is a single GEMM.
+The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
+factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
 """
 from ..autograd.function import Function
 from .linalg import matmul
-from .shape import reshape
+from .shape import permute, reshape
 
 
 def _pair(value, function, name):
@@ -169,8 +170,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D cross-correlation of ``input`` ``(N, C, H, W)`` with ``weight`` ``(out, C, kh, kw)``.
 
     Returns ``(N, out, out_h, out_w)``; ``bias`` has shape ``(out,)``. Computed
-    as ``weight.reshape(out, -1) @ im2col(input)`` and so differentiable to any
-    order. Only ``groups=1`` is supported.
+    as ``weight.reshape(out, -1) @ im2col(input)`` (one GEMM over the whole
+    batch) from differentiable ops, so it is differentiable to any order.
+    Only ``groups=1`` is supported.
     """
     _check_4d(input, "conv2d")
     _check_4d(weight, "conv2d", "weight")
@@ -184,6 +186,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     geometry = window_geometry(input.shape, weight.shape[2:], stride, padding, dilation, "conv2d")
     cols = Im2Col.apply(input, geometry=geometry)
-    out = matmul(reshape(weight, out_channels, -1), cols)
-    out = reshape(out, (input.shape[0], out_channels) + geometry[4])
+    batch_cols = reshape(permute(cols, 1, 0, 2), cols.shape[1], -1)
+    out = matmul(reshape(weight, out_channels, -1), batch_cols)
+    out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)

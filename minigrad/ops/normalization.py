@@ -3,7 +3,7 @@
 For an input of shape ``(N, C)`` or ``(N, C, *spatial)`` each channel ``c`` is
 normalised over the ``m = N · Π spatial`` entries it has in the batch:
 
-    training:  μ_c = mean(x_c),  σ²_c = (1/m) Σ (x_c − μ_c)²        (biased, batch statistics)
+    training:  μ_c = mean(x_c),  σ²_c = (1/m) Σ (x_c − μ_c)²    (biased; batch statistics)
     eval:      μ_c = running_mean[c],  σ²_c = running_var[c]
     y = (x − μ_c) / √(σ²_c + eps) · weight[c] + bias[c]
 

@@ -58,8 +58,7 @@ class Max(Function):
         moved = xp.moveaxis(a, axes, tuple(range(a.ndim - len(axes), a.ndim)))
         flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
         index = flat.argmax(axis=-1)
-        mask = xp.zeros_like(flat)
-        xp.put_along_axis(mask, index[..., None], 1, axis=-1)
+        mask = (xp.arange(flat.shape[-1]) == index[..., None]).astype(a.dtype)
         self.mask = xp.moveaxis(mask.reshape(moved.shape),
                                 tuple(range(a.ndim - len(axes), a.ndim)), axes)
         return a.max(axis=axes, keepdims=keepdim)

@@ -103,7 +103,8 @@ def test_adaptive_avg_pool2d_matches_pytorch_bins(x_shape, output_size, expected
 
 
 @pytest.mark.parametrize("fn,message", [
-    (lambda: ops.max_pool2d(random_tensor((2, 4, 4)), 2), r"max_pool2d: input must be 4-D .*\(2, 4, 4\)"),
+    (lambda: ops.max_pool2d(random_tensor((2, 4, 4)), 2),
+     r"max_pool2d: input must be 4-D .*\(2, 4, 4\)"),
     (lambda: ops.max_pool2d(random_tensor((1, 1, 4, 4)), 3, padding=2),
      r"max_pool2d: padding \(2, 2\) must be at most half of the kernel \(3, 3\)"),
     (lambda: ops.avg_pool2d(random_tensor((1, 1, 2, 2)), 3),

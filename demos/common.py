@@ -1,0 +1,254 @@
+"""Shared plumbing of the paper demos: arguments, data subsets, a run loop, tables, figures.
+
+Every demo script is ``python demos/NAME.py [--quick | --full] [--out DIR]`` with a
+``main(argv=None)`` that returns its results as a dict. This module holds what
+they share:
+
+* ``parser(name, description)``: the common flags (``--quick``, ``--full``,
+  ``--out``, ``--seed``, ``--data-root``, ``--download``);
+* ``load_dataset`` / ``subsets``: MNIST from the usual places, or — when it is
+  absent and not downloaded — the synthetic digits, with a printed notice;
+  ``pixels`` (images as ``(N, 784)`` floats in [0, 1]) and ``standardized``
+  (``(N, 1, 28, 28)`` normalised by the data set's mean and std);
+* ``run_loop``: calls a step function, times the steps (evaluation excluded),
+  records metrics every few steps and prints one progress line each time;
+* ``markdown_table``, ``save_figure`` (PNG, Agg backend, written atomically),
+  ``write_json`` (atomic).
+"""
+import argparse
+import json
+import math
+import os
+import pathlib
+import tempfile
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy  # noqa: E402
+
+import minigrad  # noqa: E402
+from minigrad import data  # noqa: E402
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+_START = [time.perf_counter()]
+
+
+def parser(name, description):
+    """An ``ArgumentParser`` with the flags every demo has; ``--out`` defaults to ``runs/<name>``."""
+    result = argparse.ArgumentParser(prog=f"demos/{name}.py", description=description)
+    scale = result.add_mutually_exclusive_group()
+    scale.add_argument("--quick", action="store_true",
+                       help="a tiny configuration that finishes in seconds (for tests)")
+    scale.add_argument("--full", action="store_true", help="the paper's scale (slow on a CPU)")
+    result.add_argument("--out", default=str(REPOSITORY / "runs" / name),
+                        help="folder for figures and results.json (default: runs/%(prog)s)")
+    result.add_argument("--seed", type=int, default=0, help="seed of data subsets and weights")
+    result.add_argument("--data-root", default=None,
+                        help="folder holding mnist/ (default: the usual search path)")
+    result.add_argument("--download", action="store_true",
+                        help="download MNIST when it is not found (otherwise fall back to "
+                             "the synthetic digits)")
+    return result
+
+
+def parse(argument_parser, argv, presets):
+    """Parse ``argv`` and fill every option left at ``None`` from ``presets[scale]``.
+
+    ``presets`` maps ``"quick"``, ``"default"`` and ``"full"`` to dicts of option
+    values; the scale is chosen by ``--quick`` / ``--full``. Explicit flags win.
+    """
+    args = argument_parser.parse_args(argv)
+    args.scale = "quick" if args.quick else "full" if args.full else "default"
+    for key, value in presets[args.scale].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    args.out = pathlib.Path(args.out)
+    args.out.mkdir(parents=True, exist_ok=True)
+    _START[0] = time.perf_counter()
+    return args
+
+
+def log(message):
+    """Print ``message`` prefixed by the seconds since the arguments were parsed."""
+    print(f"[{time.perf_counter() - _START[0]:7.1f}s] {message}", flush=True)
+
+
+def load_dataset(name, split, root=None, download=False):
+    """``(images uint8 (N, 1, 28, 28), labels int64 (N,), source)`` of ``name``'s ``split``.
+
+    ``source`` is the data set actually loaded: ``name``, or ``"synthetic"`` when
+    ``name`` is not found (and not downloaded), which is printed.
+    """
+    try:
+        images, labels = data.load(name, split, root=root, download=download)
+        return images, labels, name
+    except FileNotFoundError as err:
+        first_line = str(err).splitlines()[0]
+        log(f"{name} {split} not available ({first_line}); using the synthetic digits instead")
+        images, labels = data.load("synthetic", split)
+        return images, labels, "synthetic"
+
+
+def subsets(name, sizes, seed=0, root=None, download=False, test_size=None):
+    """Disjoint random subsets of ``name``'s training split, plus optionally its test split.
+
+    Returns ``(pieces, source)``: ``pieces`` is a list of ``(images, labels)`` with
+    ``sizes[i]`` samples each (``data.split`` of the training split), followed by
+    ``test_size`` samples of the test split when ``test_size`` is given.
+    """
+    images, labels, source = load_dataset(name, "train", root, download)
+    sizes = [min(int(size), len(images)) for size in sizes]
+    if sum(sizes) > len(images):
+        raise ValueError(f"subsets: sizes {sizes} exceed the {len(images)} {source} "
+                         f"training images")
+    pieces = data.split(images, labels, sizes, seed=seed)
+    if test_size is not None:
+        test_images, test_labels, _ = load_dataset(source, "test", root, download)
+        pieces += data.split(test_images, test_labels, [min(test_size, len(test_images))],
+                             seed=seed)
+    return pieces, source
+
+
+def pixels(images, dtype=numpy.float32):
+    """Images ``(N, 1, 28, 28)`` uint8 as ``(N, 784)`` floats in [0, 1] (autoencoder inputs)."""
+    return (numpy.asarray(images, dtype=dtype) / dtype(255)).reshape(len(images), -1)
+
+
+def standardized(images, source, dtype=numpy.float32):
+    """Images normalised with ``data.STATISTICS[source]``: ``(x/255 − mean)/std``, shape kept."""
+    mean, std = data.STATISTICS[source]
+    return data.normalize(images, mean, std, dtype=dtype)
+
+
+def tensor(array):
+    """A float Tensor of the default dtype (or an int64 Tensor for integer arrays)."""
+    array = numpy.asarray(array)
+    if array.dtype.kind in "iu":
+        return minigrad.tensor(array.astype(numpy.int64))
+    return minigrad.tensor(array.astype(minigrad.get_default_dtype()))
+
+
+def batches(count, batch_size, rng):
+    """Index arrays of one shuffled pass over ``count`` samples (the last batch may be smaller)."""
+    order = rng.permutation(count)
+    return [order[i:i + batch_size] for i in range(0, count, batch_size)]
+
+
+def check_finite(value, what):
+    """``float(value)``, or ``FloatingPointError`` naming ``what`` when it is NaN or infinite."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise FloatingPointError(f"{what} is {number}")
+    return number
+
+
+def run_loop(label, step, steps, evaluate=None, every=1, time_budget=None):
+    """Run ``step(k)`` for ``k = 1..steps`` and record progress; returns the list of records.
+
+    ``step(k)`` performs update ``k`` and returns a dict of numbers (e.g. the
+    mini-batch ``loss`` and the ``backprops`` it cost). Every ``every`` steps,
+    and after the last, ``evaluate()`` (a dict, not timed) is merged into a
+    record ``{"step", "time" (seconds of steps so far), "backprops" (cumulative),
+    **step info, **evaluation}`` which is printed. ``time_budget`` (seconds of
+    steps) stops the loop early.
+    """
+    records, elapsed, backprops = [], 0.0, 0
+    for k in range(1, steps + 1):
+        start = time.perf_counter()
+        info = dict(step(k) or {})
+        elapsed += time.perf_counter() - start
+        backprops += info.pop("backprops", 1)
+        last = k == steps or (time_budget is not None and elapsed >= time_budget)
+        if k % every == 0 or last:
+            record = {"step": k, "time": elapsed, "backprops": backprops, **info}
+            if evaluate is not None:
+                record.update(evaluate())
+            for key, value in record.items():
+                check_finite(value, f"{label} step {k}: {key}")
+            records.append(record)
+            shown = "  ".join(f"{key} {_format(value)}" for key, value in record.items()
+                              if key != "step")
+            log(f"{label:>14s} step {k:5d}  {shown}")
+        if last:
+            break
+    return records
+
+
+def _format(value):
+    if isinstance(value, (int, numpy.integer)):
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def markdown_table(headers, rows):
+    """A markdown table; floats are shown with 4 significant digits."""
+    def cell(value):
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return str(value)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _atomic_write(path, write, binary):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb" if binary else "w") as stream:
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def save_figure(figure, path):
+    """Write ``figure`` as a PNG to ``path`` atomically (temp file + ``os.replace``) and close it."""
+    try:
+        return _atomic_write(path, lambda s: figure.savefig(s, format="png", dpi=110,
+                                                             bbox_inches="tight"), True)
+    finally:
+        plt.close(figure)
+
+
+def write_json(path, results):
+    """Write ``results`` as indented JSON to ``path`` atomically (NumPy numbers become floats)."""
+    return _atomic_write(path, lambda s: json.dump(results, s, indent=1, default=_plain), False)
+
+
+def _plain(value):
+    if isinstance(value, (numpy.integer,)):
+        return int(value)
+    if isinstance(value, (numpy.floating,)):
+        return float(value)
+    if isinstance(value, numpy.ndarray):
+        return value.tolist()
+    if isinstance(value, pathlib.Path):
+        return str(value)
+    raise TypeError(f"write_json: cannot serialise {type(value).__name__}")
+
+
+def figure(columns=1, rows=1, width=5.0, height=3.6):
+    """A new ``(figure, axes array)`` of ``rows × columns`` panels (axes always 2-D)."""
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows),
+                             squeeze=False)
+    return fig, axes
+
+
+def finish(args, name, results, table):
+    """Print ``table``, store ``results`` (with the table) in ``out/results.json``, return them."""
+    results["table"] = table
+    results["out"] = str(args.out)
+    results["scale"] = args.scale
+    results["wall_time"] = time.perf_counter() - _START[0]
+    print(f"\n## {name}\n\n{table}\n", flush=True)
+    write_json(args.out / "results.json", results)
+    log(f"results and figures in {args.out}")
+    return results
+

@@ -1,0 +1,14 @@
+"""Curvature of the mean batch loss: exact products, layerwise blocks, Kronecker factors, spectra.
+
+Conventions (mean loss, row-major flat parameter order, output-side Kronecker
+factor first) are those of CURVATURE.md. The matrix-free side works with flat
+``(P,)`` vectors and ``LinearOperator``s; the layerwise side computes blocks,
+diagonals and Kronecker factors by the per-sample Hessian recursion.
+"""
+from .analysis import class_gradients, diagonal_dominance, residual_split, subspace_overlap
+from .closure import Closure
+from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
+from .hutchinson import hutchinson_diag, hutchinson_trace
+from .operators import LinearOperator, aslinearoperator, ggn_operator, hessian_operator
+from .products import GaussNewtonProduct, HessianProduct, ggnvp, hessian, hvp, hvp_fd
+from .spectrum import spectral_density, top_eigen

@@ -1,0 +1,115 @@
+"""The contract of a per-module derivatives object (BackPACK-style), and shared defaults.
+
+Shape convention, used by every rules object and every driver in ``minigrad.curvature``:
+
+    x     the module's recorded input,  array (N, *in_shape)
+    out   the module's recorded output, array (N, *out_shape)
+    M     a block of V vectors per sample, array (V, N, *shape): M[v, n] is vector v of sample n
+
+For ``y = f(x)`` with per-sample Jacobian ``J_n = ∂y_n/∂x_n`` (modules act on each sample alone):
+
+    record_forward(module, x)            (out, module as recorded); a rules object may swap in
+                                         a frozen stand-in (a dropout mask) or refuse (batch norm
+                                         in training)
+    jac_mat_prod(module, x, out, M)      M (V, N, *in_shape)  → J_n M[v, n]   (V, N, *out_shape)
+    jac_t_mat_prod(module, x, out, M)    M (V, N, *out_shape) → J_nᵀ M[v, n]  (V, N, *in_shape)
+    hessian_is_zero(module)              every ∂²y/∂x² vanishes (linear maps, ReLU, max-pooling)
+    residual(module, x, grad_out)        the diagonal f''(x) ⊙ ∂ℓ/∂y, (N, *in_shape): D_λ of
+                                         CURVATURE.md, for elementwise modules with f'' ≠ 0
+    average_sandwich(module, x, out, G)  (1/N) Σ_n J_nᵀ G J_n for G (D_out, D_out) (the KFRA step)
+
+Modules with parameters add, for ``name`` in ``param_names(module)`` ("weight", "bias"):
+
+    param_jac_mat_prod(module, x, out, V_p, name)   V_p (V, *p_shape) → J_p,n V_p[v] (V, N, *out)
+    param_jac_t_mat_prod(module, x, out, M, name, sum_samples=False)
+                                         J_p,nᵀ M[v, n]  (V, N, *p_shape), or Σ_n of it (V, *p_shape)
+    param_jac_t_diag(module, x, out, M, weights, name)
+                                         Σ_{v,n} weights[v, n] (J_p,nᵀ M[v, n])²   (*p_shape)
+    param_diagonal_of_diagonal(module, x, out, d, name)
+                                         diag(Σ_n J_p,nᵀ diag(d_n) J_p,n)           (*p_shape)
+"""
+import math
+
+from ...autograd.engine import grad
+from ...autograd.grad_mode import enable_grad, no_grad
+from ...backend import get_array_module as _xp
+from ...tensor import Tensor
+
+
+def merge_columns(M):
+    """(V, N, *shape) → (V·N, *shape)."""
+    return M.reshape((M.shape[0] * M.shape[1],) + M.shape[2:])
+
+
+def split_columns(M, columns):
+    """(V·N, *shape) → (V, N, *shape)."""
+    return M.reshape((columns, M.shape[0] // columns) + M.shape[1:])
+
+
+def sample_dims(array):
+    """The axes after (V, N)."""
+    return tuple(range(2, array.ndim))
+
+
+class Derivatives:
+    """Defaults shared by all modules; subclasses override what their module needs."""
+
+    def record_forward(self, module, x):
+        with no_grad():
+            return module(Tensor(x)).data, module
+
+    def jac_mat_prod(self, module, x, out, M):
+        raise NotImplementedError(f"{type(self).__name__}.jac_mat_prod")
+
+    def jac_t_mat_prod(self, module, x, out, M):
+        raise NotImplementedError(f"{type(self).__name__}.jac_t_mat_prod")
+
+    def hessian_is_zero(self, module):
+        return True
+
+    def residual(self, module, x, grad_out):
+        raise ValueError(f"{type(module).__name__} has a zero second derivative; no residual term")
+
+    def param_names(self, module):
+        return ()
+
+    def average_sandwich(self, module, x, out, G):
+        """(1/N) Σ_n J_nᵀ G J_n by two Jacobian-transpose passes, one per side of G."""
+        n = x.shape[0]
+        in_size, out_size = math.prod(x.shape[1:]), math.prod(out.shape[1:])
+        xp = _xp(G)
+        columns = xp.broadcast_to(G[:, None, :], (out_size, n, out_size))
+        left = self.jac_t_mat_prod(module, x, out, columns.reshape((out_size, n) + out.shape[1:]))
+        left = left.reshape(out_size, n, in_size).transpose(2, 1, 0)
+        both = self.jac_t_mat_prod(module, x, out, left.reshape((in_size, n) + out.shape[1:]))
+        return both.reshape(in_size, n, in_size).mean(axis=1).T
+
+    def param_jac_t_diag(self, module, x, out, M, weights, name):
+        J = self.param_jac_t_mat_prod(module, x, out, M, name)
+        xp = _xp(J)
+        return xp.tensordot(weights, J * J, axes=([0, 1], [0, 1]))
+
+
+class LinearMapDerivatives(Derivatives):
+    """Modules whose output is a linear map of the input, the same for every sample.
+
+    ``J M`` is the module applied to M; ``Jᵀ M`` is its vector-Jacobian product taken by
+    autograd at zero (exact for a linear map). The KFRA step needs one sample only.
+    """
+
+    def jac_mat_prod(self, module, x, out, M):
+        with no_grad():
+            mapped = module(Tensor(merge_columns(M))).data
+        return split_columns(mapped, M.shape[0])
+
+    def jac_t_mat_prod(self, module, x, out, M):
+        flat = merge_columns(M)
+        xp = _xp(flat)
+        probe = Tensor(xp.zeros((flat.shape[0],) + x.shape[1:], dtype=flat.dtype),
+                       requires_grad=True)
+        with enable_grad():
+            (vjp,) = grad(module(probe), probe, grad_outputs=Tensor(flat))
+        return split_columns(vjp.data, M.shape[0])
+
+    def average_sandwich(self, module, x, out, G):
+        return super().average_sandwich(module, x[:1], out[:1], G)

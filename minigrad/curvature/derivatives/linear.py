@@ -1,0 +1,60 @@
+"""Rules for ``nn.Linear``: ``y_n = W x_n + b`` with ``W`` (out, in), ``b`` (out,), ``x`` (N, in).
+
+    J_n = W                          jac: M Wᵀ        jac_t: M W
+    ∂y_n/∂W[o, i] = x_n[i] e_o       param_jac_t (weight): M[v, n] ⊗ x_n  (V, N, out, in)
+    ∂y_n/∂b = I                      param_jac_t (bias):   M              (V, N, out)
+    KFRA step:  Wᵀ G W                (the batch-independent Jacobian)
+    diagonal_sandwich(d) = diag(Wᵀ diag(d_n) W) = d (W ⊙ W)   (a GEMM over the batch)
+"""
+from ...backend import get_array_module
+from .base import Derivatives
+
+
+def _check_input(module, x):
+    if x.ndim != 2:
+        raise ValueError(f"curvature of {module!r} needs inputs of shape (N, {module.in_features}), "
+                         f"got {x.shape}")
+
+
+class LinearDerivatives(Derivatives):
+
+    def record_forward(self, module, x):
+        _check_input(module, x)
+        return super().record_forward(module, x)
+
+    def param_names(self, module):
+        return ("weight", "bias") if module.bias is not None else ("weight",)
+
+    def jac_mat_prod(self, module, x, out, M):
+        return M @ module.weight.data.T
+
+    def jac_t_mat_prod(self, module, x, out, M):
+        return M @ module.weight.data
+
+    def average_sandwich(self, module, x, out, G):
+        W = module.weight.data
+        return W.T @ G @ W
+
+    def diagonal_sandwich(self, module, x, out, d):
+        W = module.weight.data
+        return d @ (W * W)
+
+    def param_jac_mat_prod(self, module, x, out, V_p, name):
+        if name == "weight":
+            return x[None] @ V_p.transpose(0, 2, 1)
+        xp = get_array_module(V_p)
+        return xp.broadcast_to(V_p[:, None, :], (V_p.shape[0], x.shape[0], V_p.shape[1]))
+
+    def param_jac_t_mat_prod(self, module, x, out, M, name, sum_samples=False):
+        if name == "weight":
+            if sum_samples:
+                return M.transpose(0, 2, 1) @ x
+            return M[..., :, None] * x[None, :, None, :]
+        return M.sum(axis=1) if sum_samples else M
+
+    def param_jac_t_diag(self, module, x, out, M, weights, name):
+        squared = (weights[..., None] * M * M).sum(axis=0)
+        return squared.T @ (x * x) if name == "weight" else squared.sum(axis=0)
+
+    def param_diagonal_of_diagonal(self, module, x, out, d, name):
+        return d.T @ (x * x) if name == "weight" else d.sum(axis=0)

@@ -1,0 +1,40 @@
+"""Evaluating the batch loss for curvature computations, without side effects on the model.
+
+``batch_loss`` is ``L = loss_fn(model(x), y)``, the mean loss of CURVATURE.md; it
+must be a scalar. A curvature product runs the model forward (often many times,
+e.g. in Lanczos), and in training mode batch normalisation moves its running
+statistics at every forward. ``preserved_buffers`` restores every buffer
+afterwards, so asking for curvature never changes the model: batch norm still
+normalises with the batch statistics (and is differentiated through them), only
+the running estimates are put back.
+"""
+import contextlib
+
+from ..tensor import Tensor
+
+
+def as_input(x):
+    """``x`` as a Tensor (arrays are wrapped as they are, outside the graph)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def batch_loss(model, loss_fn, x, y):
+    """The scalar loss Tensor ``loss_fn(model(x), y)``; raises if it is not a scalar."""
+    loss = loss_fn(model(as_input(x)), y)
+    if not isinstance(loss, Tensor) or loss.size != 1:
+        shape = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
+        raise ValueError(f"the loss {loss_fn!r} must return a scalar Tensor (reduction='mean'), "
+                         f"got {shape}")
+    return loss
+
+
+@contextlib.contextmanager
+def preserved_buffers(model):
+    """Within the block the model may update its buffers; on exit they get their values back."""
+    saved = [(buffer, buffer.copy()) for _, buffer in model.named_buffers()
+             if hasattr(buffer, "copy")]
+    try:
+        yield
+    finally:
+        for buffer, value in saved:
+            buffer[...] = value

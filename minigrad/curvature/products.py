@@ -1,0 +1,179 @@
+"""Exact curvature-vector products of the mean batch loss, by automatic differentiation.
+
+For ``L(θ) = loss_fn(f(x; θ), y)`` (CURVATURE.md, "Matrix-free quantities"),
+with θ the flat ``(P,)`` parameter vector and ``z = f(x; θ)`` the network output:
+
+    Hessian-vector product       H v = ∇_θ ⟨∇_θ L, v⟩                 (reverse over reverse)
+    Gauss-Newton-vector product  G v = Jᵀ (H_z (J v)),  J = ∂z/∂θ,  H_z = ∂²L/∂z²
+
+``H v`` back-propagates ``v`` through the graph of the gradient built with
+``create_graph=True``. For ``G v``:
+
+* ``J v`` by the double-VJP trick: ``u ↦ Jᵀ u`` is linear in a dummy output
+  cotangent ``u``, so the VJP of that VJP with cotangent ``v`` is ``J v``;
+* ``H_z w`` by double backward of the loss with respect to a detached copy of
+  ``z`` (exact for any loss, independent of closed-form loss Hessians);
+* ``Jᵀ w`` by one more VJP through the network.
+
+Both differentiate the real graph, so they are exact in every mode the model
+runs in, including batch normalisation in training mode, where the samples are
+coupled through the batch statistics.
+
+``HessianProduct`` and ``GaussNewtonProduct`` build the graphs once at the
+current parameters and then apply the product to many vectors (each product
+costs one or three backward passes, no forward). They are snapshots: the
+parameters must not change while one is in use. The functions ``hvp`` and
+``ggnvp`` build one and apply it once. Products take and return either flat
+``(P,)`` vectors (``__call__``) or lists of parameter-shaped arrays
+(``apply``). ``hvp_fd`` (central differences of the gradient) is a check;
+``hessian`` assembles the dense ``(P, P)`` matrix from ``P`` products with unit
+vectors (small nets only).
+"""
+from ..autograd.engine import grad
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor
+from .evaluation import as_input, batch_loss, preserved_buffers
+from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
+
+
+def _as_parameter_arrays(vectors, params, who):
+    """``vectors`` as arrays on the parameters' array module and dtype, shapes checked."""
+    vectors = list(vectors)
+    if len(vectors) != len(params):
+        raise ValueError(f"{who}: got {len(vectors)} vectors for {len(params)} parameters")
+    arrays = []
+    for i, (v, p) in enumerate(zip(vectors, params)):
+        v = v.data if isinstance(v, Tensor) else v
+        if tuple(v.shape) != p.shape:
+            raise ValueError(f"{who}: vector {i} has shape {tuple(v.shape)} but parameter {i} "
+                             f"has shape {p.shape}")
+        arrays.append(p.xp.asarray(v, dtype=p.dtype))
+    return arrays
+
+
+def _backward_product(outputs, inputs, cotangents, retain_graph):
+    """``Σ_i ∂⟨outputs_i, cotangents_i⟩ / ∂inputs`` as arrays; zeros where nothing depends on an input.
+
+    Outputs that do not require grad are constants (their derivative is zero),
+    e.g. the gradient of a loss that is linear in some parameters.
+    """
+    pairs = [(o, c) for o, c in zip(outputs, cotangents) if o is not None and o.requires_grad]
+    if not pairs:
+        return [t.xp.zeros_like(t.data) for t in inputs]
+    result = grad([o for o, _ in pairs], inputs, grad_outputs=[Tensor(c) for _, c in pairs],
+                  retain_graph=retain_graph, allow_unused=True)
+    return [t.xp.zeros_like(t.data) if g is None else g.data for t, g in zip(inputs, result)]
+
+
+class _Product:
+    """Shared interface: ``apply`` on parameter-shaped lists, ``__call__`` on flat vectors."""
+
+    def __init__(self, model, loss_fn, x, y):
+        self.model, self.loss_fn = model, loss_fn
+        self.params = parameter_list(model)
+        self.size = num_parameters(self.params)
+        self.dtype = self.params[0].dtype
+        self.xp = self.params[0].xp
+
+    def apply(self, vectors, retain_graph=True):
+        """The product with ``vectors`` (one array per parameter), as a list of arrays."""
+        raise NotImplementedError
+
+    def __call__(self, v, retain_graph=True):
+        """The product with a flat ``(P,)`` vector, as a ``(P,)`` array."""
+        v = v.data if isinstance(v, Tensor) else v
+        if v.ndim != 1 or v.shape[0] != self.size:
+            raise ValueError(f"{type(self).__name__}: expected a vector of shape ({self.size},), "
+                             f"got {tuple(v.shape)}")
+        return flatten(self.apply(unflatten(self.xp.asarray(v, dtype=self.dtype), self.params),
+                                  retain_graph))
+
+
+class HessianProduct(_Product):
+    """``v ↦ H v`` at the current parameters (the gradient graph is built once)."""
+
+    def __init__(self, model, loss_fn, x, y):
+        super().__init__(model, loss_fn, x, y)
+        with enable_grad(), preserved_buffers(model):
+            loss = batch_loss(model, loss_fn, x, y)
+            self.gradient = grad(loss, self.params, create_graph=True, allow_unused=True)
+
+    def apply(self, vectors, retain_graph=True):
+        vectors = _as_parameter_arrays(vectors, self.params, "HessianProduct")
+        with enable_grad():
+            return _backward_product(self.gradient, self.params, vectors, retain_graph)
+
+
+class GaussNewtonProduct(_Product):
+    """``v ↦ Jᵀ H_z J v`` at the current parameters (the graphs are built once)."""
+
+    def __init__(self, model, loss_fn, x, y):
+        super().__init__(model, loss_fn, x, y)
+        with enable_grad(), preserved_buffers(model):
+            self.output = model(as_input(x))
+            if not self.output.requires_grad:
+                raise ValueError(f"the output of {type(model).__name__} does not depend on "
+                                 "its parameters")
+            self.cotangent = Tensor(self.xp.zeros(self.output.shape, dtype=self.output.dtype),
+                                    requires_grad=True)
+            self.transposed_jacobian_product = grad(self.output, self.params,
+                                                    grad_outputs=self.cotangent,
+                                                    create_graph=True, allow_unused=True)
+            self.detached_output = Tensor(self.output.data, requires_grad=True)
+            loss = loss_fn(self.detached_output, y)
+            if not isinstance(loss, Tensor) or loss.size != 1:
+                raise ValueError(f"the loss {loss_fn!r} must return a scalar Tensor "
+                                 "(reduction='mean')")
+            self.output_gradient = grad(loss, self.detached_output, create_graph=True)
+
+    def apply(self, vectors, retain_graph=True):
+        vectors = _as_parameter_arrays(vectors, self.params, "GaussNewtonProduct")
+        with enable_grad():
+            jv = _backward_product(self.transposed_jacobian_product, [self.cotangent],
+                                   vectors, retain_graph=True)
+            hjv = _backward_product(self.output_gradient, [self.detached_output], jv,
+                                    retain_graph=True)
+            return _backward_product([self.output], self.params, hjv, retain_graph)
+
+
+def hvp(model, loss_fn, x, y, v):
+    """Exact Hessian-vector product ``H v`` of the mean loss; ``v`` and the result are ``(P,)``."""
+    return HessianProduct(model, loss_fn, x, y)(v, retain_graph=False)
+
+
+def ggnvp(model, loss_fn, x, y, v):
+    """Exact Gauss-Newton-vector product ``Jᵀ H_z J v``; ``v`` and the result are ``(P,)``."""
+    return GaussNewtonProduct(model, loss_fn, x, y)(v, retain_graph=False)
+
+
+def hvp_fd(model, loss_fn, x, y, v, eps=1e-6):
+    """Central-difference check ``(∇L(θ + εv) − ∇L(θ − εv)) / 2ε`` (use float64).
+
+    The parameters are moved and put back; the model is left as it was.
+    """
+    params = parameter_list(model)
+    v = v.data if isinstance(v, Tensor) else v
+    steps = unflatten(params[0].xp.asarray(v, dtype=params[0].dtype), params)
+    originals = [p.data for p in params]
+    gradients = []
+    try:
+        for sign in (1.0, -1.0):
+            for p, original, step in zip(params, originals, steps):
+                p.data = original + sign * eps * step
+            gradients.append(flat_gradient(model, loss_fn, x, y))
+    finally:
+        for p, original in zip(params, originals):
+            p.data = original
+    return (gradients[0] - gradients[1]) / (2 * eps)
+
+
+def hessian(model, loss_fn, x, y):
+    """The dense ``(P, P)`` Hessian of the mean loss; column ``k`` is ``H e_k``."""
+    product = HessianProduct(model, loss_fn, x, y)
+    xp, size = product.xp, product.size
+    columns = []
+    for k in range(size):
+        unit = xp.zeros(size, dtype=product.dtype)
+        unit[k] = 1
+        columns.append(product(unit, retain_graph=k < size - 1))
+    return xp.stack(columns, axis=1)

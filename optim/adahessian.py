@@ -1,0 +1,124 @@
+"""AdaHessian: Adam with the Hessian diagonal in place of the squared gradient.
+
+Yao et al. 2021, "ADAHESSIAN: an adaptive second order optimizer for machine
+learning" (arXiv:2006.00719), Algorithm 1, as described in
+adahessian-hybrid-resnet18-mnist.txt eqs. (3), (8)–(10). At step t = 1, 2, …:
+
+    z ~ Rademacher (±1, one probe shared by all parameters)
+    D = z ⊙ (H z)                          Hutchinson estimate of diag(H), eq. (8)
+    D⁽ˢ⁾ = |D|                              1-D and 2-D parameters
+    D⁽ˢ⁾ = mean over kernel axes of |D|     conv kernels (out, in, k…): spatial average, eq. (9)
+    m ← β₁ m + (1 − β₁) g                  first moment, eq. (3)
+    v ← β₂ v + (1 − β₂) D⁽ˢ⁾ ⊙ D⁽ˢ⁾         second moment, eq. (10)
+    θ ← θ − η [ (m / (1 − β₁ᵗ)) / ((√v / √(1 − β₂ᵗ))ᵏ + ε) + λ θ ]
+
+k is ``hessian_power``, λ the decoupled weight decay (as AdamW). The Hessian-
+vector product ``H z`` comes from the closure: ``step(closure)`` needs a
+closure with ``closure.hvp(vectors)`` (``minigrad.curvature.Closure``), called
+right after ``closure()`` at the same parameters. The probes come from a
+seeded host generator whose state ``state_dict`` saves.
+"""
+import copy
+
+import numpy
+
+from minigrad import backend
+
+from .optimizer import Optimizer, require
+
+
+def rademacher_probes(generator, params):
+    """One ±1 array per parameter (same shape, dtype and array module), from ``generator``."""
+    probes = []
+    for p in params:
+        signs = generator.integers(0, 2, size=p.shape) * 2 - 1
+        probes.append(backend.get_array_module(p.data).asarray(signs.astype(p.dtype)))
+    return probes
+
+
+def hessian_diagonal_estimate(hessian_probe_product, probe):
+    """``D⁽ˢ⁾``: ``|z ⊙ Hz|``, averaged over the kernel axes (2 …) of parameters with ≥ 3 axes."""
+    xp = backend.get_array_module(probe)
+    diagonal = xp.abs(probe * hessian_probe_product)
+    if diagonal.ndim >= 3:
+        diagonal = diagonal.mean(axis=tuple(range(2, diagonal.ndim)), keepdims=True)
+    return diagonal
+
+
+class AdaHessian(Optimizer):
+    """AdaHessian(params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0, hessian_power=1, seed=0)."""
+
+    def __init__(self, params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0,
+                 hessian_power=1, seed=0):
+        name = type(self).__name__
+        require(lr >= 0, name, "lr", lr, ">= 0")
+        require(eps >= 0, name, "eps", eps, ">= 0")
+        require(0 <= betas[0] < 1, name, "betas[0]", betas[0], "in [0, 1)")
+        require(0 <= betas[1] < 1, name, "betas[1]", betas[1], "in [0, 1)")
+        require(weight_decay >= 0, name, "weight_decay", weight_decay, ">= 0")
+        require(0 <= hessian_power <= 1, name, "hessian_power", hessian_power, "in [0, 1]")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, hessian_power=hessian_power))
+        self.generator = numpy.random.default_rng(seed)
+
+    def step(self, closure=None):
+        """Evaluate loss and gradient, estimate the Hessian diagonal, update; returns the loss."""
+        if closure is None or not callable(getattr(closure, "hvp", None)):
+            raise TypeError(f"{type(self).__name__}.step needs a closure with an hvp(vectors) "
+                            "method (minigrad.curvature.Closure) to estimate the Hessian diagonal")
+        loss = closure()
+        params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
+        if not params:
+            return loss
+        probes = rademacher_probes(self.generator, params)
+        closure_params = list(getattr(closure, "params", params))
+        products = self._hessian_products(closure, closure_params, params, probes)
+        diagonals = {id(p): hessian_diagonal_estimate(hz, z)
+                     for p, hz, z in zip(params, products, probes)}
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                xp = backend.get_array_module(p.data)
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = xp.zeros_like(p.data)
+                    state["exp_hessian_diag_sq"] = xp.zeros_like(diagonals[id(p)])
+                state["step"] += 1
+                diagonal = diagonals[id(p)]
+                exp_avg, exp_hessian_diag_sq = state["exp_avg"], state["exp_hessian_diag_sq"]
+                exp_avg *= beta1
+                exp_avg += (1 - beta1) * p.grad.data
+                exp_hessian_diag_sq *= beta2
+                exp_hessian_diag_sq += (1 - beta2) * diagonal * diagonal
+                bias_correction1 = 1 - beta1 ** state["step"]
+                bias_correction2 = 1 - beta2 ** state["step"]
+                k = group["hessian_power"]
+                denominator = (xp.sqrt(exp_hessian_diag_sq / bias_correction2)) ** k + group["eps"]
+                p.data -= group["lr"] * (exp_avg / bias_correction1 / denominator
+                                         + group["weight_decay"] * p.data)
+        return loss
+
+    def _hessian_products(self, closure, closure_params, params, probes):
+        """``H z`` for the optimized parameters; other closure parameters get zero probes."""
+        position = {id(p): i for i, p in enumerate(closure_params)}
+        missing = [p.shape for p in params if id(p) not in position]
+        if missing:
+            raise ValueError(f"{type(self).__name__}: parameters of shapes {missing} are not "
+                             "among the closure's params, so its hvp cannot cover them")
+        vectors = [backend.get_array_module(p.data).zeros_like(p.data) for p in closure_params]
+        for p, z in zip(params, probes):
+            vectors[position[id(p)]] = z
+        products = closure.hvp(vectors)
+        return [products[position[id(p)]] for p in params]
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["generator"] = copy.deepcopy(self.generator.bit_generator.state)
+        return state
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self.generator.bit_generator.state = copy.deepcopy(state_dict["generator"])

@@ -1,0 +1,100 @@
+"""``ClassSubspaceNewton``: Newton in the span of the class gradients, SGD in its complement.
+
+class-gradient-quasi-newton.txt (Tuddenham, Prügel-Bennett & Hare). With the
+class gradients ``c_k`` (eq. 1, from ``closure.class_gradients()``, one row per
+class k = 1..C), the low-rank Hessian model (eqs. 3–4)
+
+    H ≈ Σ_k λ_k v_k v_kᵀ,   v_k = c_k / ‖c_k‖,
+    λ_k = (1/|B|) Σ_{μ∈B} y_k^μ p_k^μ (1 − p_k^μ) ‖c_k‖²
+
+(``y^μ`` the one-hot label and ``p^μ = softmax(z^μ)`` the predicted class
+probabilities of example μ of the batch, from one extra forward pass) gives,
+with Newton's method in span{v_k} and SGD with learning rate η in the
+complement ``P = I − Σ_k v_k v_kᵀ`` (eq. 5), the update (eq. 6)
+
+    θ ← θ − η g − Σ_k (1/λ_k − η) (v_kᵀ g) v_k.
+
+As the paper does, v_k and λ_k are exponential moving averages over steps
+(``v̄_k ← β v̄_k + (1 − β) v_k``, the same for λ_k; the first step takes the
+batch values); the averaged direction is renormalised to unit length before
+use, so that eq. 6 keeps its meaning. ``damping`` δ ≥ 0 replaces ``1/λ_k`` by
+``1/(λ_k + δ)`` (δ = 0 is eq. 6 exactly). A class whose ``λ̄_k + δ`` is zero
+(it has not appeared in any batch yet) is left out of the Newton subspace.
+The model must output logits ``(N, C)`` and the closure's ``y`` hold class
+indices ``(N,)`` or one-hot rows ``(N, C)``.
+"""
+from minigrad import backend, no_grad
+from .optimizer import Optimizer, require
+from .parameter_vectors import add_to_parameters, check_closure_parameters, gradient_vector
+
+
+def softmax(logits):
+    """Row-wise softmax of an ``(N, C)`` array."""
+    xp = backend.get_array_module(logits)
+    shifted = xp.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def one_hot(labels, classes, owner):
+    """``(N, C)`` one-hot rows from class indices ``(N,)``, or the given ``(N, C)`` rows."""
+    xp = backend.get_array_module(labels)
+    if labels.ndim == 2 and labels.shape[1] == classes:
+        return labels
+    if labels.ndim != 1:
+        raise ValueError(f"{owner}: labels must be class indices (N,) or one-hot (N, {classes}), "
+                         f"got shape {labels.shape}")
+    return (labels.astype(int)[:, None] == xp.arange(classes)[None, :]).astype(float)
+
+
+def class_eigenvalues(class_gradient_norms, probabilities, targets):
+    """λ_k = (1/|B|) Σ_μ y_k^μ p_k^μ (1 − p_k^μ) ‖c_k‖² (eq. 4)."""
+    return (targets * probabilities * (1 - probabilities)).mean(axis=0) * class_gradient_norms ** 2
+
+
+class ClassSubspaceNewton(Optimizer):
+    """Quasi-Newton in the class-gradient subspace (update (6)); ``step(closure)``."""
+
+    def __init__(self, params, lr=0.01, beta=0.9, damping=0.0):
+        name = type(self).__name__
+        require(lr > 0, name, "lr", lr, "> 0")
+        require(0 <= beta < 1, name, "beta", beta, "in [0, 1)")
+        require(damping >= 0, name, "damping", damping, "≥ 0")
+        super().__init__(params, dict(lr=lr, beta=beta, damping=damping))
+        if len(self.param_groups) != 1:
+            raise ValueError(f"{name} takes one parameter group, got {len(self.param_groups)}")
+
+    def step(self, closure=None):
+        """One update (6); returns the loss at the parameters before the step."""
+        name = type(self).__name__
+        if closure is None:
+            raise ValueError(f"{name}.step needs a curvature closure with class_gradients")
+        group = self.param_groups[0]
+        params = group["params"]
+        check_closure_parameters(closure, params, name)
+        loss = closure()
+        g = gradient_vector(params, name)
+        xp = backend.get_array_module(g)
+        class_gradients = closure.class_gradients()
+        norms = xp.sqrt((class_gradients ** 2).sum(axis=1))
+        directions = class_gradients / xp.where(norms > 0, norms, 1)[:, None]
+        with no_grad():
+            logits = closure.model(closure.x).data
+        targets = one_hot(getattr(closure.y, "data", closure.y), logits.shape[1], name)
+        eigenvalues = class_eigenvalues(norms, softmax(logits), targets)
+
+        state = self.state.setdefault(params[0], {})
+        if "directions" in state:
+            beta = group["beta"]
+            directions = beta * state["directions"] + (1 - beta) * directions
+            eigenvalues = beta * state["eigenvalues"] + (1 - beta) * eigenvalues
+        state["directions"], state["eigenvalues"] = directions, eigenvalues
+        state["step"] = state.get("step", 0) + 1
+
+        lengths = xp.sqrt((directions ** 2).sum(axis=1))
+        unit = directions / xp.where(lengths > 0, lengths, 1)[:, None]
+        curvature = eigenvalues + group["damping"]
+        in_subspace = (curvature > 0) & (lengths > 0)
+        newton_scale = xp.where(in_subspace, 1 / xp.where(in_subspace, curvature, 1) - group["lr"], 0)
+        coefficients = newton_scale * (unit @ g)
+        add_to_parameters(params, group["lr"] * g + unit.T @ coefficients, -1.0)
+        return loss

@@ -1,0 +1,163 @@
+"""``CubicRegularization`` (ARC): adaptive cubic regularisation with spherical or ellipsoidal norms.
+
+Cartis, Gould & Toint (2011), in the ellipsoidal form of
+adaptive-norms-trust-region.txt (§4: "matrix induced norms transfer directly
+to the cubic regularization framework"). At θ with ``g = ∇L(θ)`` and ``B`` the
+Hessian or Gauss-Newton matrix, one step approximately minimises
+
+    m(s) = L(θ) + gᵀs + ½ sᵀBs + σ/3 ‖s‖_M³
+
+in the change of variables ``s = M^{−1/2} ŝ`` of ``norms.py``. The subproblem
+is solved in nested Krylov subspaces (``solve_cubic_subproblem``): Lanczos
+builds an orthonormal basis Q_k of span{ĝ, B̂ĝ, …} with ``Q_kᵀ B̂ Q_k = T_k``
+tridiagonal; the small model ``‖ĝ‖ y₁ + ½ yᵀT_k y + σ/3 ‖y‖³`` is minimised
+exactly — its minimiser is ``y = −(T_k + λ I)⁻¹ ‖ĝ‖ e₁`` with
+``λ = σ‖y‖ ≥ max(0, −λ_min(T_k))``, a scalar equation solved by Brent's method
+on the eigen-decomposition of T_k (with the "hard case" of a vanishing
+eigen-component) — and Lanczos stops when the model gradient
+``‖∇m(Q_k y)‖ = β_k |y_k|`` falls below ``krylov_tol·‖ĝ‖`` or after
+``max_krylov_iter`` iterations. ``ŝ = Q_k y``.
+
+The step is judged by ``ρ = (L(θ) − L(θ + s)) / (m(0) − m(s))``:
+
+    ρ ≥ η1:  accept θ ← θ + s      (otherwise θ stays)
+    ρ > η2:  σ ← max(σ / γ, σ_min)
+    ρ < η1:  σ ← γ σ
+
+A non-finite trial loss counts as ρ = −∞ (rejected, σ grows); ``max_failures``
+rejections in a row raise ``FloatingPointError``.
+"""
+import collections
+import math
+
+import numpy
+import scipy.optimize
+
+from minigrad import backend
+from .curvature_optimizer import CurvatureOptimizer
+from .newton_cg import CURVATURES
+from .optimizer import require
+from .parameter_vectors import (add_to_parameters, check_closure_parameters, curvature_operator,
+                                finite)
+from .trust_region import check_norm_arguments, norm_scaling
+
+CubicResult = collections.namedtuple("CubicResult", "step model_decrease iterations")
+
+
+def minimize_small_cubic(tridiagonal, gradient_norm, sigma):
+    """Exact minimiser of ``‖g‖ y₁ + ½ yᵀTy + σ/3 ‖y‖³`` for a small symmetric T (host NumPy)."""
+    eigenvalues, eigenvectors = numpy.linalg.eigh(tridiagonal)
+    c = gradient_norm * eigenvectors[0]
+    lower = max(0.0, -eigenvalues[0])
+
+    def length(lam, components=c):
+        return math.sqrt(float(numpy.sum((components / (eigenvalues + lam)) ** 2)))
+
+    def secular(lam):
+        return length(lam) - lam / sigma
+
+    scale = max(1.0, abs(lower))
+    start = lower + 1e-12 * scale
+    hard = lower > 0 and abs(c[0]) <= 1e-10 * gradient_norm
+    if hard:
+        rest = c.copy()
+        rest[0] = 0.0
+        if length(lower, rest) < lower / sigma:
+            y_eigen = -rest / numpy.where(rest == 0, 1.0, eigenvalues + lower)
+            tau = math.sqrt(max((lower / sigma) ** 2 - float(numpy.sum(y_eigen ** 2)), 0.0))
+            y_eigen[0] = tau
+            return eigenvectors @ y_eigen
+    high = start + max(1.0, math.sqrt(sigma * gradient_norm))
+    while secular(high) > 0:
+        high = start + 2 * (high - start)
+    lam = start if secular(start) <= 0 else scipy.optimize.brentq(secular, start, high,
+                                                                   xtol=1e-14, rtol=1e-12)
+    return -eigenvectors @ (c / (eigenvalues + lam))
+
+
+def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
+    """Minimise ``gᵀs + ½ sᵀBs + σ/3 ‖s‖³`` over Lanczos subspaces; see the module docstring."""
+    if sigma <= 0:
+        raise ValueError(f"solve_cubic_subproblem: sigma must be positive, got {sigma}")
+    xp = backend.get_array_module(g)
+    gradient_norm = math.sqrt(float(g.dot(g)))
+    if gradient_norm == 0:
+        return CubicResult(g * 0, 0.0, 0)
+    basis, alphas, betas = [g / gradient_norm], [], []
+    y = numpy.zeros(1)
+    for _ in range(max_iter):
+        q = basis[-1]
+        w = matvec(q)
+        alphas.append(float(q.dot(w)))
+        if not math.isfinite(alphas[-1]):
+            raise FloatingPointError(f"solve_cubic_subproblem: curvature qᵀBq is {alphas[-1]}")
+        for _ in range(2):
+            for previous in basis:
+                w = w - float(previous.dot(w)) * previous
+        beta = math.sqrt(float(w.dot(w)))
+        tridiagonal = numpy.diag(alphas) + numpy.diag(betas, 1) + numpy.diag(betas, -1)
+        y = minimize_small_cubic(tridiagonal, gradient_norm, sigma)
+        if beta * abs(y[-1]) <= tol * gradient_norm or beta <= 1e-12 * gradient_norm:
+            break
+        betas.append(beta)
+        basis.append(w / beta)
+    basis = basis[:len(y)]
+    step = sum(float(coefficient) * q for coefficient, q in zip(y, basis))
+    y_norm = float(numpy.linalg.norm(y))
+    model = gradient_norm * y[0] + 0.5 * float(y @ tridiagonal @ y) + sigma / 3 * y_norm ** 3
+    return CubicResult(xp.asarray(step), -float(model), len(y))
+
+
+class CubicRegularization(CurvatureOptimizer):
+    """Adaptive cubic regularisation (ARC) with a Lanczos subproblem solver."""
+
+    def __init__(self, params, sigma=1.0, min_sigma=1e-8, eta1=0.1, eta2=0.9, gamma=2.0,
+                 norm="spherical", beta=0.95, eps=1e-8, max_krylov_iter=10, krylov_tol=0.1,
+                 curvature="hessian", max_failures=50):
+        name = type(self).__name__
+        require(sigma > 0, name, "sigma", sigma, "> 0")
+        require(0 < min_sigma <= sigma, name, "min_sigma", min_sigma, f"in (0, sigma={sigma}]")
+        require(0 <= eta1 <= eta2 < 1, name, "eta1, eta2", (eta1, eta2), "0 ≤ eta1 ≤ eta2 < 1")
+        require(gamma > 1, name, "gamma", gamma, "> 1")
+        check_norm_arguments(name, norm, beta, eps)
+        require(isinstance(max_krylov_iter, int) and max_krylov_iter >= 1, name,
+                "max_krylov_iter", max_krylov_iter, "an integer ≥ 1")
+        require(0 < krylov_tol < 1, name, "krylov_tol", krylov_tol, "in (0, 1)")
+        require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
+        super().__init__(params, dict(sigma=sigma, min_sigma=min_sigma, eta1=eta1, eta2=eta2,
+                                      gamma=gamma, norm=norm, beta=beta, eps=eps,
+                                      max_krylov_iter=max_krylov_iter, krylov_tol=krylov_tol,
+                                      curvature=curvature, max_failures=max_failures))
+
+    def step(self, closure=None, curvature_closure=None):
+        """One ARC trial; returns the loss at the parameters before the step."""
+        group = self.param_groups[0]
+        params = group["params"]
+        state = self.global_state
+        sigma = state.setdefault("sigma", float(group["sigma"]))
+        loss, value, g = self._evaluate(closure)
+        scale = norm_scaling(self, g)
+        if curvature_closure is not None:
+            check_closure_parameters(curvature_closure, params, type(self).__name__)
+        curvature = curvature_operator(curvature_closure or closure, group["curvature"], params)
+
+        result = solve_cubic_subproblem(lambda v: scale * curvature(scale * v), scale * g, sigma,
+                                        group["max_krylov_iter"], group["krylov_tol"])
+        if result.model_decrease <= 0:
+            return loss
+        s = scale * result.step
+        add_to_parameters(params, s)
+        trial = closure.loss_value()
+        ratio = (value - trial) / result.model_decrease if finite(trial) else -math.inf
+        accepted = ratio >= group["eta1"]
+        if not accepted:
+            add_to_parameters(params, s, -1.0)
+            state["sigma"] = sigma * group["gamma"]
+        elif ratio > group["eta2"]:
+            state["sigma"] = max(sigma / group["gamma"], group["min_sigma"])
+        state["step"] = state.get("step", 0) + 1
+        state["ratio"] = ratio
+        state["krylov_iterations"] = result.iterations
+        self._count_failure(not accepted, f"loss {value:.6g} → {trial} at the trial point, ratio "
+                                          f"{ratio:.3g}, sigma {sigma:.3g}")
+        return loss

@@ -1,0 +1,145 @@
+"""``KFAC``, ``KFRA``, ``KFLR``: Kronecker-factored (Gauss-Newton / Fisher) preconditioning.
+
+practical-gauss-newton-kfra-kflr.txt (Botev, Ritter & Barber 2017) and
+CURVATURE.md ("Kronecker-factored approximations"): each dense or convolution
+layer's curvature block over ``[W.ravel(), b]`` is approximated by ``Ḡ ⊗ Ā``
+(output-side factor first), with ``Ā`` the second moment of the layer input
+(a 1 appended for the bias) and ``Ḡ`` from ``closure.kronecker_factors(kind)``
+(KFAC: Monte-Carlo Fisher; KFLR: exact pre-activation Gauss-Newton; KFRA:
+recursive approximation). The three optimizers differ only in that ``kind``.
+
+Per layer, with ``∇W̃ = [∇W | ∇b]`` of shape ``(out, in + 1)`` (the bias
+gradient as the last column; a convolution weight flattened to
+``(out, in·kh·kw)``):
+
+1. Running averages (the paper's "momentum on the curvature matrix"):
+   ``Ā ← ε Ā + (1 − ε) A``, ``Ḡ ← ε Ḡ + (1 − ε) G`` with ``ε = decay``
+   (the first step takes A and G as they are).
+2. Every ``inverse_period`` steps, factored Tikhonov damping (Martens & Grosse
+   2015, §6.3) with ``π = sqrt((tr Ā / dim Ā) / (tr Ḡ / dim Ḡ))``
+   (π = 1 when a trace vanishes):
+   ``Ā⁻¹_γ = (Ā + π √γ I)⁻¹`` and ``Ḡ⁻¹_γ = (Ḡ + π⁻¹ √γ I)⁻¹``.
+3. Direction ``U = Ḡ⁻¹_γ ∇W̃ Ā⁻¹_γ``, i.e. ``(Ḡ_γ ⊗ Ā_γ)⁻¹ vec(∇W̃)`` for
+   row-major vec, since ``(G ⊗ A) vec(V) = vec(G V Aᵀ)``.
+
+Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
+plain gradient as the direction (an SGD step). Every parameter then takes a
+heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 gives
+``θ ← θ − lr·U``, the damped Gauss-Newton step of the factored block
+diagonal at lr = 1).
+"""
+from minigrad import backend
+from .optimizer import Optimizer, require
+
+
+def damped_inverses(A, G, damping):
+    """``((A + π√γ I)⁻¹, (G + π⁻¹√γ I)⁻¹, π)`` with π = sqrt((tr A/dim A)/(tr G/dim G))."""
+    xp = backend.get_array_module(A)
+    mean_a = float(xp.trace(A)) / A.shape[0]
+    mean_g = float(xp.trace(G)) / G.shape[0]
+    pi = (mean_a / mean_g) ** 0.5 if mean_a > 0 and mean_g > 0 else 1.0
+    root = damping ** 0.5
+    a_inverse = xp.linalg.inv(A + pi * root * xp.eye(A.shape[0], dtype=A.dtype))
+    g_inverse = xp.linalg.inv(G + root / pi * xp.eye(G.shape[0], dtype=G.dtype))
+    return a_inverse, g_inverse, pi
+
+
+def gradient_matrix(layer_params, A, G, owner):
+    """``[∇W | ∇b]`` as an ``(out, A.shape[0])`` matrix; shapes checked against the factors."""
+    weight = layer_params[0]
+    xp = weight.xp
+    matrix = weight.grad.data.reshape(weight.shape[0], -1)
+    if len(layer_params) == 2:
+        matrix = xp.concatenate([matrix, layer_params[1].grad.data.reshape(-1, 1)], axis=1)
+    if matrix.shape != (G.shape[0], A.shape[0]):
+        raise ValueError(f"{owner}: a layer with parameters {[p.shape for p in layer_params]} "
+                         f"has a gradient matrix {matrix.shape} but factors A {A.shape} and "
+                         f"G {G.shape}")
+    return matrix
+
+
+class KroneckerFactored(Optimizer):
+    """Base of KFAC/KFRA/KFLR; subclasses set ``kind``. ``step(closure)`` needs a curvature closure."""
+
+    kind = None
+
+    def __init__(self, params, lr=0.1, damping=1e-2, decay=0.95, inverse_period=1, momentum=0.0,
+                 mc_samples=1, seed=None):
+        name = type(self).__name__
+        require(lr > 0, name, "lr", lr, "> 0")
+        require(damping > 0, name, "damping", damping, "> 0")
+        require(0 <= decay < 1, name, "decay", decay, "in [0, 1)")
+        require(isinstance(inverse_period, int) and inverse_period >= 1, name, "inverse_period",
+                inverse_period, "an integer ≥ 1")
+        require(0 <= momentum < 1, name, "momentum", momentum, "in [0, 1)")
+        require(isinstance(mc_samples, int) and mc_samples >= 1, name, "mc_samples", mc_samples,
+                "an integer ≥ 1")
+        super().__init__(params, dict(lr=lr, damping=damping, decay=decay,
+                                      inverse_period=inverse_period, momentum=momentum))
+        self.mc_samples = mc_samples
+        self.seed = seed
+
+    def _factors(self, closure, step):
+        if self.kind == "kfac":
+            seed = None if self.seed is None else self.seed + step
+            return closure.kronecker_factors("kfac", mc_samples=self.mc_samples, seed=seed)
+        return closure.kronecker_factors(self.kind)
+
+    def step(self, closure=None):
+        """One preconditioned step; returns the loss at the parameters before the step."""
+        name = type(self).__name__
+        if closure is None:
+            raise ValueError(f"{name}.step needs a curvature closure with kronecker_factors")
+        loss = closure()
+        groups = {id(p): group for group in self.param_groups for p in group["params"]}
+        directions = {}
+        first = self.param_groups[0]["params"][0]
+        step = self.state.setdefault(first, {}).get("step", 0)
+        for layer in self._factors(closure, step):
+            weight = layer.params[0]
+            if id(weight) not in groups:
+                continue
+            group = groups[id(weight)]
+            state = self.state.setdefault(weight, {})
+            decay = group["decay"] if "A" in state else 0.0
+            state["A"] = decay * state["A"] + (1 - decay) * layer.A if decay else layer.A.copy()
+            state["G"] = decay * state["G"] + (1 - decay) * layer.G if decay else layer.G.copy()
+            if step % group["inverse_period"] == 0 or "A_inverse" not in state:
+                state["A_inverse"], state["G_inverse"], state["pi"] = damped_inverses(
+                    state["A"], state["G"], group["damping"])
+            grad = gradient_matrix(layer.params, state["A"], state["G"], name)
+            update = state["G_inverse"] @ grad @ state["A_inverse"]
+            directions[id(weight)] = update[:, :weight.size // weight.shape[0]].reshape(weight.shape)
+            if len(layer.params) == 2:
+                directions[id(layer.params[1])] = update[:, -1]
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                direction = directions.get(id(p), p.grad.data)
+                state = self.state.setdefault(p, {})
+                if group["momentum"]:
+                    buffer = state.get("momentum_buffer")
+                    direction = direction if buffer is None else group["momentum"] * buffer + direction
+                    state["momentum_buffer"] = direction.copy()
+                p.data -= group["lr"] * direction.astype(p.dtype, copy=False)
+        self.state[first]["step"] = step + 1
+        return loss
+
+
+class KFAC(KroneckerFactored):
+    """Kronecker-factored approximate curvature (Monte-Carlo Fisher factor, ``mc_samples`` draws)."""
+
+    kind = "kfac"
+
+
+class KFRA(KroneckerFactored):
+    """Kronecker-factored recursive approximation of the Gauss-Newton blocks."""
+
+    kind = "kfra"
+
+
+class KFLR(KroneckerFactored):
+    """Kronecker-factored low-rank (exact pre-activation Gauss-Newton) approximation."""
+
+    kind = "kflr"

@@ -1,0 +1,85 @@
+"""``NewtonCG``: damped Newton / Gauss-Newton by truncated conjugate gradients (Hessian-free).
+
+With ``g = ∇L(θ)`` and ``B`` the Hessian (``curvature="hessian"``, products
+from ``closure.hvp``) or the Gauss-Newton matrix (``"ggn"``, ``closure.ggnvp``),
+one step solves the damped system (adaptive-norms-trust-region.txt, App. G,
+eq. 53)
+
+    (B + λ I) d = −g
+
+by conjugate gradients from ``d = 0``, truncated after ``max_cg_iter``
+iterations or at ``‖r‖ ≤ cg_tol·‖g‖``; on a direction of non-positive
+curvature CG stops with its current iterate (``−g`` if that happens first).
+Then ``θ ← θ + lr·d``.
+
+Levenberg-Marquardt damping (Martens 2010, §4.1): the reduction ratio of the
+step ``s = lr·d`` against the undamped quadratic model
+``q(s) = gᵀs + ½ sᵀBs`` (``Bd`` comes from the CG residual, no extra product)
+
+    ρ = (L(θ + s) − L(θ)) / q(s)
+
+updates ``λ ← 3/2 λ`` if ρ < 1/4 and ``λ ← 2/3 λ`` if ρ > 3/4 (one extra
+forward pass, ``closure.loss_value()``). Every step with a finite trial loss is
+taken, as in Hessian-free optimisation; a non-finite trial loss is undone,
+multiplies λ by 3/2 and counts as a failure (``max_failures`` in a row raise).
+"""
+import math
+
+from .cg import conjugate_gradient
+from .curvature_optimizer import CurvatureOptimizer
+from .optimizer import require
+from .parameter_vectors import add_to_parameters, curvature_operator, finite
+
+CURVATURES = ("hessian", "ggn")
+
+
+class NewtonCG(CurvatureOptimizer):
+    """Hessian-free damped Newton with Levenberg-Marquardt damping; ``step(closure)``."""
+
+    def __init__(self, params, lr=1.0, damping=1.0, max_cg_iter=50, cg_tol=1e-2,
+                 curvature="ggn", adapt_damping=True, max_failures=10):
+        name = type(self).__name__
+        require(lr > 0, name, "lr", lr, "> 0")
+        require(damping >= 0, name, "damping", damping, "≥ 0")
+        require(isinstance(max_cg_iter, int) and max_cg_iter >= 1, name, "max_cg_iter",
+                max_cg_iter, "an integer ≥ 1")
+        require(0 < cg_tol < 1, name, "cg_tol", cg_tol, "in (0, 1)")
+        require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
+        super().__init__(params, dict(lr=lr, damping=damping, max_cg_iter=max_cg_iter,
+                                      cg_tol=cg_tol, curvature=curvature,
+                                      adapt_damping=adapt_damping, max_failures=max_failures))
+
+    def step(self, closure=None):
+        """One damped Newton step; returns the loss at the parameters before the step."""
+        group = self.param_groups[0]
+        params = group["params"]
+        state = self.global_state
+        damping = state.setdefault("damping", float(group["damping"]))
+        loss, value, g = self._evaluate(closure)
+        curvature = curvature_operator(closure, group["curvature"], params)
+
+        def damped(v):
+            return curvature(v) + damping * v
+
+        result = conjugate_gradient(damped, -g, group["max_cg_iter"], group["cg_tol"])
+        lr = group["lr"]
+        d = result.solution
+        undamped_bd = (-g - result.residual) - damping * d
+        predicted = lr * float(g.dot(d)) + 0.5 * lr * lr * float(d.dot(undamped_bd))
+        add_to_parameters(params, d, lr)
+        trial = closure.loss_value()
+        failed = not finite(trial)
+        if failed:
+            add_to_parameters(params, d, -lr)
+            state["damping"] = damping * 1.5
+        elif group["adapt_damping"] and predicted < 0:
+            ratio = (trial - value) / predicted
+            if ratio < 0.25:
+                state["damping"] = damping * 1.5
+            elif ratio > 0.75:
+                state["damping"] = damping * 2 / 3
+        state["step"] = state.get("step", 0) + 1
+        state["cg_iterations"] = result.iterations
+        self._count_failure(failed, f"loss {trial} at the trial point (damping {damping:.3g}, "
+                                    f"step norm {math.sqrt(float(d.dot(d))) * lr:.3g})")
+        return loss

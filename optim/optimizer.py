@@ -1,0 +1,133 @@
+"""``Optimizer``: the base of every optimizer (PyTorch's ``torch.optim.Optimizer`` contract).
+
+An optimizer holds ``param_groups``, a list of dicts each with ``"params"`` (a
+list of Parameters) and the hyper-parameters of that group (defaults filled in
+from ``defaults``), and ``state``, a dict of per-parameter dicts keyed by the
+Parameter itself. ``step(closure=None)`` updates ``p.data`` in place of every
+parameter that has a gradient and returns the loss the closure returned.
+
+Updates work on the arrays ``p.data`` and ``p.grad.data`` with the array module
+of the data (NumPy or CuPy), never on the autodiff graph.
+
+``state_dict()`` copies the state arrays and the hyper-parameters, with every
+parameter replaced by its position in the groups (so the dict can be loaded
+into a fresh optimizer built over fresh parameters of the same shapes);
+``load_state_dict()`` copies them back, so a saved optimizer continues along
+exactly the same trajectory.
+"""
+import copy
+
+from minigrad import backend
+from minigrad.tensor import Tensor
+
+
+class Optimizer:
+    """Base class: subclasses call ``super().__init__(params, defaults)`` and define ``step``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Parameters "
+                            f"or of dicts, got a single Tensor of shape {params.shape}")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Append a group: a dict with ``"params"`` and hyper-parameters overriding ``defaults``."""
+        group = dict(param_group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__} can only optimize Tensors, "
+                                f"got {type(p).__name__}")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError(f"{type(self).__name__}: some parameters appear in more than "
+                             "one parameter group")
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Clear the gradients of all optimized parameters (``None``, or zeros in place)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        raise NotImplementedError(f"{type(self).__name__} does not define step")
+
+    def observe_validation_loss(self, loss):
+        """Hear the validation loss after an epoch (the training command calls it).
+
+        A no-op here; optimizers that change behaviour on validation progress
+        (``Hybrid``) override it.
+        """
+
+    def _params(self):
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self):
+        """``{"state": {index: {...}}, "param_groups": [...]}`` with copied arrays."""
+        index = {id(p): i for i, p in enumerate(self._params())}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: _copy_state(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a ``state_dict()``: same number of groups and parameters, same shapes."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
+                             f"{len(groups)} parameter groups, the optimizer "
+                             f"{len(self.param_groups)}")
+        for saved, group in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: a group has "
+                                 f"{len(saved['params'])} parameters in the state and "
+                                 f"{len(group['params'])} in the optimizer")
+        params = self._params()
+        self.state = {}
+        for i, saved_state in state_dict["state"].items():
+            p = params[i]
+            self.state[p] = _copy_state(saved_state, like=p.data)
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
+
+
+def _copy_state(state, like=None):
+    """Deep copy of a per-parameter state dict; arrays go to the array module of ``like``."""
+    return {key: _copy_value(value, like) for key, value in state.items()}
+
+
+def _copy_value(value, like):
+    if isinstance(value, list):
+        return [_copy_value(v, like) for v in value]
+    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return copy.deepcopy(value)
+    source = backend.get_array_module(value)
+    target = source if like is None else backend.get_array_module(like)
+    if target is source:
+        return value.copy()
+    return target.asarray(backend.to_host(value))
+
+
+def require(condition, optimizer, argument, value, rule):
+    """Raise ``ValueError`` naming the optimizer, argument, value and rule unless ``condition``."""
+    if not condition:
+        raise ValueError(f"{optimizer}: invalid {argument}={value!r} (must be {rule})")

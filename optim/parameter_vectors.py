@@ -1,0 +1,69 @@
+"""Parameters as one flat vector, for the optimizers that solve linear systems.
+
+The second-order optimizers work with the flattened parameter vector θ of
+CURVATURE.md ("Flattened parameters": ``model.parameters()`` order, each array
+raveled row-major, concatenated). A curvature closure multiplies lists of
+parameter-shaped arrays; ``curvature_operator`` wraps it as a map on flat
+vectors ``v ↦ B v`` with ``B`` the Hessian or the Gauss-Newton matrix.
+All arrays stay in the parameters' array module (NumPy or CuPy).
+"""
+import math
+
+from minigrad import backend
+
+
+def flatten(arrays):
+    """Concatenate arrays raveled row-major into one 1-D array."""
+    xp = backend.get_array_module(*arrays)
+    return xp.concatenate([xp.ravel(a) for a in arrays])
+
+
+def unflatten(vector, shapes):
+    """Split a 1-D array into arrays of the given shapes (inverse of ``flatten``)."""
+    arrays, start = [], 0
+    for shape in shapes:
+        size = math.prod(shape)
+        arrays.append(vector[start:start + size].reshape(shape))
+        start += size
+    if start != vector.size:
+        raise ValueError(f"vector has {vector.size} entries but the shapes {shapes} need {start}")
+    return arrays
+
+
+def gradient_vector(params, owner):
+    """The flattened ``.grad`` of ``params``; an error names any parameter without one."""
+    missing = [i for i, p in enumerate(params) if p.grad is None]
+    if missing:
+        raise RuntimeError(f"{owner}: parameters {missing} have no .grad after the closure ran; "
+                           f"the closure must run backward on the loss")
+    return flatten([p.grad.data for p in params])
+
+
+def add_to_parameters(params, vector, scale=1.0):
+    """``θ ← θ + scale · vector`` in place on every parameter's data."""
+    for p, piece in zip(params, unflatten(vector, [p.shape for p in params])):
+        p.data += scale * piece.astype(p.dtype, copy=False)
+
+
+def check_closure_parameters(closure, params, owner):
+    """The closure's parameters must be the optimizer's, in the same order."""
+    closure_params = list(closure.params)
+    if len(closure_params) != len(params) or any(a is not b for a, b in zip(closure_params, params)):
+        raise ValueError(f"{owner}: the closure differentiates {len(closure_params)} parameters "
+                         f"{[p.shape for p in closure_params]} but the optimizer holds {len(params)} "
+                         f"{[p.shape for p in params]}; build both from the same model.parameters()")
+
+
+def curvature_operator(closure, curvature, params):
+    """``v ↦ B v`` on flat vectors; ``curvature`` is ``"hessian"`` (closure.hvp) or ``"ggn"``."""
+    product = {"hessian": closure.hvp, "ggn": closure.ggnvp}[curvature]
+    shapes = [p.shape for p in params]
+
+    def matvec(vector):
+        return flatten(product(unflatten(vector, shapes)))
+    return matvec
+
+
+def finite(value):
+    """True when a float loss is neither NaN nor infinite."""
+    return math.isfinite(float(value))

@@ -1,0 +1,63 @@
+import gzip
+
+import numpy
+import pytest
+
+from minigrad.data import DataFormatError, read_idx_images, read_idx_labels
+from tests.minigrad.data.conftest import idx_bytes, shared_data_folder, tiny_images, write_idx
+
+MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_reads_images_and_labels_with_documented_shapes(tmp_path, compress):
+    images, labels = tiny_images(5, (4, 3))
+    image_path = write_idx(tmp_path / "images", images, 2051, compress)
+    label_path = write_idx(tmp_path / "labels", labels, 2049, compress)
+    read_images, read_labels = read_idx_images(image_path), read_idx_labels(label_path)
+    assert read_images.shape == (5, 1, 4, 3) and read_images.dtype == numpy.uint8
+    assert read_labels.shape == (5,) and read_labels.dtype == numpy.int64
+    numpy.testing.assert_array_equal(read_images[:, 0], images)
+    numpy.testing.assert_array_equal(read_labels, labels)
+
+
+def test_wrong_magic_number_is_an_error_naming_the_file(tmp_path):
+    images, labels = tiny_images(3, (2, 2))
+    path = write_idx(tmp_path / "labels-as-images.gz", labels, 2049)
+    with pytest.raises(DataFormatError, match=r"labels-as-images\.gz.*magic number 2049"):
+        read_idx_images(path)
+
+
+def test_truncated_gzip_is_an_error_naming_the_file(tmp_path):
+    images, _ = tiny_images(50, (8, 8))
+    full = gzip.compress(idx_bytes(images, 2051))
+    path = tmp_path / "cut.gz"
+    path.write_bytes(full[:len(full) // 2])
+    with pytest.raises(DataFormatError, match=r"cut\.gz.*gzip"):
+        read_idx_images(path)
+
+
+@pytest.mark.parametrize("change", [-1, 1])
+def test_payload_of_the_wrong_length_is_an_error(tmp_path, change):
+    images, _ = tiny_images(3, (4, 4))
+    payload = idx_bytes(images, 2051)
+    path = tmp_path / "raw-images"
+    path.write_bytes(payload[:change] if change < 0 else payload + b"\0")
+    with pytest.raises(DataFormatError, match=r"raw-images.*need 48 payload bytes"):
+        read_idx_images(path)
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_idx_labels(tmp_path / "absent.gz")
+
+
+def test_real_mnist_has_the_published_sizes_and_label_counts():
+    folder = shared_data_folder("mnist")
+    images = read_idx_images(folder / "train-images-idx3-ubyte.gz")
+    labels = read_idx_labels(folder / "train-labels-idx1-ubyte.gz")
+    assert images.shape == (60000, 1, 28, 28) and images.dtype == numpy.uint8
+    assert numpy.bincount(labels).tolist() == MNIST_TRAIN_LABEL_COUNTS
+    assert numpy.bincount(labels).sum() == 60000
+    test_labels = read_idx_labels(folder / "t10k-labels-idx1-ubyte.gz")
+    assert test_labels.shape == (10000,) and set(test_labels.tolist()) == set(range(10))

@@ -1,0 +1,159 @@
+"""Test doubles of the curvature closure (``minigrad.curvature.Closure``'s contract).
+
+``QuadraticClosure``: ``f(θ) = ½ θᵀAθ − bᵀθ`` over parameters of given shapes
+(θ is their row-major concatenation), with exact products ``hvp(v) = A v`` and
+``ggnvp(v) = G v`` (G = A unless given) and a switch that makes the loss
+non-finite. ``FunctionClosure``: any smooth function given by its value,
+gradient and Hessian as NumPy callables. ``LinearRegressionClosure``: a real
+``nn.Linear`` with ``nn.MSELoss``; its Kronecker factors are computed here
+independently with NumPy (``Ā = (1/N) Σ ã ãᵀ`` with ``ã = [a, 1]`` and
+``Ḡ = (2/out) I``, the per-sample Hessian of PyTorch's ``MSELoss`` mean
+over outputs), so for this model ``Ḡ ⊗ Ā`` is the exact Gauss-Newton matrix.
+"""
+import collections
+
+import numpy
+
+import minigrad
+from minigrad import nn
+from optim.parameter_vectors import flatten, unflatten
+
+KroneckerLayer = collections.namedtuple("KroneckerLayer", "params A G")
+
+
+class FunctionClosure:
+    """A closure for ``f(θ)`` given by NumPy callables ``value``, ``gradient``, ``hessian``."""
+
+    def __init__(self, value, gradient, hessian, theta, shapes=None):
+        theta = numpy.asarray(theta, dtype=numpy.float64)
+        shapes = shapes or [theta.shape]
+        self.params = [nn.Parameter(minigrad.tensor(piece.copy()))
+                       for piece in unflatten(theta, shapes)]
+        self.value, self.gradient, self.hessian = value, gradient, hessian
+        self.diverged = False
+        self.calls = collections.Counter()
+
+    @property
+    def theta(self):
+        return flatten([p.data for p in self.params])
+
+    def _value(self):
+        return numpy.nan if self.diverged else float(self.value(self.theta))
+
+    def __call__(self):
+        self.calls["gradient"] += 1
+        for p, piece in zip(self.params, unflatten(self.gradient(self.theta),
+                                                   [p.shape for p in self.params])):
+            p.grad = minigrad.tensor(piece.copy())
+        return minigrad.tensor(self._value())
+
+    def loss_value(self):
+        self.calls["loss_value"] += 1
+        return self._value()
+
+    def _product(self, matrix, vectors):
+        self.calls["product"] += 1
+        return unflatten(matrix @ flatten(vectors), [p.shape for p in self.params])
+
+    def hvp(self, vectors):
+        return self._product(self.hessian(self.theta), vectors)
+
+    def ggnvp(self, vectors):
+        return self._product(self.hessian(self.theta), vectors)
+
+
+class QuadraticClosure(FunctionClosure):
+    """``f(θ) = ½ θᵀAθ − bᵀθ``; ``ggnvp`` multiplies by ``G`` (default A)."""
+
+    def __init__(self, A, b, theta, shapes=None, G=None):
+        self.A, self.b = A, b
+        self.G = A if G is None else G
+        super().__init__(lambda t: 0.5 * t @ A @ t - b @ t, lambda t: A @ t - b, lambda t: A,
+                         theta, shapes)
+
+    def ggnvp(self, vectors):
+        return self._product(self.G, vectors)
+
+
+class LinearRegressionClosure:
+    """``nn.Linear(in, out)`` with ``nn.MSELoss`` on fixed data; exact NumPy Kronecker factors."""
+
+    def __init__(self, inputs, targets, seed=0, bias=True):
+        nn.init.manual_seed(seed)
+        self.model = nn.Linear(inputs.shape[1], targets.shape[1], bias=bias)
+        for p in self.model.parameters():
+            p.data = p.data.astype(numpy.float64)
+        self.loss_fn = nn.MSELoss()
+        self.x, self.y = minigrad.tensor(inputs), minigrad.tensor(targets)
+        self.params = list(self.model.parameters())
+        self.bias = bias
+
+    def __call__(self):
+        for p in self.params:
+            p.grad = None
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        return loss
+
+    def loss_value(self):
+        with minigrad.no_grad():
+            return float(self.loss_fn(self.model(self.x), self.y).item())
+
+    def kronecker_factors(self, kind, mc_samples=1, seed=None):
+        a = self.x.numpy()
+        if self.bias:
+            a = numpy.concatenate([a, numpy.ones((a.shape[0], 1))], axis=1)
+        out = self.y.shape[1]
+        return [KroneckerLayer(self.params, a.T @ a / a.shape[0], 2.0 / out * numpy.eye(out))]
+
+
+def rosenbrock(theta):
+    x, y = theta[0::2], theta[1::2]
+    return float(numpy.sum((1 - x) ** 2 + 100 * (y - x ** 2) ** 2))
+
+
+def rosenbrock_gradient(theta):
+    x, y = theta[0::2], theta[1::2]
+    grad = numpy.empty_like(theta)
+    grad[0::2] = -2 * (1 - x) - 400 * x * (y - x ** 2)
+    grad[1::2] = 200 * (y - x ** 2)
+    return grad
+
+
+def rosenbrock_hessian(theta):
+    x, y = theta[0::2], theta[1::2]
+    hessian = numpy.zeros((theta.size, theta.size))
+    even = numpy.arange(0, theta.size, 2)
+    hessian[even, even] = 2 - 400 * (y - x ** 2) + 800 * x ** 2
+    hessian[even, even + 1] = hessian[even + 1, even] = -400 * x
+    hessian[even + 1, even + 1] = 200
+    return hessian
+
+
+def rosenbrock_closure(theta=(-1.2, 1.0, -0.5, 0.8), shapes=((2,), (2,))):
+    """Extended Rosenbrock (pairs (x, y)); minimum 0 at all ones; the Hessian is indefinite in places."""
+    return FunctionClosure(rosenbrock, rosenbrock_gradient, rosenbrock_hessian, theta,
+                           [tuple(s) for s in shapes])
+
+
+def assert_state_dict_round_trip(make_closure, make_optimizer, steps=3):
+    """Saving after ``steps`` steps and loading into a fresh optimizer reproduces the next steps."""
+    closure = make_closure()
+    optimizer = make_optimizer(closure.params)
+    for _ in range(steps):
+        optimizer.step(closure)
+    saved_theta = closure.theta.copy()
+    saved_state = optimizer.state_dict()
+    expected = []
+    for _ in range(steps):
+        optimizer.step(closure)
+        expected.append(closure.theta.copy())
+    resumed = make_closure()
+    for p, piece in zip(resumed.params, unflatten(saved_theta, [p.shape for p in resumed.params])):
+        p.data = piece.copy()
+    fresh = make_optimizer(resumed.params)
+    fresh.load_state_dict(saved_state)
+    for want in expected:
+        fresh.step(resumed)
+        numpy.testing.assert_array_equal(resumed.theta, want)
+    assert expected[0].tolist() != saved_theta.tolist(), "the optimizer did not move"
