@@ -114,7 +114,7 @@ def output_jacobian(model, x):
     return numpy.stack(rows), z.numpy()
 
 
-def loss_hessian(loss_fn, z, y):
+def loss_hessian(loss_fn, z):
     """Closed-form ``∂²L/∂z²`` of the mean loss over the flat output ``z (N, K)``."""
     n, k = z.shape
     if isinstance(loss_fn, CrossEntropyLoss):

@@ -1,0 +1,103 @@
+"""NewtonCG on quadratics with known minimisers, damping adaptation, divergence, state_dict."""
+import numpy
+import pytest
+
+from optim.newton_cg import NewtonCG
+from tests.optim.curvature_doubles import (FunctionClosure, QuadraticClosure,
+                                           assert_state_dict_round_trip, rosenbrock,
+                                           rosenbrock_closure)
+
+SHAPES = [(2, 3), (4,)]
+
+
+def quadratic(seed=0, n=10):
+    rng = numpy.random.default_rng(seed)
+    q = rng.standard_normal((n, n))
+    A = q @ q.T / n + 0.3 * numpy.eye(n)
+    return A, rng.standard_normal(n), rng.standard_normal(n)
+
+
+def test_one_step_solves_convex_quadratic():
+    A, b, theta = quadratic()
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    optimizer = NewtonCG(closure.params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
+                         curvature="hessian")
+    optimizer.step(closure)
+    numpy.testing.assert_allclose(closure.theta, numpy.linalg.solve(A, b), rtol=1e-8)
+
+
+def test_gauss_newton_curvature_uses_ggnvp():
+    A, b, theta = quadratic(seed=1)
+    G = numpy.diag(numpy.arange(1.0, 11.0))
+    closure = QuadraticClosure(A, b, theta, SHAPES, G=G)
+    optimizer = NewtonCG(closure.params, lr=0.5, damping=0.3, max_cg_iter=50, cg_tol=1e-12,
+                         curvature="ggn")
+    optimizer.step(closure)
+    expected = theta - 0.5 * numpy.linalg.solve(G + 0.3 * numpy.eye(10), A @ theta - b)
+    numpy.testing.assert_allclose(closure.theta, expected, rtol=1e-8)
+
+
+def test_damping_shrinks_when_model_is_exact_and_grows_when_it_is_poor():
+    A, b, theta = quadratic(seed=2)
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    optimizer = NewtonCG(closure.params, damping=1.0, max_cg_iter=50, curvature="hessian")
+    optimizer.step(closure)
+    assert optimizer.global_state["damping"] == pytest.approx(2 / 3)
+
+    closure = QuadraticClosure(A, b, theta, SHAPES, G=0.01 * A)
+    optimizer = NewtonCG(closure.params, damping=1e-3, max_cg_iter=50, curvature="ggn")
+    optimizer.step(closure)
+    assert optimizer.global_state["damping"] == pytest.approx(1.5e-3)
+
+
+def test_negative_curvature_at_first_iteration_gives_gradient_step():
+    A = numpy.diag([-1.0, -2.0])
+    closure = QuadraticClosure(A, numpy.zeros(2), numpy.array([0.5, 0.25]))
+    optimizer = NewtonCG(closure.params, lr=0.1, damping=0.0, curvature="hessian")
+    optimizer.step(closure)
+    numpy.testing.assert_allclose(closure.theta, [0.5, 0.25] - 0.1 * (A @ [0.5, 0.25]))
+
+
+def test_decreases_rosenbrock():
+    closure = rosenbrock_closure()
+    start = rosenbrock(closure.theta)
+    optimizer = NewtonCG(closure.params, damping=1.0, max_cg_iter=10, curvature="hessian")
+    for _ in range(30):
+        optimizer.step(closure)
+    assert rosenbrock(closure.theta) < 1e-2 * start
+
+
+def test_non_finite_trial_loss_is_undone_and_raises_after_max_failures():
+    A, b, theta = quadratic(seed=3)
+    value = lambda t: 0.5 * t @ A @ t - b @ t if numpy.abs(t - theta).max() < 1e-3 else numpy.nan
+    closure = FunctionClosure(value, lambda t: A @ t - b, lambda t: A, theta)
+    optimizer = NewtonCG(closure.params, damping=1.0, max_failures=4)
+    for _ in range(3):
+        optimizer.step(closure)
+    numpy.testing.assert_array_equal(closure.theta, theta)
+    assert optimizer.global_state["damping"] == pytest.approx(1.5 ** 3)
+    with pytest.raises(FloatingPointError, match="4 consecutive failed steps.*loss nan"):
+        optimizer.step(closure)
+
+
+def test_non_finite_loss_at_current_point_raises():
+    A, b, theta = quadratic(seed=4)
+    closure = QuadraticClosure(A, b, theta)
+    closure.diverged = True
+    with pytest.raises(FloatingPointError, match="current parameters is nan"):
+        NewtonCG(closure.params).step(closure)
+
+
+def test_state_dict_round_trip():
+    assert_state_dict_round_trip(
+        rosenbrock_closure, lambda params: NewtonCG(params, damping=1.0, max_cg_iter=3,
+                                                    curvature="hessian"))
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0), dict(damping=-1), dict(max_cg_iter=0),
+                                    dict(cg_tol=1.5), dict(curvature="fisher"),
+                                    dict(max_failures=0)])
+def test_rejects_bad_hyper_parameters(kwargs):
+    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
+    with pytest.raises(ValueError):
+        NewtonCG(closure.params, **kwargs)
