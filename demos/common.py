@@ -252,3 +252,39 @@ def finish(args, name, results, table):
     log(f"results and figures in {args.out}")
     return results
 
+
+
+class CountingClosure:
+    """A curvature closure that counts what it is asked: backprops, forward passes, products.
+
+    Wraps ``minigrad.curvature.Closure`` (any attribute not defined here is the
+    wrapped one's, e.g. ``params``). ``counts`` is shared so one dict can total
+    several closures: ``backprops`` counts gradients (``closure()``, one forward
+    and one backward pass), ``products`` Hessian or Gauss-Newton vector
+    products (about one more backward pass each, Pearlmutter 1994), ``forwards``
+    loss-only evaluations (``loss_value``).
+    """
+
+    def __init__(self, closure, counts):
+        self.closure, self.counts = closure, counts
+        for key in ("backprops", "products", "forwards"):
+            counts.setdefault(key, 0)
+
+    def __getattr__(self, name):
+        return getattr(self.closure, name)
+
+    def __call__(self):
+        self.counts["backprops"] += 1
+        return self.closure()
+
+    def loss_value(self):
+        self.counts["forwards"] += 1
+        return self.closure.loss_value()
+
+    def hvp(self, vectors):
+        self.counts["products"] += 1
+        return self.closure.hvp(vectors)
+
+    def ggnvp(self, vectors):
+        self.counts["products"] += 1
+        return self.closure.ggnvp(vectors)

@@ -4,9 +4,9 @@ Each optimisation step minimises the mean batch loss of CURVATURE.md,
 ``L(θ) = (1/N) Σ_n ℓ(f(x_n; θ), y_n)``: softmax cross-entropy on class labels, or,
 for an ``autoencoder-*`` model, its reconstruction loss against the flattened
 input scaled to [0, 1]. The optimizer (``optim.create``) is called as
-``optimizer.step(closure)`` with a closure that zeroes the gradients, evaluates
-``L`` and back-propagates (``minigrad.curvature.Closure`` when available, which
-also offers curvature products to second-order methods).
+``optimizer.step(closure)`` with a ``minigrad.curvature.Closure``: calling it
+zeroes the gradients, evaluates ``L`` and back-propagates, and it offers
+curvature products and Kronecker factors to second-order methods.
 
 A run, with ``--out DIR``:
 
@@ -37,12 +37,15 @@ import time
 import numpy
 
 from . import backend, checkpoint, nn
-from .autograd.grad_mode import no_grad
+from .autograd.grad_mode import enable_grad, no_grad
+from .curvature import Closure
 from .data import DataLoader, Normalize, load, split
 from .data.transforms import STATISTICS
 
 CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE = "checkpoint.npz", "metrics.json", "curves.png"
 NUM_CLASSES = 10
+HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                "epoch_seconds", "samples_per_second")
 RESUME_KEYS = ("model", "data", "optim", "batch_size", "lr", "momentum", "weight_decay",
                "optim_args", "hidden", "train_size", "val_size", "test_size", "seed", "dtype")
 
@@ -51,8 +54,12 @@ class NonFiniteLossError(FloatingPointError):
     """Training produced a non-finite loss or non-finite parameters."""
 
 
+def _print(line):
+    print(line, flush=True)
+
+
 def _resolve_data(name, root, log):
-    """``name``, or for ``"auto"`` MNIST when it is found locally and the synthetic digits if not."""
+    """``name``; for ``"auto"`` MNIST if it is found locally, else the synthetic digits."""
     if name != "auto":
         return name
     try:
@@ -97,51 +104,37 @@ def _loss_function(model):
     return nn.CrossEntropyLoss()
 
 
-class _PlainClosure:
-    """Zero the gradients, evaluate ``L = loss_fn(model(x), y)``, back-propagate, return ``L``
-    (used when ``minigrad.curvature`` provides no ``Closure``); keeps the last ``output``."""
+class TrainingClosure(Closure):
+    """``minigrad.curvature.Closure`` that also keeps ``output``, the network outputs of its
+    first call (the evaluation before the step), for the training accuracy."""
 
-    def __init__(self, model, loss_fn, x, y):
-        self.model, self.loss_fn, self.x, self.y = model, loss_fn, x, y
-        self.output = None
+    output = None
 
     def __call__(self):
-        self.model.zero_grad()
-        self.output = self.model(self.x)
-        loss = self.loss_fn(self.output, self.y)
-        loss.backward()
+        for p in self.params:
+            p.grad = None
+        with enable_grad():
+            output = self.model(self.x)
+            loss = self.loss_fn(output, self.y)
+            loss.backward()
+        if self.output is None:
+            self.output = output.detach()
         return loss
-
-
-def _closure(model, loss_fn, x, y):
-    """``minigrad.curvature.Closure`` if the package provides it, else ``_PlainClosure``."""
-    try:
-        from .curvature import Closure
-    except ImportError:
-        Closure = _PlainClosure
-    return Closure(model, loss_fn, x, y)
 
 
 def _step(optimizer, model, loss_fn, x, target):
     """One optimizer step; returns the loss before it (a float) and the outputs it came from."""
-    closure = _closure(model, loss_fn, x, target)
+    closure = TrainingClosure(model, loss_fn, x, target)
     loss = optimizer.step(closure)
     if loss is None:
         raise TypeError(f"{type(optimizer).__name__}.step(closure) returned None instead of "
                         f"the loss the closure computed")
-    output = getattr(closure, "output", None)
-    return float(loss.item()), output
+    return float(loss.item()), closure.output
 
 
 def _correct(output, y):
     """How many rows of ``output`` have their largest entry at the label ``y``."""
     return int(backend.to_host((output.data.argmax(axis=1) == y.data)).sum())
-
-
-def _predict(model, x):
-    """``model(x)`` without a graph (for a closure that does not keep its outputs)."""
-    with no_grad():
-        return model(x)
 
 
 def _evaluate(model, loader, loss_fn, reconstruction):
@@ -194,33 +187,135 @@ def _write_curves(out, metrics):
                             lambda f: figure.savefig(f, format="png", dpi=100))
 
 
-def _save(out, epoch, model, optimizer, loader, metrics):
-    state = {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "loader": loader.state_dict(),
-             "init_generator": nn.init.generator().bit_generator.state,
-             "numpy_global": numpy.random.get_state(), "metrics": metrics}
-    checkpoint.save(state, os.path.join(out, CHECKPOINT_FILE))
-    _write_metrics(out, metrics)
-    _write_curves(out, metrics)
+class Trainer:
+    """One training run: the model, optimizer, loaders and metrics, epoch by epoch."""
 
+    def __init__(self, config, out, root, log):
+        import models
+        import optim
+        self.config, self.out, self.log = config, out, log
+        (train_x, train_y), val_set, test_set = _datasets(config, root, log)
+        transform = _transform(config["data"], config["model"], backend.get_default_dtype())
+        self.reconstruction = config["model"].startswith("autoencoder")
+        nn.init.manual_seed(config["seed"])
+        self.model = models.create(config["model"], **_model_arguments(
+            config["model"], train_x.shape[1:], config["hidden"]))
+        hyper = {k: config[k] for k in ("momentum", "weight_decay") if config[k] is not None}
+        self.optimizer = optim.create(config["optim"], self.model.parameters(), lr=config["lr"],
+                                      **hyper, **config["optim_args"])
+        self.loss_fn = _loss_function(config["model"])
+        self.loader = DataLoader(train_x, train_y, config["batch_size"], shuffle=True,
+                                 seed=config["seed"], transform=transform)
+        self.evaluation = {name: DataLoader(x, y, config["batch_size"], transform=transform)
+                           for name, (x, y) in (("val", val_set), ("test", test_set)) if len(x)}
+        self.metrics = {"config": config,
+                        "num_parameters": sum(p.size for p in self.model.parameters()),
+                        "history": {k: [] for k in HISTORY_KEYS}, "batch_loss": [],
+                        "elapsed_seconds": 0.0}
+        self.epoch = 0
 
-def _restore(out, config, model, optimizer, loader):
-    """Load ``out/checkpoint.npz`` into the run; returns ``(epoch, metrics)``."""
-    path = os.path.join(out, CHECKPOINT_FILE)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"--resume: no checkpoint at {path}")
-    state = checkpoint.load(path)
-    saved = state["metrics"]["config"]
-    differences = {k: (saved[k], config[k]) for k in RESUME_KEYS if saved[k] != config[k]}
-    if differences:
-        raise ValueError(f"--resume: the checkpoint {path} was made with different settings "
-                         f"(saved, requested): {differences}")
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    loader.load_state_dict(state["loader"])
-    nn.init.generator().bit_generator.state = state["init_generator"]
-    numpy.random.set_state(state["numpy_global"])
-    return state["epoch"], state["metrics"]
+    @property
+    def checkpoint_path(self):
+        return os.path.join(self.out, CHECKPOINT_FILE)
+
+    def save(self):
+        """Write the checkpoint and ``metrics.json`` (and after an epoch ``curves.png``)."""
+        state = {"epoch": self.epoch, "model": self.model.state_dict(),
+                 "optimizer": self.optimizer.state_dict(), "loader": self.loader.state_dict(),
+                 "init_generator": nn.init.generator().bit_generator.state,
+                 "numpy_global": numpy.random.get_state(), "metrics": self.metrics}
+        checkpoint.save(state, self.checkpoint_path)
+        _write_metrics(self.out, self.metrics)
+        if self.epoch:
+            _write_curves(self.out, self.metrics)
+
+    def restore(self):
+        """Continue from the checkpoint in ``out``, which must come from the same settings."""
+        if not os.path.exists(self.checkpoint_path):
+            raise FileNotFoundError(f"resume: no checkpoint at {self.checkpoint_path}")
+        state = checkpoint.load(self.checkpoint_path)
+        saved = state["metrics"]["config"]
+        differences = {k: (saved[k], self.config[k]) for k in RESUME_KEYS
+                       if saved[k] != self.config[k]}
+        if differences:
+            raise ValueError(f"resume: the checkpoint {self.checkpoint_path} was made with "
+                             f"different settings (saved, requested): {differences}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.loader.load_state_dict(state["loader"])
+        nn.init.generator().bit_generator.state = state["init_generator"]
+        numpy.random.set_state(state["numpy_global"])
+        self.epoch, self.metrics = state["epoch"], state["metrics"]
+        self.metrics["config"]["epochs"] = self.config["epochs"]
+        self.log(f"resumed from {self.checkpoint_path} after epoch {self.epoch}")
+
+    def _check_finite(self, value, batch):
+        if math.isfinite(value) and (batch < len(self.loader) or
+                                     _parameters_finite(self.model)):
+            return
+        where = f"loss ({value})" if not math.isfinite(value) else "parameters after the step"
+        kept = f"; the last good checkpoint is {self.checkpoint_path}" if self.out else ""
+        raise NonFiniteLossError(f"non-finite {where} at epoch {self.epoch + 1}, batch "
+                                 f"{batch}/{len(self.loader)}: lower the learning rate "
+                                 f"(lr={self.config['lr']}){kept}")
+
+    def train_epoch(self, start, log_every):
+        """One pass over the training set; returns ``(mean loss, accuracy, seconds)``."""
+        self.model.train()
+        epoch_start, total_loss, correct, seen = time.perf_counter(), 0.0, 0, 0
+        for batch, (x, y) in enumerate(self.loader, 1):
+            target = x if self.reconstruction else y
+            value, output = _step(self.optimizer, self.model, self.loss_fn, x, target)
+            self._check_finite(value, batch)
+            self.metrics["batch_loss"].append(value)
+            total_loss, seen = total_loss + value * len(x), seen + len(x)
+            correct += 0 if self.reconstruction else _correct(output, y)
+            if log_every and batch % log_every == 0:
+                rate = seen / (time.perf_counter() - epoch_start)
+                accuracy = "" if self.reconstruction else f" acc {correct / seen:.4f}"
+                self.log(f"epoch {self.epoch + 1} batch {batch}/{len(self.loader)} loss "
+                         f"{value:.4f}{accuracy} {rate:.0f} samples/s "
+                         f"{time.perf_counter() - start:.1f}s")
+        accuracy = None if self.reconstruction else correct / seen
+        return total_loss / seen, accuracy, time.perf_counter() - epoch_start
+
+    def evaluate(self, name):
+        """Mean loss and accuracy on the ``"val"`` or ``"test"`` set; ``(None, None)`` if empty."""
+        if name not in self.evaluation:
+            return None, None
+        return _evaluate(self.model, self.evaluation[name], self.loss_fn, self.reconstruction)
+
+    def run(self, log_every):
+        """Train up to ``config["epochs"]``, validating and saving after each; then test."""
+        config, history = self.config, self.metrics["history"]
+        self.log(f"model: {config['model']} ({self.metrics['num_parameters']} parameters), "
+                 f"optimizer: {config['optim']} (lr={config['lr']}), {config['dtype']} on "
+                 f"{config['device']}")
+        start = time.perf_counter() - self.metrics["elapsed_seconds"]
+        while self.epoch < config["epochs"]:
+            train_loss, train_accuracy, seconds = self.train_epoch(start, log_every)
+            val_loss, val_accuracy = self.evaluate("val")
+            if val_loss is not None and hasattr(self.optimizer, "observe_validation_loss"):
+                self.optimizer.observe_validation_loss(val_loss)
+            self.epoch += 1
+            for key, value in zip(HISTORY_KEYS, (
+                    self.epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
+                    len(self.loader.images) / seconds)):
+                history[key].append(value)
+            self.metrics["elapsed_seconds"] = time.perf_counter() - start
+            self.log(_epoch_line(self.metrics, self.reconstruction))
+            if self.out is not None:
+                self.save()
+        test_loss, test_accuracy = self.evaluate("test")
+        if test_loss is not None:
+            self.metrics["test_loss"], self.metrics["test_accuracy"] = test_loss, test_accuracy
+            accuracy = "" if self.reconstruction else f" accuracy {test_accuracy:.4f}"
+            self.log(f"test: loss {test_loss:.4f}{accuracy}")
+        self.metrics["elapsed_seconds"] = time.perf_counter() - start
+        if self.out is not None:
+            _write_metrics(self.out, self.metrics)
+            self.log(f"wrote {self.out}/{METRICS_FILE}, {CURVES_FILE} and {CHECKPOINT_FILE}")
+        return self.metrics
 
 
 def _datasets(config, root, log):
@@ -241,115 +336,38 @@ def _datasets(config, root, log):
 def train(model="mlp", data="auto", optim="sgd", epochs=2, batch_size=128, lr=0.1,
           momentum=None, weight_decay=None, optim_args=None, hidden=(128,), train_size=None,
           val_size=None, test_size=None, seed=0, out=None, resume=False, dtype="float32",
-          device="cpu", log_every=100, root=None, log=print):
+          device="cpu", log_every=100, root=None, log=_print):
     """Train ``model`` on ``data`` with ``optim``; returns the metrics dict.
 
     Arguments mirror the command-line options. ``optim_args`` are further
     keyword arguments of ``optim.create``; ``momentum`` and ``weight_decay`` are
     passed only when given. ``out=None`` writes no files (``resume`` needs ``out``).
-    ``log`` receives the progress lines (``print`` by default).
+    ``log`` receives the progress lines (printed by default).
     """
+    if resume and out is None:
+        raise ValueError("train: resume=True needs out, the folder holding the checkpoint")
+    data = _resolve_data(data, root, log)
+    if data not in STATISTICS:
+        raise ValueError(f"train: unknown data set {data!r}; choose one of "
+                         f"{sorted(STATISTICS)} or 'auto'")
+    config = dict(model=model, data=data, optim=optim, epochs=epochs, batch_size=batch_size,
+                  lr=lr, momentum=momentum, weight_decay=weight_decay,
+                  optim_args=dict(optim_args or {}), hidden=list(hidden), train_size=train_size,
+                  val_size=val_size, test_size=test_size, seed=seed,
+                  dtype=str(numpy.dtype(dtype)), device=device)
     previous_dtype, previous_backend = backend.get_default_dtype(), backend.backend_name()
     backend.set_default_dtype(dtype)
     backend.use("cupy" if device == "cuda" else "numpy")
     try:
-        return _train(dict(model=model, data=_resolve_data(data, root, log), optim=optim,
-                           epochs=epochs, batch_size=batch_size, lr=lr, momentum=momentum,
-                           weight_decay=weight_decay, optim_args=dict(optim_args or {}),
-                           hidden=list(hidden), train_size=train_size, val_size=val_size,
-                           test_size=test_size, seed=seed, dtype=str(numpy.dtype(dtype)),
-                           device=device), out, resume, log_every, root, log)
+        trainer = Trainer(config, None if out is None else os.fspath(out), root, log)
+        if resume:
+            trainer.restore()
+        elif out is not None:
+            trainer.save()
+        return trainer.run(log_every)
     finally:
         backend.set_default_dtype(previous_dtype)
         backend.use(previous_backend)
-
-
-def _train(config, out, resume, log_every, root, log):
-    import models
-    import optim as optimizers
-    if resume and out is None:
-        raise ValueError("train: resume=True needs out, the folder holding the checkpoint")
-    if config["data"] not in STATISTICS:
-        raise ValueError(f"train: unknown data set {config['data']!r}; choose one of "
-                         f"{sorted(STATISTICS)} or 'auto'")
-    (train_x, train_y), val_set, (test_x, test_y) = _datasets(config, root, log)
-    transform = _transform(config["data"], config["model"], backend.get_default_dtype())
-    reconstruction = config["model"].startswith("autoencoder")
-    nn.init.manual_seed(config["seed"])
-    net = models.create(config["model"], **_model_arguments(config["model"], train_x.shape[1:],
-                                                            config["hidden"]))
-    hyper = {k: config[k] for k in ("momentum", "weight_decay") if config[k] is not None}
-    optimizer = optimizers.create(config["optim"], net.parameters(), lr=config["lr"],
-                                  **hyper, **config["optim_args"])
-    loss_fn = _loss_function(config["model"])
-    loader = DataLoader(train_x, train_y, config["batch_size"], shuffle=True, seed=config["seed"],
-                        transform=transform)
-    evaluation = {name: DataLoader(x, y, config["batch_size"], transform=transform)
-                  for name, (x, y) in (("val", val_set), ("test", (test_x, test_y))) if len(x)}
-    metrics = {"config": config, "num_parameters": sum(p.size for p in net.parameters()),
-               "history": {k: [] for k in ("epoch", "train_loss", "train_accuracy", "val_loss",
-                                           "val_accuracy", "epoch_seconds",
-                                           "samples_per_second")},
-               "batch_loss": [], "elapsed_seconds": 0.0}
-    first_epoch = 1
-    if resume:
-        done, metrics = _restore(out, config, net, optimizer, loader)
-        metrics["config"]["epochs"] = config["epochs"]
-        first_epoch = done + 1
-        log(f"resumed from {os.path.join(out, CHECKPOINT_FILE)} after epoch {done}")
-    elif out is not None:
-        _save(out, 0, net, optimizer, loader, metrics)
-    log(f"model: {config['model']} ({metrics['num_parameters']} parameters), optimizer: "
-        f"{config['optim']} (lr={config['lr']}), {config['dtype']} on {config['device']}")
-    start = time.perf_counter() - metrics["elapsed_seconds"]
-    net.train()
-    for epoch in range(first_epoch, config["epochs"] + 1):
-        epoch_start, total_loss, correct, seen = time.perf_counter(), 0.0, 0, 0
-        for batch, (x, y) in enumerate(loader, 1):
-            value, output = _step(optimizer, net, loss_fn, x, x if reconstruction else y)
-            if not math.isfinite(value) or (batch == len(loader) and not _parameters_finite(net)):
-                where = "loss" if not math.isfinite(value) else "parameters after the step"
-                kept = (f"; the last good checkpoint is {os.path.join(out, CHECKPOINT_FILE)}"
-                        if out is not None else "")
-                raise NonFiniteLossError(f"non-finite {where} ({value}) at epoch {epoch}, batch "
-                                         f"{batch}/{len(loader)}: lower the learning rate "
-                                         f"(lr={config['lr']}){kept}")
-            metrics["batch_loss"].append(value)
-            total_loss, seen = total_loss + value * len(x), seen + len(x)
-            if not reconstruction:
-                correct += _correct(output if output is not None else _predict(net, x), y)
-            if log_every and batch % log_every == 0:
-                rate = seen / (time.perf_counter() - epoch_start)
-                accuracy = "" if reconstruction else f" acc {correct / seen:.4f}"
-                log(f"epoch {epoch} batch {batch}/{len(loader)} loss {value:.4f}{accuracy} "
-                    f"{rate:.0f} samples/s {time.perf_counter() - start:.1f}s")
-        seconds = time.perf_counter() - epoch_start
-        history = metrics["history"]
-        history["epoch"].append(epoch)
-        history["train_loss"].append(total_loss / seen)
-        history["train_accuracy"].append(None if reconstruction else correct / seen)
-        history["epoch_seconds"].append(seconds)
-        history["samples_per_second"].append(seen / seconds)
-        val_loss, val_accuracy = (_evaluate(net, evaluation["val"], loss_fn,
-                                            reconstruction) if "val" in evaluation else (None, None))
-        history["val_loss"].append(val_loss)
-        history["val_accuracy"].append(val_accuracy)
-        if val_loss is not None and hasattr(optimizer, "observe_validation_loss"):
-            optimizer.observe_validation_loss(val_loss)
-        metrics["elapsed_seconds"] = time.perf_counter() - start
-        log(_epoch_line(metrics, reconstruction))
-        if out is not None:
-            _save(out, epoch, net, optimizer, loader, metrics)
-    if "test" in evaluation:
-        metrics["test_loss"], metrics["test_accuracy"] = _evaluate(
-            net, evaluation["test"], loss_fn, reconstruction)
-        accuracy = "" if reconstruction else f" accuracy {metrics['test_accuracy']:.4f}"
-        log(f"test: loss {metrics['test_loss']:.4f}{accuracy}")
-    metrics["elapsed_seconds"] = time.perf_counter() - start
-    if out is not None:
-        _write_metrics(out, metrics)
-        log(f"wrote {os.path.join(out, METRICS_FILE)}, {CURVES_FILE} and {CHECKPOINT_FILE}")
-    return metrics
 
 
 def _epoch_line(metrics, reconstruction):
@@ -390,29 +408,36 @@ def parser():
                         "locally, else synthetic)")
     p.add_argument("--root", default=None, help="folder searched first for the data files")
     p.add_argument("--optim", default="sgd", help="a name of optim.create")
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--momentum", type=float, default=None)
-    p.add_argument("--weight-decay", type=float, default=None)
+    p.add_argument("--epochs", type=int, default=2, help="passes over the training set")
+    p.add_argument("--batch-size", type=int, default=128, help="samples per step")
+    p.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    p.add_argument("--momentum", type=float, default=None, help="passed only when given")
+    p.add_argument("--weight-decay", type=float, default=None, help="passed only when given")
     p.add_argument("--optim-arg", type=_key_value, action="append", default=[],
                    metavar="KEY=VALUE", help="further optimizer hyper-parameter (repeatable)")
     p.add_argument("--hidden", type=_sizes, default=(128,), help="MLP hidden sizes, e.g. 256,128")
-    p.add_argument("--train-size", type=int, default=None, help="default: all but validation")
-    p.add_argument("--val-size", type=int, default=None, help="default: 10%% of the train split")
-    p.add_argument("--test-size", type=int, default=None, help="default: the whole test split")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="training samples; None: all but the validation ones")
+    p.add_argument("--val-size", type=int, default=None,
+                   help="validation samples; None: 10%% of the train split")
+    p.add_argument("--test-size", type=int, default=None,
+                   help="test samples; None: the whole test split")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the splits, initialisation, shuffling and dropout")
+    p.add_argument("--out", default=None, help="output folder; None: runs/MODEL-DATA")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="dtype of parameters and inputs")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cpu (NumPy) or cuda (CuPy)")
     p.add_argument("--log-every", type=int, default=100, help="batches between progress lines")
     return p
 
 
 def main(argv=None):
+    """Run ``python -m minigrad.train`` with ``argv``; returns the exit status."""
     args = parser().parse_args(argv)
-    data = _resolve_data(args.data, args.root, print)
+    data = _resolve_data(args.data, args.root, _print)
     out = args.out or os.path.join("runs", f"{args.model}-{data}")
     try:
         metrics = train(model=args.model, data=data, optim=args.optim, epochs=args.epochs,
@@ -425,7 +450,7 @@ def main(argv=None):
     except (NonFiniteLossError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"done in {metrics['elapsed_seconds']:.1f}s")
+    _print(f"done in {metrics['elapsed_seconds']:.1f}s")
     return 0
 
 

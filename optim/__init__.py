@@ -7,13 +7,18 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adahessian import AdaHessian
 from .adam import Adam, AdamW
+from .class_subspace import ClassSubspaceNewton
+from .cubic import CubicRegularization
 from .hybrid import Hybrid
+from .kronecker import KFAC, KFLR, KFRA
 from .lbfgs import LBFGS
 from .line_search import GradientDescentLineSearch, LineSearchError
+from .newton_cg import NewtonCG
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 from .swa import SWA, SWAG, bn_update
+from .trust_region import TrustRegion
 
 OPTIMIZERS = {
     "sgd": SGD,
@@ -25,6 +30,13 @@ OPTIMIZERS = {
     "hybrid": Hybrid,
     "gd-armijo": GradientDescentLineSearch,
     "lbfgs": LBFGS,
+    "newton-cg": NewtonCG,
+    "trust-region": TrustRegion,
+    "arc": CubicRegularization,
+    "kfac": KFAC,
+    "kfra": KFRA,
+    "kflr": KFLR,
+    "class-subspace": ClassSubspaceNewton,
 }
 
 

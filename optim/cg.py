@@ -18,7 +18,8 @@ Alg. 7.2): CG from ``s = 0``; on negative curvature, or when an iterate would
 leave the ball, it moves along the current direction ``d`` to the boundary
 ``‖s + τd‖ = radius`` (τ ≥ 0) and stops. Ellipsoidal norms are handled by the
 caller through a change of variables (see ``norms.py``). ``B s`` is updated
-along the way, so the model decrease ``m(0) − m(s)`` comes for free.
+along the way, so the model decrease ``m(0) − m(s)`` comes for free (with
+``gᵀs`` and ``sᵀBs``, from which a caller gets the decrease of a scaled step).
 """
 import collections
 import math
@@ -28,7 +29,7 @@ from minigrad import backend
 ConjugateGradientResult = collections.namedtuple(
     "ConjugateGradientResult", "solution residual iterations negative_curvature")
 SteihaugResult = collections.namedtuple(
-    "SteihaugResult", "step model_decrease iterations stop_reason")
+    "SteihaugResult", "step model_decrease iterations stop_reason gradient_step curvature_step")
 
 
 def _dot(u, v):
@@ -112,5 +113,6 @@ def steihaug_cg(matvec, g, radius, max_iter=10, tol=0.1):
         rr_next = _dot(r, r)
         d = -r + (rr_next / rr) * d
         rr = rr_next
-    model_decrease = -(_dot(g, s) + 0.5 * _dot(s, bs))
-    return SteihaugResult(s, model_decrease, iterations, reason)
+    gradient_step, curvature_step = _dot(g, s), _dot(s, bs)
+    return SteihaugResult(s, -(gradient_step + 0.5 * curvature_step), iterations, reason,
+                          gradient_step, curvature_step)

@@ -24,6 +24,9 @@ The step is judged by ``ρ = (L(θ) − L(θ + s)) / (m(0) − m(s))``:
     ρ > η2:  σ ← max(σ / γ, σ_min)
     ρ < η1:  σ ← γ σ
 
+``lr`` ∈ (0, 1] shortens the step to ``lr·s`` (the ratio then uses
+``m(0) − m(lr·s)``); ``lr = 1``, the default, is ARC as published.
+
 A non-finite trial loss counts as ρ = −∞ (rejected, σ grows); ``max_failures``
 rejections in a row raise ``FloatingPointError``.
 """
@@ -38,10 +41,11 @@ from .curvature_optimizer import CurvatureOptimizer
 from .newton_cg import CURVATURES
 from .optimizer import require
 from .parameter_vectors import (add_to_parameters, check_closure_parameters, curvature_operator,
-                                finite)
+                                finite, restore, snapshot)
 from .trust_region import check_norm_arguments, norm_scaling
 
-CubicResult = collections.namedtuple("CubicResult", "step model_decrease iterations")
+CubicResult = collections.namedtuple(
+    "CubicResult", "step model_decrease iterations gradient_step curvature_step step_norm")
 
 
 def minimize_small_cubic(tridiagonal, gradient_norm, sigma):
@@ -51,7 +55,9 @@ def minimize_small_cubic(tridiagonal, gradient_norm, sigma):
     lower = max(0.0, -eigenvalues[0])
 
     def length(lam, components=c):
-        return math.sqrt(float(numpy.sum((components / (eigenvalues + lam)) ** 2)))
+        shifted = eigenvalues + lam
+        ratios = numpy.where(components == 0, 0.0, components / numpy.where(shifted == 0, 1, shifted))
+        return math.sqrt(float(numpy.sum(ratios ** 2)))
 
     def secular(lam):
         return length(lam) - lam / sigma
@@ -82,7 +88,7 @@ def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
     xp = backend.get_array_module(g)
     gradient_norm = math.sqrt(float(g.dot(g)))
     if gradient_norm == 0:
-        return CubicResult(g * 0, 0.0, 0)
+        return CubicResult(g * 0, 0.0, 0, 0.0, 0.0, 0.0)
     basis, alphas, betas = [g / gradient_norm], [], []
     y = numpy.zeros(1)
     for _ in range(max_iter):
@@ -103,18 +109,20 @@ def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
         basis.append(w / beta)
     basis = basis[:len(y)]
     step = sum(float(coefficient) * q for coefficient, q in zip(y, basis))
+    gradient_step, curvature_step = gradient_norm * float(y[0]), float(y @ tridiagonal @ y)
     y_norm = float(numpy.linalg.norm(y))
-    model = gradient_norm * y[0] + 0.5 * float(y @ tridiagonal @ y) + sigma / 3 * y_norm ** 3
-    return CubicResult(xp.asarray(step), -float(model), len(y))
+    model = gradient_step + 0.5 * curvature_step + sigma / 3 * y_norm ** 3
+    return CubicResult(xp.asarray(step), -model, len(y), gradient_step, curvature_step, y_norm)
 
 
 class CubicRegularization(CurvatureOptimizer):
     """Adaptive cubic regularisation (ARC) with a Lanczos subproblem solver."""
 
-    def __init__(self, params, sigma=1.0, min_sigma=1e-8, eta1=0.1, eta2=0.9, gamma=2.0,
+    def __init__(self, params, lr=1.0, sigma=1.0, min_sigma=1e-8, eta1=0.1, eta2=0.9, gamma=2.0,
                  norm="spherical", beta=0.95, eps=1e-8, max_krylov_iter=10, krylov_tol=0.1,
                  curvature="hessian", max_failures=50):
         name = type(self).__name__
+        require(0 < lr <= 1, name, "lr", lr, "in (0, 1]")
         require(sigma > 0, name, "sigma", sigma, "> 0")
         require(0 < min_sigma <= sigma, name, "min_sigma", min_sigma, f"in (0, sigma={sigma}]")
         require(0 <= eta1 <= eta2 < 1, name, "eta1, eta2", (eta1, eta2), "0 ≤ eta1 ≤ eta2 < 1")
@@ -124,7 +132,7 @@ class CubicRegularization(CurvatureOptimizer):
                 "max_krylov_iter", max_krylov_iter, "an integer ≥ 1")
         require(0 < krylov_tol < 1, name, "krylov_tol", krylov_tol, "in (0, 1)")
         require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
-        super().__init__(params, dict(sigma=sigma, min_sigma=min_sigma, eta1=eta1, eta2=eta2,
+        super().__init__(params, dict(lr=lr, sigma=sigma, min_sigma=min_sigma, eta1=eta1, eta2=eta2,
                                       gamma=gamma, norm=norm, beta=beta, eps=eps,
                                       max_krylov_iter=max_krylov_iter, krylov_tol=krylov_tol,
                                       curvature=curvature, max_failures=max_failures))
@@ -143,15 +151,19 @@ class CubicRegularization(CurvatureOptimizer):
 
         result = solve_cubic_subproblem(lambda v: scale * curvature(scale * v), scale * g, sigma,
                                         group["max_krylov_iter"], group["krylov_tol"])
-        if result.model_decrease <= 0:
+        lr = group["lr"]
+        predicted = -(lr * result.gradient_step + 0.5 * lr ** 2 * result.curvature_step
+                      + sigma / 3 * (lr * result.step_norm) ** 3)
+        if predicted <= 0:
             return loss
-        s = scale * result.step
+        s = lr * scale * result.step
+        saved = snapshot(params)
         add_to_parameters(params, s)
         trial = closure.loss_value()
-        ratio = (value - trial) / result.model_decrease if finite(trial) else -math.inf
+        ratio = (value - trial) / predicted if finite(trial) else -math.inf
         accepted = ratio >= group["eta1"]
         if not accepted:
-            add_to_parameters(params, s, -1.0)
+            restore(params, saved)
             state["sigma"] = sigma * group["gamma"]
         elif ratio > group["eta2"]:
             state["sigma"] = max(sigma / group["gamma"], group["min_sigma"])

@@ -28,7 +28,8 @@ import math
 from .cg import conjugate_gradient
 from .curvature_optimizer import CurvatureOptimizer
 from .optimizer import require
-from .parameter_vectors import add_to_parameters, curvature_operator, finite
+from .parameter_vectors import (add_to_parameters, curvature_operator, finite, restore,
+                                snapshot)
 
 CURVATURES = ("hessian", "ggn")
 
@@ -66,11 +67,12 @@ class NewtonCG(CurvatureOptimizer):
         d = result.solution
         undamped_bd = (-g - result.residual) - damping * d
         predicted = lr * float(g.dot(d)) + 0.5 * lr * lr * float(d.dot(undamped_bd))
+        saved = snapshot(params)
         add_to_parameters(params, d, lr)
         trial = closure.loss_value()
         failed = not finite(trial)
         if failed:
-            add_to_parameters(params, d, -lr)
+            restore(params, saved)
             state["damping"] = damping * 1.5
         elif group["adapt_damping"] and predicted < 0:
             ratio = (trial - value) / predicted

@@ -45,6 +45,17 @@ def add_to_parameters(params, vector, scale=1.0):
         p.data += scale * piece.astype(p.dtype, copy=False)
 
 
+def snapshot(params):
+    """Copies of the parameters' data, to undo a rejected trial step exactly."""
+    return [p.data.copy() for p in params]
+
+
+def restore(params, saved):
+    """Put back the data saved by ``snapshot``."""
+    for p, data in zip(params, saved):
+        p.data = data
+
+
 def check_closure_parameters(closure, params, owner):
     """The closure's parameters must be the optimizer's, in the same order."""
     closure_params = list(closure.params)

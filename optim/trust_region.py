@@ -21,6 +21,9 @@ at the trial point from ``closure.loss_value()``:
     ρ < η1:                 Δ ← γ1 Δ
     ρ > η2 and ‖s‖_M = Δ:   Δ ← min(γ2 Δ, Δ_max)
 
+``lr`` ∈ (0, 1] shortens the step to ``lr·s`` (the ratio then uses
+``m(0) − m(lr·s)``); ``lr = 1``, the default, is the method of the paper.
+
 A non-finite trial loss gives ρ = −∞: the step is rejected and Δ shrinks.
 ``max_failures`` rejected steps in a row raise ``FloatingPointError`` with the
 last loss, ratio and radius. One ``step`` is one trial.
@@ -37,16 +40,17 @@ from .newton_cg import CURVATURES
 from .norms import NORMS, inverse_sqrt_diagonal, update_second_moment
 from .optimizer import require
 from .parameter_vectors import (add_to_parameters, check_closure_parameters, curvature_operator,
-                                flatten, finite, unflatten)
+                                finite, flatten, restore, snapshot, unflatten)
 
 
 class TrustRegion(CurvatureOptimizer):
     """Trust-region Newton with Steihaug-Toint CG in a spherical or ellipsoidal norm."""
 
-    def __init__(self, params, radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75, gamma1=0.5,
+    def __init__(self, params, lr=1.0, radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75, gamma1=0.5,
                  gamma2=2.0, norm="spherical", beta=0.95, eps=1e-8, max_cg_iter=10, cg_tol=0.1,
                  curvature="hessian", max_failures=50):
         name = type(self).__name__
+        require(0 < lr <= 1, name, "lr", lr, "in (0, 1]")
         require(radius > 0, name, "radius", radius, "> 0")
         require(max_radius >= radius, name, "max_radius", max_radius, f"≥ radius={radius}")
         require(0 <= eta1 <= eta2 < 1, name, "eta1, eta2", (eta1, eta2), "0 ≤ eta1 ≤ eta2 < 1")
@@ -57,7 +61,7 @@ class TrustRegion(CurvatureOptimizer):
                 max_cg_iter, "an integer ≥ 1")
         require(0 < cg_tol < 1, name, "cg_tol", cg_tol, "in (0, 1)")
         require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
-        super().__init__(params, dict(radius=radius, max_radius=max_radius, eta1=eta1, eta2=eta2,
+        super().__init__(params, dict(lr=lr, radius=radius, max_radius=max_radius, eta1=eta1, eta2=eta2,
                                       gamma1=gamma1, gamma2=gamma2, norm=norm, beta=beta, eps=eps,
                                       max_cg_iter=max_cg_iter, cg_tol=cg_tol, curvature=curvature,
                                       max_failures=max_failures))
@@ -76,15 +80,18 @@ class TrustRegion(CurvatureOptimizer):
 
         result = steihaug_cg(lambda v: scale * curvature(scale * v), scale * g, radius,
                              group["max_cg_iter"], group["cg_tol"])
-        if result.model_decrease <= 0:
+        lr = group["lr"]
+        predicted = -(lr * result.gradient_step + 0.5 * lr * lr * result.curvature_step)
+        if predicted <= 0:
             return loss
-        s = scale * result.step
+        s = lr * scale * result.step
+        saved = snapshot(params)
         add_to_parameters(params, s)
         trial = closure.loss_value()
-        ratio = (value - trial) / result.model_decrease if finite(trial) else -math.inf
+        ratio = (value - trial) / predicted if finite(trial) else -math.inf
         accepted = ratio >= group["eta1"]
         if not accepted:
-            add_to_parameters(params, s, -1.0)
+            restore(params, saved)
             state["radius"] = radius * group["gamma1"]
         elif ratio > group["eta2"] and result.stop_reason in ("boundary", "negative_curvature"):
             state["radius"] = min(radius * group["gamma2"], group["max_radius"])

@@ -33,18 +33,30 @@ def _topological_order(roots):
     return order
 
 
+def _nodes_leading_to(order, leaf_ids, node_ids):
+    """ids of the nodes in ``order`` from which a target leaf or node is reachable."""
+    needed = set()
+    for node in reversed(order):
+        if id(node) in node_ids or any(
+                id(t) in leaf_ids if t.grad_fn is None else id(t.grad_fn) in needed
+                for t in node.inputs):
+            needed.add(id(node))
+    return needed
+
+
 def _accumulate(store, key, grad):
     store[key] = grad if key not in store else store[key] + grad
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None):
     """Back-propagate ``grad_outputs`` from ``outputs``.
 
-    Returns ``(leaf_grads, captured)``: gradients of the leaves that require
-    grad keyed by ``id``, with the leaves themselves, and the gradients of
-    the non-leaf tensors listed in ``capture``.
+    Returns ``(leaf_grads, leaves, captured)``: gradients of the leaves keyed
+    by ``id``, the leaves themselves, and the gradients of the non-leaf
+    tensors among ``targets``. With ``targets`` given, only nodes on a path to
+    one of them run their backward (as ``torch.autograd.grad`` prunes).
     """
-    capture = {id(t.grad_fn): t for t in (capture or ()) if t.grad_fn is not None}
+    capture = {id(t.grad_fn): t for t in (targets or ()) if t.grad_fn is not None}
     node_grads, leaf_grads, leaves, captured = {}, {}, {}, {}
     for out, g in zip(outputs, grad_outputs):
         if out.grad_fn is None:
@@ -52,10 +64,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             leaves[id(out)] = out
         else:
             _accumulate(node_grads, id(out.grad_fn), g)
+    order = _topological_order([o.grad_fn for o in outputs if o.grad_fn is not None])
+    needed = None if targets is None else _nodes_leading_to(
+        order, {id(t) for t in targets if t.grad_fn is None}, set(capture))
     with set_grad_enabled(create_graph):
-        for node in _topological_order([o.grad_fn for o in outputs if o.grad_fn is not None]):
+        for node in order:
             grad = node_grads.pop(id(node), None)
-            if grad is None:
+            if grad is None or (needed is not None and id(node) not in needed):
                 continue
             if id(node) in capture:
                 captured[id(capture[id(node)])] = grad
@@ -134,7 +149,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     retain_graph = create_graph if retain_graph is None else retain_graph
     grads = _initial_grads(outputs, grad_outputs)
     leaf_grads, _, captured = run_backward(outputs, grads, retain_graph, create_graph,
-                                           capture=[t for t in inputs if t.grad_fn is not None])
+                                           targets=inputs)
     result = []
     for j, t in enumerate(inputs):
         g = captured.get(id(t)) if t.grad_fn is not None else leaf_grads.get(id(t))

@@ -6,6 +6,13 @@ factor first) are those of CURVATURE.md. The matrix-free side works with flat
 diagonals and Kronecker factors by the per-sample Hessian recursion.
 """
 from .analysis import class_gradients, diagonal_dominance, residual_split, subspace_overlap
+from .block_operator import BlockOperator
+from .blocks import block_ggn, block_hessian
+from .derivatives import DERIVATIVES, derivatives_for
+from .diagonal import diag_ggn, diag_hessian
+from .ggn import ggn
+from .kronecker import KroneckerFactors, kfac, kflr, kfra
+from .losses import LOSS_DERIVATIVES
 from .closure import Closure
 from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
 from .hutchinson import hutchinson_diag, hutchinson_trace

@@ -110,7 +110,8 @@ def _orthonormal_basis(matrix, name):
     tol = max(matrix.shape) * numpy.finfo(matrix.dtype).eps * (float(s[0]) if s.size else 0.0)
     rank = int((s > tol).sum())
     if rank == 0:
-        raise ValueError(f"subspace_overlap: {name} (shape {tuple(matrix.shape)}) spans no subspace")
+        raise ValueError(f"subspace_overlap: {name} (shape {tuple(matrix.shape)}) spans no "
+                         "subspace")
     return u[:, :rank]
 
 
@@ -124,7 +125,7 @@ def subspace_overlap(U, V):
 
 
 def diagonal_dominance(M, n_samples=None):
-    """``(ratio, wigner, ols)``: diagonal share of ``|M|`` and its two baselines (module docstring)."""
+    """``(ratio, wigner, ols)``: diagonal share of ``|M|`` and its baselines (module docstring)."""
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         raise ValueError(f"diagonal_dominance: M must be square, got shape {tuple(M.shape)}")
     xp = get_array_module(M)

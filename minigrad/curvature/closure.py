@@ -48,7 +48,7 @@ class Closure:
             return float(batch_loss(self.model, self.loss_fn, self.x, self.y).item())
 
     def hvp(self, vectors):
-        """Exact ``H v`` for ``vectors`` shaped like ``params``; a list of arrays in those shapes."""
+        """Exact ``H v`` for ``vectors`` shaped like ``params``, as a list of arrays so shaped."""
         return HessianProduct(self.model, self.loss_fn, self.x, self.y).apply(
             vectors, retain_graph=False)
 
@@ -69,5 +69,5 @@ class Closure:
         return getattr(kronecker, kind)(self.model, self.loss_fn, self.x, self.y)
 
     def class_gradients(self):
-        """``(C, P)``: per class ``k`` the mean over the batch samples of class ``k`` of ``∇_θ z_k``."""
+        """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""
         return class_gradients(self.model, self.x, self.y)

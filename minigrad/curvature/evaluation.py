@@ -18,9 +18,9 @@ def as_input(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def batch_loss(model, loss_fn, x, y):
-    """The scalar loss Tensor ``loss_fn(model(x), y)``; raises if it is not a scalar."""
-    loss = loss_fn(model(as_input(x)), y)
+def scalar_loss(loss_fn, output, y):
+    """``loss_fn(output, y)``, checked to be a scalar Tensor."""
+    loss = loss_fn(output, y)
     if not isinstance(loss, Tensor) or loss.size != 1:
         shape = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
         raise ValueError(f"the loss {loss_fn!r} must return a scalar Tensor (reduction='mean'), "
@@ -28,11 +28,15 @@ def batch_loss(model, loss_fn, x, y):
     return loss
 
 
+def batch_loss(model, loss_fn, x, y):
+    """The scalar loss Tensor ``loss_fn(model(x), y)``; raises if it is not a scalar."""
+    return scalar_loss(loss_fn, model(as_input(x)), y)
+
+
 @contextlib.contextmanager
 def preserved_buffers(model):
     """Within the block the model may update its buffers; on exit they get their values back."""
-    saved = [(buffer, buffer.copy()) for _, buffer in model.named_buffers()
-             if hasattr(buffer, "copy")]
+    saved = [(buffer, buffer.copy()) for _, buffer in model.named_buffers()]
     try:
         yield
     finally:

@@ -33,12 +33,17 @@ def _array(value):
 
 
 def flatten(arrays):
-    """Concatenate the row-major ravels of ``arrays`` (arrays or Tensors) into one ``(P,)`` array."""
+    """The row-major ravels of ``arrays`` (arrays or Tensors), concatenated: one ``(P,)`` array."""
     arrays = [_array(a) for a in arrays]
     if not arrays:
         raise ValueError("flatten: got an empty list of arrays")
     xp = get_array_module(*arrays)
-    return xp.concatenate([xp.ravel(a) for a in arrays])
+    flat = xp.empty(sum(int(a.size) for a in arrays), dtype=xp.result_type(*arrays))
+    start = 0
+    for a in arrays:
+        flat[start:start + a.size].reshape(a.shape)[...] = a
+        start += a.size
+    return flat
 
 
 def unflatten(vector, like):

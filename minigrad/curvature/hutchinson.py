@@ -48,7 +48,7 @@ def _mean_and_standard_error(xp, samples):
 
 
 def hutchinson_diag(op, n, seed=None):
-    """``(estimate, standard_error)`` of ``diag(A)``, each ``(P,)``, from ``n`` Rademacher probes."""
+    """``(estimate, standard_error)`` of ``diag(A)``, each ``(P,)``, from ``n`` probes."""
     xp, samples = _probe_samples(op, n, seed, lambda z, az: z * az)
     return _mean_and_standard_error(xp, samples)
 

@@ -107,5 +107,5 @@ class Lanczos:
         return theta, s, abs(self.last_beta * s[-1, :])
 
     def ritz_vectors(self, s):
-        """``Q S`` for host columns ``S`` of shape ``(m, k)``: ``(P, k)`` on the operator's module."""
+        """``Q S`` for host columns ``S`` ``(m, k)``: ``(P, k)`` on the operator's array module."""
         return self.basis[:self.steps].T @ self.op.xp.asarray(s, dtype=self.op.dtype)

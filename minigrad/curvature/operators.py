@@ -80,7 +80,8 @@ def aslinearoperator(matrix, shape=None):
         return matrix
     shape = getattr(matrix, "shape", None) if shape is None else shape
     if shape is None:
-        raise ValueError(f"aslinearoperator: {type(matrix).__name__} has no shape; pass shape=(P, P)")
+        raise ValueError(f"aslinearoperator: {type(matrix).__name__} has no shape; "
+                         "pass shape=(P, P)")
     if hasattr(matrix, "ndim") and hasattr(matrix, "dtype"):
         xp = get_array_module(matrix)
         return LinearOperator(lambda v: matrix @ v, shape, matrix.dtype, xp)

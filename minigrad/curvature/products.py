@@ -32,7 +32,7 @@ vectors (small nets only).
 from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from .evaluation import as_input, batch_loss, preserved_buffers
+from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
 from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
 
 
@@ -52,7 +52,7 @@ def _as_parameter_arrays(vectors, params, who):
 
 
 def _backward_product(outputs, inputs, cotangents, retain_graph):
-    """``Σ_i ∂⟨outputs_i, cotangents_i⟩ / ∂inputs`` as arrays; zeros where nothing depends on an input.
+    """``Σ_i ∂⟨outputs_i, cotangents_i⟩ / ∂inputs`` as arrays (zeros where nothing depends on one).
 
     Outputs that do not require grad are constants (their derivative is zero),
     e.g. the gradient of a loss that is linear in some parameters.
@@ -68,8 +68,7 @@ def _backward_product(outputs, inputs, cotangents, retain_graph):
 class _Product:
     """Shared interface: ``apply`` on parameter-shaped lists, ``__call__`` on flat vectors."""
 
-    def __init__(self, model, loss_fn, x, y):
-        self.model, self.loss_fn = model, loss_fn
+    def __init__(self, model):
         self.params = parameter_list(model)
         self.size = num_parameters(self.params)
         self.dtype = self.params[0].dtype
@@ -93,7 +92,7 @@ class HessianProduct(_Product):
     """``v ↦ H v`` at the current parameters (the gradient graph is built once)."""
 
     def __init__(self, model, loss_fn, x, y):
-        super().__init__(model, loss_fn, x, y)
+        super().__init__(model)
         with enable_grad(), preserved_buffers(model):
             loss = batch_loss(model, loss_fn, x, y)
             self.gradient = grad(loss, self.params, create_graph=True, allow_unused=True)
@@ -108,7 +107,7 @@ class GaussNewtonProduct(_Product):
     """``v ↦ Jᵀ H_z J v`` at the current parameters (the graphs are built once)."""
 
     def __init__(self, model, loss_fn, x, y):
-        super().__init__(model, loss_fn, x, y)
+        super().__init__(model)
         with enable_grad(), preserved_buffers(model):
             self.output = model(as_input(x))
             if not self.output.requires_grad:
@@ -120,10 +119,7 @@ class GaussNewtonProduct(_Product):
                                                     grad_outputs=self.cotangent,
                                                     create_graph=True, allow_unused=True)
             self.detached_output = Tensor(self.output.data, requires_grad=True)
-            loss = loss_fn(self.detached_output, y)
-            if not isinstance(loss, Tensor) or loss.size != 1:
-                raise ValueError(f"the loss {loss_fn!r} must return a scalar Tensor "
-                                 "(reduction='mean')")
+            loss = scalar_loss(loss_fn, self.detached_output, y)
             self.output_gradient = grad(loss, self.detached_output, create_graph=True)
 
     def apply(self, vectors, retain_graph=True):

@@ -109,7 +109,7 @@ def _power_eigen(op, k, which, iters, tol, rng):
 
 
 def top_eigen(op, k=1, method="lanczos", which="largest", iters=None, tol=1e-8, seed=None):
-    """``(eigenvalues (k,), eigenvectors (P, k))`` of a symmetric operator; see the module docstring.
+    """``(eigenvalues (k,), eigenvectors (P, k))`` of a symmetric operator (module docstring).
 
     ``iters`` bounds the Lanczos steps (default ``min(P, max(4k, k + 40))``) or
     the products per power iteration (default 1000). Results are on the

@@ -15,6 +15,8 @@ set is the same on every machine.
 Shapes: images ``(N, 1, 28, 28)`` uint8, labels ``(N,)`` int64 (balanced classes
 in a random order); ``train`` has 10,000 samples and ``test`` 2,000.
 """
+import functools
+
 import numpy
 
 NUM_CLASSES = 10
@@ -50,10 +52,17 @@ def templates():
 
 
 def synthetic_digits(split="train"):
-    """``(images (N, 1, 28, 28) uint8, labels (N,) int64)`` of the given split."""
+    """``(images (N, 1, 28, 28) uint8, labels (N,) int64)`` of the given split (new arrays)."""
     if split not in SPLIT_SIZES:
         raise ValueError(f"synthetic_digits: split must be one of {sorted(SPLIT_SIZES)}, "
                          f"got {split!r}")
+    images, labels = _generate(split)
+    return images.copy(), labels.copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _generate(split):
+    """The split, generated once per process."""
     n = SPLIT_SIZES[split]
     rng = numpy.random.default_rng(_SPLIT_SEEDS[split])
     canvas = templates()

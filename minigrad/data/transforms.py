@@ -19,7 +19,7 @@ STATISTICS = {
 
 
 def normalize(images, mean, std, dtype=numpy.float32):
-    """``(images / 255 − mean) / std`` per channel, as ``dtype``; images ``(N, C, H, W)`` uint8."""
+    """``(images / 255 − mean) / std`` per channel as ``dtype``; images ``(N, C, H, W)`` uint8."""
     images = numpy.asarray(images)
     if images.ndim != 4:
         raise ValueError(f"normalize: images must be (N, C, H, W), got shape {images.shape}")
@@ -34,7 +34,10 @@ def normalize(images, mean, std, dtype=numpy.float32):
 
 
 class Normalize:
-    """``normalize`` with fixed statistics, as a loader ``transform``: ``Normalize.for_dataset("mnist")``."""
+    """``normalize`` with fixed statistics, as a loader ``transform``.
+
+    ``Normalize.for_dataset("mnist")`` uses the statistics in ``STATISTICS``.
+    """
 
     def __init__(self, mean, std, dtype=numpy.float32):
         self.mean, self.std, self.dtype = mean, std, numpy.dtype(dtype).type

@@ -99,3 +99,20 @@ def test_default_dtype_switch():
     finally:
         minigrad.set_default_dtype(numpy.float32)
     assert minigrad.tensor([1, 2]).dtype == numpy.int64
+
+
+def test_grad_runs_only_the_nodes_leading_to_the_requested_inputs():
+    from minigrad.autograd.function import Function
+
+    class Forbidden(Function):
+        def forward(self, a):
+            return a * 1.0
+
+        def backward(self, g):
+            raise AssertionError("backward ran on a branch that does not reach the inputs")
+
+    x, w = random_tensor((3,)), random_tensor((3,), seed=1)
+    h = Forbidden.apply(x)
+    loss = (h * w).sum()
+    (gw,) = minigrad.grad(loss, w)
+    numpy.testing.assert_allclose(gw.numpy(), h.numpy())

@@ -88,6 +88,17 @@ class LinearRegressionClosure:
         self.params = list(self.model.parameters())
         self.bias = bias
 
+    @property
+    def theta(self):
+        return flatten([p.data for p in self.params])
+
+    def with_data(self, inputs, targets):
+        """A closure on other data sharing this one's model and parameters."""
+        other = object.__new__(LinearRegressionClosure)
+        other.__dict__.update(self.__dict__)
+        other.x, other.y = minigrad.tensor(inputs), minigrad.tensor(targets)
+        return other
+
     def __call__(self):
         for p in self.params:
             p.grad = None
@@ -156,4 +167,47 @@ def assert_state_dict_round_trip(make_closure, make_optimizer, steps=3):
     for want in expected:
         fresh.step(resumed)
         numpy.testing.assert_array_equal(resumed.theta, want)
-    assert expected[0].tolist() != saved_theta.tolist(), "the optimizer did not move"
+    assert expected[-1].tolist() != saved_theta.tolist(), "the optimizer did not move"
+
+
+class ClassificationClosure:
+    """A small ``nn`` classifier with cross-entropy; ``class_gradients`` by autodiff.
+
+    Row k of ``class_gradients()`` is ``c_k = (1/|D_k|) Σ_{μ∈D_k} ∇z_k^μ``
+    (class-gradient-quasi-newton.txt, eq. 1) over the batch examples of class
+    k (zero for a class absent from the batch).
+    """
+
+    def __init__(self, model, inputs, labels):
+        self.model, self.loss_fn = model, nn.CrossEntropyLoss()
+        self.x, self.y = minigrad.tensor(inputs), minigrad.tensor(labels)
+        self.params = list(model.parameters())
+
+    @property
+    def theta(self):
+        return flatten([p.data for p in self.params])
+
+    def __call__(self):
+        for p in self.params:
+            p.grad = None
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        return loss
+
+    def loss_value(self):
+        with minigrad.no_grad():
+            return float(self.loss_fn(self.model(self.x), self.y).item())
+
+    def class_gradients(self):
+        logits = self.model(self.x)
+        labels = self.y.numpy()
+        rows = []
+        for k in range(logits.shape[1]):
+            members = numpy.flatnonzero(labels == k)
+            if members.size == 0:
+                rows.append(numpy.zeros(sum(p.size for p in self.params)))
+                continue
+            selected = logits[members.tolist(), k].mean()
+            grads = minigrad.grad(selected, self.params, retain_graph=True)
+            rows.append(flatten([g.data for g in grads]))
+        return numpy.stack(rows)

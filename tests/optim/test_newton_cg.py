@@ -2,9 +2,12 @@
 import numpy
 import pytest
 
+import minigrad
+from minigrad import nn
+from minigrad.curvature import Closure
 from optim.newton_cg import NewtonCG
-from tests.optim.curvature_doubles import (FunctionClosure, QuadraticClosure,
-                                           assert_state_dict_round_trip, rosenbrock,
+from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
+                                           QuadraticClosure, assert_state_dict_round_trip, rosenbrock,
                                            rosenbrock_closure)
 
 SHAPES = [(2, 3), (4,)]
@@ -101,3 +104,17 @@ def test_rejects_bad_hyper_parameters(kwargs):
     closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
     with pytest.raises(ValueError):
         NewtonCG(closure.params, **kwargs)
+
+
+def test_real_closure_linear_least_squares_in_one_step():
+    rng = numpy.random.default_rng(5)
+    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
+    model = LinearRegressionClosure(x, y).model
+    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
+    for curvature in ("hessian", "ggn"):
+        NewtonCG(closure.params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
+                 curvature=curvature).step(closure)
+        design = numpy.concatenate([x, numpy.ones((12, 1))], axis=1)
+        solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
+        numpy.testing.assert_allclose(model.weight.numpy(), solution[:-1].T, rtol=1e-8)
+        numpy.testing.assert_allclose(model.bias.numpy(), solution[-1], rtol=1e-8)

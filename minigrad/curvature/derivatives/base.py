@@ -25,6 +25,7 @@ Modules with parameters add, for ``name`` in ``param_names(module)`` ("weight", 
                                          J_p,nᵀ M[v, n]  (V, N, *p_shape), or Σ_n of it (V, *p_shape)
     param_jac_t_diag(module, x, out, M, weights, name)
                                          Σ_{v,n} weights[v, n] (J_p,nᵀ M[v, n])²   (*p_shape)
+                                         (weights None means all 1)
     param_diagonal_of_diagonal(module, x, out, d, name)
                                          diag(Σ_n J_p,nᵀ diag(d_n) J_p,n)           (*p_shape)
 """
@@ -86,8 +87,9 @@ class Derivatives:
 
     def param_jac_t_diag(self, module, x, out, M, weights, name):
         J = self.param_jac_t_mat_prod(module, x, out, M, name)
-        xp = _xp(J)
-        return xp.tensordot(weights, J * J, axes=([0, 1], [0, 1]))
+        if weights is None:
+            return (J * J).sum(axis=(0, 1))
+        return _xp(J).tensordot(weights, J * J, axes=([0, 1], [0, 1]))
 
 
 class LinearMapDerivatives(Derivatives):

@@ -8,10 +8,9 @@ With the patches ``cols_n`` (K = C·kh·kw, L = out_h·out_w) and ``W_mat = W.re
     param_diagonal_of_diagonal (weight): Σ_{n,l} d[n, o, l] cols[n, k, l]²
     KFRA step: the Jacobian is the same for every sample, so one sample is propagated.
 """
-from ...backend import get_array_module
-from ...ops.conv import Col2Im, unfold_array, window_geometry
-from ...ops.conv import conv2d
 from ...autograd.grad_mode import no_grad
+from ...backend import get_array_module
+from ...ops.conv import Col2Im, conv2d, unfold_array, window_geometry
 from ...tensor import Tensor
 from .base import Derivatives, merge_columns, split_columns
 
@@ -53,7 +52,7 @@ class Conv2dDerivatives(Derivatives):
     def param_jac_mat_prod(self, module, x, out, V_p, name):
         xp = get_array_module(V_p)
         if name == "weight":
-            mapped = xp.einsum("vk,nkl->vnl", V_p.reshape(V_p.shape[0] * V_p.shape[1], -1),
+            mapped = xp.einsum("vok,nkl->vnol", V_p.reshape(V_p.shape[:2] + (-1,)),
                                patches(module, x))
             return mapped.reshape((V_p.shape[0],) + out.shape)
         return xp.broadcast_to(V_p[:, None, :, None, None], (V_p.shape[0],) + out.shape)

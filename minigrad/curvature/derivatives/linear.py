@@ -53,7 +53,8 @@ class LinearDerivatives(Derivatives):
         return M.sum(axis=1) if sum_samples else M
 
     def param_jac_t_diag(self, module, x, out, M, weights, name):
-        squared = (weights[..., None] * M * M).sum(axis=0)
+        squared = M * M if weights is None else weights[..., None] * M * M
+        squared = squared.sum(axis=0)
         return squared.T @ (x * x) if name == "weight" else squared.sum(axis=0)
 
     def param_diagonal_of_diagonal(self, module, x, out, d, name):

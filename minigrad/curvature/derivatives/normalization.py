@@ -54,7 +54,7 @@ class BatchNormDerivatives(Derivatives):
 
     def average_sandwich(self, module, x, out, G):
         xp = get_array_module(x)
-        scale = xp.broadcast_to(self._scale(module, x)[0], x.shape[1:]).reshape(-1)
+        scale = xp.broadcast_to(self._scale(module, x)[0, 0], x.shape[1:]).reshape(-1)
         return G * scale[:, None] * scale[None, :]
 
     def param_jac_mat_prod(self, module, x, out, V_p, name):

@@ -5,7 +5,7 @@ import numpy
 import pytest
 
 from minigrad.data import DataFormatError, read_cifar_batch, read_cifar_label_names
-from tests.minigrad.data.conftest import shared_data_folder, tiny_images, write_cifar_batch
+from tests.minigrad.data.formats import shared_data_folder, tiny_images, write_cifar_batch
 
 
 def test_batch_layout_becomes_planes_of_32_by_32(tmp_path):

@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 from minigrad.data import DataFormatError, read_idx_images, read_idx_labels
-from tests.minigrad.data.conftest import idx_bytes, shared_data_folder, tiny_images, write_idx
+from tests.minigrad.data.formats import idx_bytes, shared_data_folder, tiny_images, write_idx
 
 MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 

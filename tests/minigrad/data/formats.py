@@ -1,4 +1,4 @@
-"""Fixtures writing small files in the real formats, and the real data when present."""
+"""Helpers writing small files in the real formats, and finding the real data when present."""
 import gzip
 import pickle
 import struct

@@ -1,0 +1,134 @@
+"""``BlockOperator``: the exact Hessian (or GN) block of one layer, applied without forming it.
+
+For the block of layer λ and a vector ``v = [V_W.ravel(), v_b]`` over its parameters,
+
+    H_λλ v = c_N Σ_n J_p,nᵀ Hpre_λ,n (J_p,n v),     J_p,n v = V_W a_{λ-1,n} + v_b  (Linear)
+
+and ``Hpre_λ,n z`` follows the recursion of CURVATURE.md applied to a vector instead of
+being formed: with ``u_λ = z``, forward ``u ← J u`` through the steps above λ (keeping ``u``
+at the input of every step with a D term), ``r_L = H_loss u_L``, then backward
+``r ← Jᵀ r + D ⊙ u`` down to λ's output, so ``r = Hpre_λ,n z`` exactly (``Residual`` steps
+split ``u`` into both paths and add ``r``). For the GN block the D terms are left out. All
+samples of a chunk are processed together (GEMMs); memory is bounded by ``chunk_size``
+samples, each chunk is recorded by its own forward pass, and the per-chunk results are
+summed. A block of k vectors (P_λ, k) is applied at once.
+"""
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .losses import batch_scale
+from .recording import ResidualStep, parameterised_leaves
+from .recursion import RecordedBatch
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def _residual_terms(steps, gradient, terms):
+    """Back-propagate the per-sample gradient; keep D = f'' ⊙ ∂ℓ/∂y per nonlinear step."""
+    for step in reversed(steps):
+        if isinstance(step, ResidualStep):
+            gradient = (_residual_terms(step.branch, gradient, terms)
+                        + _residual_terms(step.shortcut, gradient, terms))
+            continue
+        if not step.rules.hessian_is_zero(step.module):
+            terms[id(step)] = step.rules.residual(step.module, step.x, gradient)
+        gradient = step.rules.jac_t_mat_prod(step.module, step.x, step.out, gradient[None])[0]
+    return gradient
+
+
+def _forward_tangents(steps, target, tangent, start, saved):
+    for step in steps:
+        if isinstance(step, ResidualStep):
+            tangent = _add(_forward_tangents(step.branch, target, tangent, start, saved),
+                           _forward_tangents(step.shortcut, target, tangent, start, saved))
+        elif step is target:
+            tangent = start
+        elif tangent is not None:
+            if not step.rules.hessian_is_zero(step.module):
+                saved[id(step)] = tangent
+            tangent = step.rules.jac_mat_prod(step.module, step.x, step.out, tangent)
+    return tangent
+
+
+def _backward_products(steps, target, r, saved, terms):
+    """``(r at the steps' input, r captured at target's output or None)``."""
+    for step in reversed(steps):
+        if isinstance(step, ResidualStep):
+            main, captured = _backward_products(step.branch, target, r, saved, terms)
+            if captured is not None:
+                return None, captured
+            skip, captured = _backward_products(step.shortcut, target, r, saved, terms)
+            if captured is not None:
+                return None, captured
+            r = main + skip
+            continue
+        if step is target:
+            return None, r
+        r = step.rules.jac_t_mat_prod(step.module, step.x, step.out, r)
+        if id(step) in saved and id(step) in terms:
+            r = r + terms[id(step)][None] * saved[id(step)]
+    return r, None
+
+
+class BlockOperator:
+    """The exact (P_λ, P_λ) block of layer ``layer_index`` as a linear operator (``op @ v``)."""
+
+    def __init__(self, model, loss, x, y, layer_index, params, hessian, chunk_size):
+        if int(chunk_size) != chunk_size or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        self.model, self.loss, self.layer_index = model, loss, layer_index
+        self.x = x.data if isinstance(x, Tensor) else x
+        self.y = y.data if isinstance(y, Tensor) else y
+        self.params, self.hessian, self.chunk_size = params, hessian, int(chunk_size)
+        size = sum(p.size for p in params)
+        self.shape = (size, size)
+
+    def __matmul__(self, vectors):
+        return self.matvec(vectors)
+
+    def matvec(self, vectors):
+        """``block @ vectors`` for vectors (P_λ,) or (P_λ, k)."""
+        single = vectors.ndim == 1
+        block = vectors[:, None] if single else vectors
+        if block.ndim != 2 or block.shape[0] != self.shape[0]:
+            raise ValueError(f"BlockOperator of layer {self.layer_index} has shape {self.shape}; "
+                             f"got vectors of shape {tuple(vectors.shape)}")
+        n = self.x.shape[0]
+        result = 0
+        for start in range(0, n, self.chunk_size):
+            chunk = slice(start, min(start + self.chunk_size, n))
+            result = result + self._chunk_product(self.x[chunk], self.y[chunk], block.T, n)
+        result = result.T
+        return result[:, 0] if single else result
+
+    def _split(self, rows, step):
+        pieces, start = [], 0
+        for p in step.params:
+            pieces.append(rows[:, start:start + p.size].reshape((rows.shape[0],) + p.shape))
+            start += p.size
+        return pieces
+
+    def _chunk_product(self, x, y, rows, total):
+        batch = RecordedBatch(self.model, self.loss, x, y)
+        target = parameterised_leaves(batch.steps)[self.layer_index]
+        start = None
+        for name, piece in zip(target.param_names, self._split(rows, target)):
+            start = _add(start, target.rules.param_jac_mat_prod(target.module, target.x,
+                                                                target.out, piece, name))
+        terms = {}
+        if self.hessian:
+            gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
+            _residual_terms(batch.steps, gradient.reshape(batch.output.shape), terms)
+        saved = {}
+        top = _forward_tangents(batch.steps, target, None, start, saved)
+        flat = top.reshape(top.shape[:2] + (-1,))
+        r = batch.loss_rules.hessian_mat_prod(batch.loss, batch.logits, batch.y, flat)
+        _, captured = _backward_products(batch.steps, target, r.reshape(top.shape), saved, terms)
+        xp = get_array_module(rows)
+        parts = [target.rules.param_jac_t_mat_prod(target.module, target.x, target.out, captured,
+                                                   name, sum_samples=True).reshape(rows.shape[0], -1)
+                 for name in target.param_names]
+        return xp.concatenate(parts, axis=1) * batch_scale(self.loss, total)

@@ -1,0 +1,58 @@
+"""Exact per-layer blocks of the Hessian and the Gauss-Newton matrix (CURVATURE.md).
+
+For each parameterised layer λ (``Linear``, ``Conv2d``, affine batch norm in eval mode) the
+block over its parameters ``[W.ravel(), b]`` (``parameters()`` order) is
+
+    H_λλ = c_N Σ_n  (Jacobian of layer λ's output w.r.t. its parameters)ᵀ Hpre_λ,n (same)
+         = c_N Σ_n  Hpre_λ,n ⊗ (a_{λ-1,n} a_{λ-1,n}ᵀ)                       (Linear, weights)
+
+with ``c_N = 1/N`` for the mean loss and ``Hpre_λ,n`` the per-sample pre-activation Hessian
+of the recursion in ``recursion.py`` (with the D terms: ``block_hessian``; without:
+``block_ggn``). ``dense=True`` returns the (P_λ, P_λ) arrays; ``dense=False`` returns one
+``BlockOperator`` per layer (see ``block_operator.py``) that applies the exact block to
+vectors without forming it.
+"""
+from .block_operator import BlockOperator
+from .layer_columns import layer_jacobian_columns, weighted_gram
+from .recording import parameterised_leaves
+from .recursion import RecordedBatch
+
+
+def _dense_blocks(model, loss, x, y, hessian):
+    batch = RecordedBatch(model, loss, x, y)
+    blocks = {}
+
+    def visit(step, state):
+        state = state.with_diagonal_as_columns()
+        block = 0
+        for S, weights in state.groups:
+            block = block + weighted_gram(layer_jacobian_columns(step, S), weights)
+        blocks[id(step)] = block * batch.scale
+
+    batch.backpropagate(visit, hessian=hessian)
+    return [blocks[id(step)] for step in parameterised_leaves(batch.steps)]
+
+
+def _operators(model, loss, x, y, hessian, chunk_size):
+    layers = parameterised_leaves(RecordedBatch(model, loss, x[:1], y[:1]).steps)
+    return [BlockOperator(model, loss, x, y, index, layer.params, hessian, chunk_size)
+            for index, layer in enumerate(layers)]
+
+
+def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
+    """The exact diagonal blocks of the Hessian of ``loss(model(x), y)``, one per layer.
+
+    ``dense=True``: a list of (P_λ, P_λ) arrays over each layer's ``[W.ravel(), b]``.
+    ``dense=False``: a list of ``BlockOperator`` (``op @ v``), each processing ``chunk_size``
+    samples at a time.
+    """
+    if dense:
+        return _dense_blocks(model, loss, x, y, hessian=True)
+    return _operators(model, loss, x, y, True, chunk_size)
+
+
+def block_ggn(model, loss, x, y, dense=True, chunk_size=256):
+    """The exact diagonal blocks of the Gauss-Newton matrix ``Jᵀ H_loss J``; as ``block_hessian``."""
+    if dense:
+        return _dense_blocks(model, loss, x, y, hessian=False)
+    return _operators(model, loss, x, y, False, chunk_size)

@@ -1,0 +1,70 @@
+"""Exact diagonals of the Hessian and the Gauss-Newton matrix, shape (P,) in ``parameters()`` order.
+
+From the factored per-sample curvature of ``recursion.py`` at a layer's output,
+``Hpre_n = Σ S_n diag(w_n) S_nᵀ + diag(d_n)``, the diagonal over a parameter p is
+
+    c_N Σ_n [ Σ_v w_v,n (J_p,nᵀ S_v,n)² + diag(J_p,nᵀ diag(d_n) J_p,n) ]
+
+which for a ``Linear`` weight is ``c_N [(Σ_v w S²)ᵀ (a ⊙ a) + dᵀ (a ⊙ a)]``: GEMMs over the
+batch, no loop over samples. Only diag(Hpre) enters a ``Linear`` weight diagonal, so for the
+lowest layer of a feed-forward chain the D terms from the layer above are passed as the
+diagonal ``diag(Wᵀ diag(d) W) = d (W ⊙ W)`` instead of being expanded into columns
+(``diagonal_only_at`` in ``recursion.py``); everywhere else they become columns (exact).
+
+``diag_ggn(..., mc_samples=M)`` replaces the exact square root by M Monte-Carlo columns
+(an unbiased estimate of the GN diagonal, the diagonal of the KFAC-style Fisher).
+"""
+from ..backend import get_array_module
+from .derivatives.elementwise import ElementwiseDerivatives
+from .derivatives.linear import LinearDerivatives
+from .ggn import parameter_offsets
+from .recording import ResidualStep, lowest_parameterised_index
+from .recursion import RecordedBatch
+
+
+def _diagonal_only_steps(steps):
+    """The ``Linear`` step just above the lowest ``Linear`` layer of a plain chain, if any."""
+    if any(isinstance(step, ResidualStep) for step in steps):
+        return frozenset()
+    lowest = lowest_parameterised_index(steps)
+    if not isinstance(steps[lowest].rules, LinearDerivatives):
+        return frozenset()
+    for step in steps[lowest + 1:]:
+        if isinstance(step.rules, ElementwiseDerivatives):
+            continue
+        return frozenset([id(step)]) if isinstance(step.rules, LinearDerivatives) else frozenset()
+    return frozenset()
+
+
+def _diagonal(model, loss, x, y, hessian, mc_samples=None, seed=None):
+    batch = RecordedBatch(model, loss, x, y)
+    offsets, total = parameter_offsets(model)
+    xp = get_array_module(batch.output)
+    result = xp.zeros(total, dtype=batch.output.dtype)
+
+    def visit(step, state):
+        module, rules = step.module, step.rules
+        for name, p in zip(step.param_names, step.params):
+            value = 0
+            for S, weights in state.groups:
+                value = value + rules.param_jac_t_diag(module, step.x, step.out, S, weights, name)
+            if state.diagonal is not None:
+                value = value + rules.param_diagonal_of_diagonal(module, step.x, step.out,
+                                                                 state.diagonal, name)
+            start = offsets[id(p)][0]
+            result[start:start + p.size] += value.reshape(-1) * batch.scale
+
+    batch.backpropagate(visit, hessian=hessian, mc_samples=mc_samples, seed=seed,
+                        diagonal_only_at=_diagonal_only_steps(batch.steps))
+    return result
+
+
+def diag_hessian(model, loss, x, y):
+    """The exact diagonal of the Hessian of ``loss(model(x), y)``, shape (P,)."""
+    return _diagonal(model, loss, x, y, hessian=True)
+
+
+def diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
+    """The exact diagonal of the Gauss-Newton matrix (P,); a Monte-Carlo estimate with
+    ``mc_samples`` sampled square-root columns (``seed`` for the draws)."""
+    return _diagonal(model, loss, x, y, hessian=False, mc_samples=mc_samples, seed=seed)

@@ -1,0 +1,159 @@
+"""Kronecker-factored curvature per layer: KFAC, KFLR and KFRA (CURVATURE.md; Botev et al. 2017).
+
+Each ``Linear`` / ``Conv2d`` layer's block is approximated by ``G ⊗ A`` over ``[W.ravel(), 1]``
+(the bias as a last input coordinate), output-side factor first:
+
+    A = (1/(N·L)) Σ_n Σ_t ā_n,t ā_n,tᵀ       ā = [a; 1] (with a bias), (in + 1) square
+    G = c_N Σ_n Σ_t C_n,t C_n,tᵀ              (out, out)
+
+For ``Linear`` L = 1 and ``a_n`` is the layer input. For ``Conv2d`` (Grosse & Martens, KFC)
+``a_n,t`` is the im2col patch at output position t (K = C·kh·kw entries, L = out_h·out_w
+positions): A **averages over samples and positions** and G **averages over samples and sums
+over positions**, so ``G ⊗ A`` has the scale of the exact block and equals it when L = 1.
+``c_N = 1/N`` for the mean loss. The back-propagated columns ``C`` (V, N, out, *positions) are
+
+    KFLR   the exact square root of the loss Hessian (K columns), so G = c_N Σ_n Gpre_n
+    KFAC   M Monte-Carlo columns (``mc_samples``; the gradient of −log p(ŷ|x), ŷ from the model)
+
+and KFRA replaces per-sample back-propagation by the recursion on batch averages,
+
+    Ḡ_L = c_N Σ_n H_loss,n,    Ḡ_in = (1/N) Σ_n J_nᵀ Ḡ_out J_n   (Wᵀ Ḡ W for Linear,
+                                                              Ḡ ⊙ (1/N) Σ_n f' f'ᵀ for activations)
+
+with the layer's G = Ḡ at its output (for ``Conv2d`` summed over the position-diagonal blocks,
+matching KFLR). KFRA is defined for feed-forward chains; a ``Residual`` step is refused.
+At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected layer.
+"""
+import numpy
+
+from ..backend import get_array_module
+from .derivatives.conv import Conv2dDerivatives, patches
+from .derivatives.linear import LinearDerivatives
+from .losses import batch_scale
+from .recording import ResidualStep, lowest_parameterised_index, parameterised_leaves
+from .recursion import RecordedBatch
+
+KRONECKER_RULES = (LinearDerivatives, Conv2dDerivatives)
+
+
+class KroneckerFactors:
+    """``G ⊗ A`` for one layer; ``params`` are its Parameters (weight, then bias if any)."""
+
+    def __init__(self, params, A, G):
+        self.params, self.A, self.G = params, A, G
+
+    @property
+    def has_bias(self):
+        return len(self.params) == 2
+
+    def to_dense(self):
+        """The block ``G ⊗ A`` over ``[W.ravel(), b]`` (the bias coordinate moved last)."""
+        xp = get_array_module(self.A)
+        full = xp.kron(self.G, self.A)
+        if not self.has_bias:
+            return full
+        out, width = self.G.shape[0], self.A.shape[0]
+        order = xp.arange(out * width).reshape(out, width)
+        order = xp.concatenate([order[:, :-1].reshape(-1), order[:, -1]])
+        return full[order][:, order]
+
+    def __repr__(self):
+        return f"KroneckerFactors(G={tuple(self.G.shape)}, A={tuple(self.A.shape)})"
+
+
+def _layer_inputs(step):
+    """(N·L, in [+ 1]) rows ā of the layer inputs (patches for a convolution)."""
+    x = step.x
+    xp = get_array_module(x)
+    if isinstance(step.rules, Conv2dDerivatives):
+        cols = patches(step.module, x)
+        rows = cols.transpose(0, 2, 1).reshape(-1, cols.shape[1])
+    else:
+        rows = x
+    if len(step.params) == 2:
+        rows = xp.concatenate([rows, xp.ones((rows.shape[0], 1), dtype=rows.dtype)], axis=1)
+    return rows
+
+
+def input_factor(step):
+    rows = _layer_inputs(step)
+    return rows.T @ rows / rows.shape[0]
+
+
+def _channels_last(C):
+    """(V, N, out, *positions) → (V·N·L, out)."""
+    flat = C.reshape(C.shape[:3] + (-1,))
+    return flat.transpose(0, 1, 3, 2).reshape(-1, C.shape[2])
+
+
+def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size):
+    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
+    n = x.shape[0]
+    chunk_size = n if chunk_size is None else chunk_size
+    if int(chunk_size) != chunk_size or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    draws = numpy.random.default_rng(seed)
+    sums = {}
+
+    def visit(step, state):
+        if not isinstance(step.rules, KRONECKER_RULES):
+            return
+        (C, _), = state.groups
+        rows, inputs = _channels_last(C), _layer_inputs(step)
+        update = [step, inputs.T @ inputs, inputs.shape[0], rows.T @ rows]
+        if id(step.module) in sums:
+            previous = sums[id(step.module)]
+            update = [step] + [a + b for a, b in zip(previous[1:], update[1:])]
+        sums[id(step.module)] = update
+
+    for start in range(0, n, int(chunk_size)):
+        chunk = slice(start, min(start + int(chunk_size), n))
+        batch = RecordedBatch(model, loss, x[chunk], y[chunk])
+        batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
+    scale = batch_scale(loss, n)
+    order = [id(step.module) for step in parameterised_leaves(batch.steps)
+             if isinstance(step.rules, KRONECKER_RULES)]
+    return [KroneckerFactors(sums[key][0].params, sums[key][1] / sums[key][2], sums[key][3] * scale)
+            for key in order]
+
+
+def kflr(model, loss, x, y, chunk_size=None):
+    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
+    ``chunk_size`` bounds the samples back-propagated at once (K columns each)."""
+    return _sampled_factors(model, loss, x, y, None, None, chunk_size)
+
+
+def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
+    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws)."""
+    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size)
+
+
+def _position_trace(G, channels):
+    """Σ_t G[(c, t), (c', t)] for G over (channels·L)²."""
+    positions = G.shape[0] // channels
+    return get_array_module(G).einsum("atbt->ab", G.reshape(channels, positions, channels,
+                                                            positions))
+
+
+def kfra(model, loss, x, y):
+    """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer."""
+    batch = RecordedBatch(model, loss, x, y)
+    steps = batch.steps
+    G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)
+    G = G * (batch.scale * batch.batch_size)
+    lowest = lowest_parameterised_index(steps)
+    factors = []
+    for index in range(len(steps) - 1, lowest - 1, -1):
+        step = steps[index]
+        if isinstance(step, ResidualStep):
+            raise TypeError(f"KFRA's batch-averaged recursion is defined for feed-forward chains; "
+                            f"{type(step.block).__name__} blocks are not supported (use kflr or "
+                            f"kfac)")
+        if isinstance(step.rules, KRONECKER_RULES):
+            layer_G = G
+            if isinstance(step.rules, Conv2dDerivatives):
+                layer_G = _position_trace(G, step.module.out_channels)
+            factors.append(KroneckerFactors(step.params, input_factor(step), layer_G))
+        if index > lowest:
+            G = step.rules.average_sandwich(step.module, step.x, step.out, G)
+    return factors[::-1]

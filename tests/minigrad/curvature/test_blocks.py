@@ -1,0 +1,100 @@
+"""Exact per-layer Hessian and GN blocks against double-backward and Jacobian references."""
+import numpy
+import pytest
+
+from minigrad import nn
+from minigrad.backend import to_device
+from minigrad.curvature import block_ggn, block_hessian, ggn
+from minigrad.nn.activation import ReLU, Sigmoid, Softplus, Tanh
+from tests.minigrad.curvature.layerwise_reference import (
+    blocks_of, cnn_case, cnn_norm_case, full_hessian, host, layer_parameters, mlp_case,
+    residual_case)
+
+CASES = {
+    "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
+    "tanh-mse": lambda: mlp_case(Tanh, "mse"),
+    "relu-bce": lambda: mlp_case(ReLU, "bce"),
+    "softplus-ce": lambda: mlp_case(Softplus, "ce", seed=3),
+    "cnn-maxpool": cnn_case,
+    "cnn-batchnorm-avgpool": cnn_norm_case,
+    "residual": residual_case,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_block_hessian_matches_double_backward(name):
+    model, loss, x, y = CASES[name]()
+    reference = blocks_of(full_hessian(model, loss, x, y), layer_parameters(model))
+    blocks = block_hessian(model, loss, x, y)
+    assert len(blocks) == len(reference)
+    for block, expected in zip(blocks, reference):
+        numpy.testing.assert_allclose(host(block), expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_block_ggn_matches_blocks_of_ggn(name):
+    model, loss, x, y = CASES[name]()
+    reference = blocks_of(host(ggn(model, loss, x, y)), layer_parameters(model))
+    for block, expected in zip(block_ggn(model, loss, x, y), reference):
+        numpy.testing.assert_allclose(host(block), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sigmoid-ce", "cnn-maxpool", "cnn-batchnorm-avgpool", "residual"])
+@pytest.mark.parametrize("kind", ["hessian", "ggn"])
+def test_operators_apply_the_dense_blocks(name, kind):
+    model, loss, x, y = CASES[name]()
+    blocks_fn = block_hessian if kind == "hessian" else block_ggn
+    dense = blocks_fn(model, loss, x, y)
+    operators = blocks_fn(model, loss, x, y, dense=False, chunk_size=2)
+    rng = numpy.random.default_rng(0)
+    for block, operator in zip(dense, operators):
+        assert operator.shape == block.shape
+        vectors = block[:, :3] * 0 + to_device(rng.standard_normal((block.shape[0], 3)))
+        numpy.testing.assert_allclose(host(operator @ vectors), host(block @ vectors),
+                                      rtol=0, atol=1e-11)
+        numpy.testing.assert_allclose(host(operator.matvec(vectors[:, 0])),
+                                      host(block @ vectors[:, 0]), rtol=0, atol=1e-11)
+
+
+def test_relu_within_layer_hessian_blocks_equal_gn_blocks():
+    model, loss, x, y = mlp_case(ReLU, "ce", seed=5)
+    for hessian_block, gn_block in zip(block_hessian(model, loss, x, y), block_ggn(model, loss, x, y)):
+        numpy.testing.assert_allclose(host(hessian_block), host(gn_block), rtol=0, atol=1e-12)
+    model, loss, x, y = mlp_case(Sigmoid, "ce", seed=5)
+    difference = max(numpy.abs(host(h) - host(g)).max() for h, g in
+                     zip(block_hessian(model, loss, x, y), block_ggn(model, loss, x, y)))
+    assert difference > 1e-6
+
+
+def test_sum_reduction_scales_by_batch_size():
+    model, loss, x, y = mlp_case(Tanh, "mse")
+    mean_blocks = block_hessian(model, loss, x, y)
+    sum_blocks = block_hessian(model, nn.MSELoss(reduction="sum"), x, y)
+    for mean_block, sum_block in zip(mean_blocks, sum_blocks):
+        numpy.testing.assert_allclose(host(sum_block), host(mean_block) * x.shape[0] * 3,
+                                      rtol=1e-10, atol=1e-12)
+
+
+class Cube(nn.Module):
+    def forward(self, x):
+        return x * x * x
+
+
+def test_unsupported_module_is_named():
+    model = nn.Sequential(nn.Linear(2, 2), Cube(), nn.Linear(2, 1))
+    x = numpy.ones((2, 2), dtype=numpy.float32)
+    with pytest.raises(TypeError, match="Cube"):
+        block_hessian(model, nn.MSELoss(), x, numpy.ones((2, 1), dtype=numpy.float32))
+
+
+def test_batchnorm_in_training_mode_is_refused_with_explanation():
+    model, loss, x, y = cnn_norm_case()
+    model.train()
+    with pytest.raises(ValueError, match="couples the samples"):
+        block_ggn(model, loss, x, y)
+
+
+def test_loss_without_reduction_is_refused():
+    model, _, x, y = mlp_case(Tanh, "mse")
+    with pytest.raises(ValueError, match="reduction"):
+        block_ggn(model, nn.MSELoss(reduction="none"), x, y)

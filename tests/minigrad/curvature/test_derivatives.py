@@ -1,0 +1,154 @@
+"""Each module's derivative rules and each loss's Hessian rules against autograd."""
+import numpy
+import pytest
+
+import minigrad
+from minigrad import nn
+from minigrad.backend import to_device
+from minigrad.curvature.derivatives import derivatives_for
+from minigrad.curvature.losses import loss_derivatives_for
+from tests.minigrad.curvature.layerwise_reference import (
+    _inputs, _labels, _unit_targets, float64_models, host)
+
+MODULE_CASES = [
+    (lambda: nn.Linear(3, 2), (2, 3)),
+    (lambda: nn.Conv2d(2, 3, 2, stride=1, padding=1), (2, 2, 3, 3)),
+    (nn.ReLU, (2, 5)), (lambda: nn.LeakyReLU(0.2), (2, 5)), (nn.Sigmoid, (2, 5)),
+    (nn.Tanh, (2, 5)), (lambda: nn.Softplus(beta=2.0), (2, 5)),
+    (lambda: nn.MaxPool2d(2), (2, 2, 4, 4)), (lambda: nn.AvgPool2d(2, stride=1), (2, 1, 3, 3)),
+    (lambda: nn.AdaptiveAvgPool2d(2), (2, 2, 3, 3)), (nn.Flatten, (2, 2, 2, 2)),
+    (nn.Identity, (2, 3)), (lambda: nn.Dropout(0.5).eval(), (2, 3)),
+    (lambda: nn.BatchNorm1d(3).eval(), (2, 3)),
+]
+IDS = ["linear", "conv", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "maxpool",
+       "avgpool", "adaptive_avgpool", "flatten", "identity", "dropout-eval", "batchnorm-eval"]
+
+
+def _module_case(index):
+    build, shape = MODULE_CASES[index]
+    with float64_models(index):
+        module = build()
+    return module, _inputs(shape, index)
+
+
+def _jacobians(module, x):
+    """(N, out, in) per-sample Jacobians by one grad call per output entry."""
+    leaf = minigrad.Tensor(x.data, requires_grad=True)
+    flat = module(leaf).reshape(x.shape[0], -1)
+    n, out = flat.shape
+    rows = [host(minigrad.grad(flat[s, k], [leaf], retain_graph=True)[0].data)[s].ravel()
+            for s in range(n) for k in range(out)]
+    return numpy.array(rows).reshape(n, out, -1)
+
+
+@pytest.mark.parametrize("index", range(len(MODULE_CASES)), ids=IDS)
+def test_jacobian_products_and_kfra_step(index):
+    module, x = _module_case(index)
+    rules = derivatives_for(module)
+    out, recorded = rules.record_forward(module, x.data)
+    J = _jacobians(module, x)
+    n, out_size, in_size = J.shape
+    rng = numpy.random.default_rng(index)
+    M_in = rng.standard_normal((3, n, in_size))
+    M_out = rng.standard_normal((3, n, out_size))
+    forward = rules.jac_mat_prod(recorded, x.data, out, to_device(M_in).reshape((3,) + x.shape))
+    numpy.testing.assert_allclose(host(forward).reshape(3, n, -1),
+                                  numpy.einsum("noi,vni->vno", J, M_in), atol=1e-12)
+    backward = rules.jac_t_mat_prod(recorded, x.data, out, to_device(M_out).reshape((3,) + out.shape))
+    numpy.testing.assert_allclose(host(backward).reshape(3, n, -1),
+                                  numpy.einsum("noi,vno->vni", J, M_out), atol=1e-12)
+    G = rng.standard_normal((out_size, out_size))
+    expected = numpy.einsum("noi,op,npj->ij", J, G, J) / n
+    numpy.testing.assert_allclose(host(rules.average_sandwich(recorded, x.data, out, to_device(G))),
+                                  expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("index", [IDS.index(name) for name in ("sigmoid", "tanh", "softplus")])
+def test_residual_is_second_derivative_times_gradient(index):
+    module, x = _module_case(index)
+    rules = derivatives_for(module)
+    g = _inputs(x.shape, 99)
+    leaf = minigrad.Tensor(x.data, requires_grad=True)
+    (first,) = minigrad.grad((module(leaf) * g).sum(), [leaf], create_graph=True)
+    (second,) = minigrad.grad(first.sum(), [leaf])
+    assert not rules.hessian_is_zero(module)
+    numpy.testing.assert_allclose(host(rules.residual(module, x.data, g.data)), host(second.data),
+                                  atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["linear", "conv", "batchnorm-eval"])
+def test_parameter_jacobian_products(name):
+    module, x = _module_case(IDS.index(name))
+    rules = derivatives_for(module)
+    out = module(x)
+    flat = out.reshape(x.shape[0], -1)
+    rng = numpy.random.default_rng(1)
+    for param_name in rules.param_names(module):
+        param = getattr(module, param_name)
+        J = numpy.array([[host(minigrad.grad(flat[s, k], [param], retain_graph=True)[0].data).ravel()
+                          for k in range(flat.shape[1])] for s in range(x.shape[0])])
+        M = rng.standard_normal((2,) + tuple(out.shape))
+        expected = numpy.einsum("nop,vno->vnp", J, M.reshape(2, x.shape[0], -1))
+        result = rules.param_jac_t_mat_prod(module, x.data, out.data, to_device(M), param_name)
+        numpy.testing.assert_allclose(host(result).reshape(expected.shape), expected, atol=1e-12)
+        summed = rules.param_jac_t_mat_prod(module, x.data, out.data, to_device(M), param_name,
+                                            sum_samples=True)
+        numpy.testing.assert_allclose(host(summed).reshape(2, -1), expected.sum(1), atol=1e-12)
+        V_p = rng.standard_normal((2,) + param.shape)
+        forward = rules.param_jac_mat_prod(module, x.data, out.data, to_device(V_p), param_name)
+        numpy.testing.assert_allclose(host(forward).reshape(2, x.shape[0], -1),
+                                      numpy.einsum("nop,vp->vno", J, V_p.reshape(2, -1)),
+                                      atol=1e-12)
+
+
+def test_dropout_in_training_is_the_recorded_mask():
+    module, x = nn.Dropout(0.5), _inputs((3, 4), 0)
+    rules = derivatives_for(module)
+    out, frozen = rules.record_forward(module, x.data)
+    numpy.testing.assert_allclose(host(out), host(x.data * frozen.scale))
+    M = _inputs((2, 3, 4), 1).data
+    numpy.testing.assert_allclose(host(rules.jac_t_mat_prod(frozen, x.data, out, M)),
+                                  host(M * frozen.scale))
+
+
+LOSS_CASES = {
+    "ce": lambda: (nn.CrossEntropyLoss(), _inputs((3, 4), 0), _labels(3, 4, 1)),
+    "mse": lambda: (nn.MSELoss(), _inputs((3, 4), 0), _inputs((3, 4), 1)),
+    "bce": lambda: (nn.BCEWithLogitsLoss(), _inputs((3, 4), 0), _unit_targets((3, 4), 1)),
+    "bce-sum": lambda: (nn.BCEWithLogitsLoss(reduction="sum"), _inputs((3, 4), 0),
+                        _unit_targets((3, 4), 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CASES))
+def test_loss_hessians_and_square_roots(name):
+    loss, z, y = LOSS_CASES[name]()
+    rules = loss_derivatives_for(loss)
+    n = z.shape[0]
+    scale = 1.0 / n if loss.reduction == "mean" else 1.0
+    leaf = minigrad.Tensor(z.data, requires_grad=True)
+    (gradient,) = minigrad.grad(loss(leaf, y), [leaf], create_graph=True)
+    flat = gradient.reshape(-1)
+    H = numpy.array([host(minigrad.grad(flat[i], [leaf], retain_graph=True)[0].data).ravel()
+                     for i in range(flat.shape[0])]).reshape(n, 4, n, 4)
+    per_sample = numpy.stack([H[s, :, s] for s in range(n)]) / scale
+    numpy.testing.assert_allclose(host(rules.gradient(loss, z.data, y)),
+                                  host(gradient.data) / scale, atol=1e-12)
+    numpy.testing.assert_allclose(host(rules.hessian(loss, z.data, y)), per_sample, atol=1e-12)
+    S = host(rules.sqrt_hessian(loss, z.data, y))
+    numpy.testing.assert_allclose(numpy.einsum("vni,vnj->nij", S, S), per_sample, atol=1e-12)
+    numpy.testing.assert_allclose(host(rules.average_hessian(loss, z.data, y)), per_sample.mean(0),
+                                  atol=1e-12)
+    M = numpy.random.default_rng(2).standard_normal((2, n, 4))
+    numpy.testing.assert_allclose(host(rules.hessian_mat_prod(loss, z.data, y, to_device(M))),
+                                  numpy.einsum("nij,vnj->vni", per_sample, M), atol=1e-12)
+    sampled = host(rules.sqrt_hessian_sampled(loss, z.data, y, 20000, 0))
+    estimate = numpy.einsum("vni,vnj->nij", sampled, sampled)
+    assert numpy.abs(estimate - per_sample).max() < 0.05 * numpy.abs(per_sample).max()
+
+
+def test_unsupported_loss_is_named():
+    with pytest.raises(TypeError, match="L1"):
+        class L1(nn.Module):
+            reduction = "mean"
+        loss_derivatives_for(L1())

@@ -1,0 +1,75 @@
+"""Test doubles for optimizer closures: a loss function of explicit parameters.
+
+``FunctionClosure(loss_fn, params)`` follows the closure contract of
+``minigrad.curvature.Closure``: calling it zeroes the grads, evaluates
+``loss_fn()`` (a scalar Tensor built from ``params``), back-propagates and
+returns the loss; ``loss_value()`` is the forward only; ``hvp(vectors)`` is the
+exact Hessian-vector product by double backward. ``calls`` counts evaluations.
+"""
+import numpy
+
+import minigrad
+
+
+class FunctionClosure:
+    def __init__(self, loss_fn, params):
+        self.loss_fn, self.params = loss_fn, list(params)
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        for p in self.params:
+            p.grad = None
+        loss = self.loss_fn()
+        loss.backward()
+        return loss
+
+    def loss_value(self):
+        self.calls += 1
+        with minigrad.no_grad():
+            return float(self.loss_fn().item())
+
+    def hvp(self, vectors):
+        loss = self.loss_fn()
+        grads = minigrad.grad(loss, self.params, create_graph=True)
+        products = minigrad.grad(list(grads), self.params,
+                                 grad_outputs=[minigrad.Tensor(v) for v in vectors])
+        return [h.data for h in products]
+
+
+def parameter(values):
+    """A float64 leaf Parameter on the active backend."""
+    from minigrad.nn import Parameter
+    return Parameter(minigrad.tensor(numpy.array(values, dtype=numpy.float64)))
+
+
+def diagonal_quadratic(curvatures, centres, starts):
+    """Parameters and closure of ``L = Σ_i ½ Σ h_i ⊙ (θ_i − c_i)²`` (gradient h ⊙ (θ − c))."""
+    params = [parameter(s) for s in starts]
+    hs = [minigrad.tensor(numpy.asarray(h, dtype=numpy.float64)) for h in curvatures]
+    cs = [minigrad.tensor(numpy.asarray(c, dtype=numpy.float64)) for c in centres]
+
+    def loss_fn():
+        total = None
+        for p, h, c in zip(params, hs, cs):
+            d = p - c
+            term = (h * d * d).sum() * 0.5
+            total = term if total is None else total + term
+        return total
+
+    return params, FunctionClosure(loss_fn, params)
+
+
+def rosenbrock(start=(-1.2, 1.0)):
+    """One parameter (x, y) and the closure of ``(1 − x)² + 100 (y − x²)²``."""
+    p = parameter(start)
+
+    def loss_fn():
+        x, y = p[0], p[1]
+        return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+    return p, FunctionClosure(loss_fn, [p])
+
+
+def host(array):
+    return minigrad.to_host(array)

@@ -1,0 +1,166 @@
+"""TrustRegion: one-step solution of a convex quadratic, ratio test, radius updates,
+ellipsoidal norms, sub-sampled curvature, divergence handling, state_dict."""
+import numpy
+import pytest
+
+import minigrad
+from minigrad import nn
+from minigrad.curvature import Closure
+from optim.norms import inverse_sqrt_diagonal
+from optim.trust_region import TrustRegion
+from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
+                                           QuadraticClosure, assert_state_dict_round_trip, rosenbrock,
+                                           rosenbrock_closure)
+
+SHAPES = [(2, 3), (4,)]
+
+
+def quadratic(seed=0, n=10):
+    rng = numpy.random.default_rng(seed)
+    q = rng.standard_normal((n, n))
+    A = q @ q.T / n + 0.3 * numpy.eye(n)
+    return A, rng.standard_normal(n), rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("norm", ["spherical", "rmsprop", "adagrad", "adam"])
+def test_one_step_solves_convex_quadratic_with_large_radius(norm):
+    A, b, theta = quadratic()
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    optimizer = TrustRegion(closure.params, radius=1e3, max_radius=1e3, norm=norm,
+                            max_cg_iter=50, cg_tol=1e-12)
+    optimizer.step(closure)
+    numpy.testing.assert_allclose(closure.theta, numpy.linalg.solve(A, b), rtol=1e-7)
+    assert optimizer.global_state["ratio"] == pytest.approx(1.0)
+
+
+def ellipsoid_diagonal(norm, gradients, beta=0.95, eps=1e-8):
+    """M of norms.py computed directly from the list of gradients seen."""
+    g = numpy.array(gradients)
+    t = len(g)
+    if norm == "adagrad":
+        v = (g ** 2).sum(axis=0)
+    else:
+        weights = (1 - beta) * beta ** numpy.arange(t - 1, -1, -1)
+        v = weights @ g ** 2
+        if norm == "adam":
+            v = v / (1 - beta ** t)
+    return numpy.sqrt(v) + eps
+
+
+@pytest.mark.parametrize("norm", ["rmsprop", "adagrad", "adam"])
+def test_ellipsoidal_steps_stay_in_the_ellipsoid(norm):
+    A, b, theta = quadratic(seed=1)
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    optimizer = TrustRegion(closure.params, radius=0.05, norm=norm, max_cg_iter=20, eta1=0.0)
+    gradients = []
+    for _ in range(4):
+        before = closure.theta.copy()
+        gradients.append(A @ before - b)
+        radius = optimizer.global_state.get("radius", 0.05)
+        optimizer.step(closure)
+        s = closure.theta - before
+        M = ellipsoid_diagonal(norm, gradients)
+        assert numpy.sqrt(s @ (M * s)) <= radius * (1 + 1e-9)
+        assert numpy.sqrt(s @ (M * s)) == pytest.approx(radius, rel=1e-9)
+    D = inverse_sqrt_diagonal(norm, numpy.asarray(gradients[-1]) ** 0, 1, 0.95, 1e-8)
+    assert D.shape == (10,)
+
+
+def test_interior_step_matches_exact_subproblem_solution():
+    A, b, theta = quadratic(seed=2)
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    g = A @ theta - b
+    newton = -numpy.linalg.solve(A, g)
+    optimizer = TrustRegion(closure.params, radius=2 * numpy.linalg.norm(newton),
+                            max_radius=10.0 * numpy.linalg.norm(newton),
+                            max_cg_iter=50, cg_tol=1e-12)
+    optimizer.step(closure)
+    numpy.testing.assert_allclose(closure.theta - theta, newton, rtol=1e-8)
+
+
+def test_indefinite_quadratic_step_lands_on_boundary():
+    rng = numpy.random.default_rng(3)
+    q, _ = numpy.linalg.qr(rng.standard_normal((6, 6)))
+    A = q @ numpy.diag([3.0, 2.0, 1.0, 0.5, -0.5, -1.0]) @ q.T
+    theta = rng.standard_normal(6)
+    closure = QuadraticClosure(A, numpy.zeros(6), theta)
+    optimizer = TrustRegion(closure.params, radius=0.3, max_cg_iter=50, cg_tol=1e-12)
+    optimizer.step(closure)
+    assert numpy.linalg.norm(closure.theta - theta) == pytest.approx(0.3)
+    assert optimizer.global_state["radius"] == pytest.approx(0.6)
+
+
+def test_rejected_step_keeps_parameters_and_shrinks_radius():
+    A, b, theta = quadratic(seed=4)
+    closure = QuadraticClosure(A, b, theta, G=0.01 * A)
+    optimizer = TrustRegion(closure.params, radius=5.0, curvature="ggn", max_cg_iter=50)
+    optimizer.step(closure)
+    numpy.testing.assert_array_equal(closure.theta, theta)
+    assert optimizer.global_state["ratio"] < 0.1
+    assert optimizer.global_state["radius"] == pytest.approx(2.5)
+
+
+def test_sub_sampled_curvature_closure_supplies_products():
+    A, b, theta = quadratic(seed=5)
+    closure = QuadraticClosure(A, b, theta, SHAPES)
+    other = QuadraticClosure(2 * A, b, theta, SHAPES)
+    other.params = closure.params
+    optimizer = TrustRegion(closure.params, radius=1e3, max_radius=1e3, max_cg_iter=50,
+                            cg_tol=1e-12, eta1=0.0)
+    optimizer.step(closure, curvature_closure=other)
+    assert closure.calls["product"] == 0 and other.calls["product"] > 0
+    numpy.testing.assert_allclose(closure.theta - theta,
+                                  -numpy.linalg.solve(2 * A, A @ theta - b), rtol=1e-8)
+
+
+@pytest.mark.parametrize("norm", ["spherical", "rmsprop"])
+def test_decreases_rosenbrock(norm):
+    closure = rosenbrock_closure()
+    start = rosenbrock(closure.theta)
+    optimizer = TrustRegion(closure.params, radius=0.5, norm=norm, max_cg_iter=10)
+    for _ in range(60):
+        optimizer.step(closure)
+    assert rosenbrock(closure.theta) < 1e-2 * start
+
+
+def test_non_finite_trial_loss_is_rejected_and_raises_after_max_failures():
+    A, b, theta = quadratic(seed=6)
+    value = lambda t: 0.5 * t @ A @ t - b @ t if numpy.abs(t - theta).max() < 1e-9 else numpy.inf
+    closure = FunctionClosure(value, lambda t: A @ t - b, lambda t: A, theta)
+    optimizer = TrustRegion(closure.params, radius=1.0, max_failures=5)
+    for _ in range(4):
+        optimizer.step(closure)
+    numpy.testing.assert_array_equal(closure.theta, theta)
+    assert optimizer.global_state["radius"] == pytest.approx(1 / 16)
+    with pytest.raises(FloatingPointError, match="5 consecutive failed steps.*inf.*ratio -inf"):
+        optimizer.step(closure)
+
+
+@pytest.mark.parametrize("norm", ["spherical", "adam"])
+def test_state_dict_round_trip(norm):
+    assert_state_dict_round_trip(
+        rosenbrock_closure, lambda params: TrustRegion(params, radius=0.3, norm=norm,
+                                                       max_cg_iter=3))
+
+
+@pytest.mark.parametrize("kwargs", [dict(radius=0), dict(radius=2, max_radius=1),
+                                    dict(eta1=0.8, eta2=0.5), dict(gamma1=1.5), dict(gamma2=0.5),
+                                    dict(norm="l1"), dict(beta=1.0), dict(eps=0),
+                                    dict(max_cg_iter=0), dict(curvature="kfac")])
+def test_rejects_bad_hyper_parameters(kwargs):
+    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
+    with pytest.raises(ValueError):
+        TrustRegion(closure.params, **kwargs)
+
+
+def test_real_closure_linear_least_squares_in_one_step():
+    rng = numpy.random.default_rng(7)
+    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
+    model = LinearRegressionClosure(x, y).model
+    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
+    TrustRegion(closure.params, radius=1e3, max_radius=1e3, norm="rmsprop", max_cg_iter=50,
+                cg_tol=1e-12).step(closure)
+    design = numpy.concatenate([x, numpy.ones((12, 1))], axis=1)
+    solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
+    numpy.testing.assert_allclose(model.weight.numpy(), solution[:-1].T, rtol=1e-8)
+    numpy.testing.assert_allclose(model.bias.numpy(), solution[-1], rtol=1e-8)
