@@ -145,24 +145,31 @@ def check_finite(value, what):
     return number
 
 
-def run_loop(label, step, steps, evaluate=None, every=1, time_budget=None):
-    """Run ``step(k)`` for ``k = 1..steps`` and record progress; returns the list of records.
+def run_loop(label, step, steps, evaluate=None, every=1, time_budget=None, clock="step"):
+    """Run ``step(k)`` for ``k = 1, 2, …`` until ``steps`` on ``clock``; returns the records.
 
     ``step(k)`` performs update ``k`` and returns a dict of numbers (e.g. the
-    mini-batch ``loss`` and the ``backprops`` it cost). Every ``every`` steps,
-    and after the last, ``evaluate()`` (a dict, not timed) is merged into a
-    record ``{"step", "time" (seconds of steps so far), "backprops" (cumulative),
-    **step info, **evaluation}`` which is printed. ``time_budget`` (seconds of
-    steps) stops the loop early.
+    mini-batch ``loss`` and the ``backprops`` it cost, 1 if absent). ``clock``
+    is ``"step"`` (updates) or ``"backprops"`` (cumulative backpropagations):
+    the loop stops once the clock reaches ``steps``, and each time it passes a
+    multiple of ``every`` (and at the end) ``evaluate()`` (a dict, not timed)
+    is merged into a record ``{"step", "time" (seconds of steps so far),
+    "backprops", **step info, **evaluation}``, which is checked to be finite
+    and printed. ``time_budget`` (seconds of steps) stops the loop early.
     """
-    records, elapsed, backprops = [], 0.0, 0
-    for k in range(1, steps + 1):
+    if clock not in ("step", "backprops"):
+        raise ValueError(f"run_loop: clock must be 'step' or 'backprops', got {clock!r}")
+    records, elapsed, backprops, k = [], 0.0, 0, 0
+    while True:
+        k += 1
         start = time.perf_counter()
         info = dict(step(k) or {})
         elapsed += time.perf_counter() - start
+        previous = k - 1 if clock == "step" else backprops
         backprops += info.pop("backprops", 1)
-        last = k == steps or (time_budget is not None and elapsed >= time_budget)
-        if k % every == 0 or last:
+        now = k if clock == "step" else backprops
+        last = now >= steps or (time_budget is not None and elapsed >= time_budget)
+        if now // every > previous // every or last:
             record = {"step": k, "time": elapsed, "backprops": backprops, **info}
             if evaluate is not None:
                 record.update(evaluate())
@@ -173,8 +180,7 @@ def run_loop(label, step, steps, evaluate=None, every=1, time_budget=None):
                               if key != "step")
             log(f"{label:>14s} step {k:5d}  {shown}")
         if last:
-            break
-    return records
+            return records
 
 
 def _format(value):

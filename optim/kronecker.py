@@ -63,7 +63,7 @@ class KroneckerFactored(Optimizer):
 
     kind = None
 
-    def __init__(self, params, lr=0.1, damping=1e-2, decay=0.95, inverse_period=1, momentum=0.0,
+    def __init__(self, params, lr=0.1, damping=0.1, decay=0.95, inverse_period=1, momentum=0.0,
                  mc_samples=1, seed=None):
         name = type(self).__name__
         require(lr > 0, name, "lr", lr, "> 0")

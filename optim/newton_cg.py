@@ -19,9 +19,10 @@ step ``s = lr·d`` against the undamped quadratic model
     ρ = (L(θ + s) − L(θ)) / q(s)
 
 updates ``λ ← 3/2 λ`` if ρ < 1/4 and ``λ ← 2/3 λ`` if ρ > 3/4 (one extra
-forward pass, ``closure.loss_value()``). Every step with a finite trial loss is
-taken, as in Hessian-free optimisation; a non-finite trial loss is undone,
-multiplies λ by 3/2 and counts as a failure (``max_failures`` in a row raise).
+forward pass, ``closure.loss_value()``). A step whose trial loss is non-finite
+or above ``L(θ)`` (ρ < 0, Martens' backtracking reduced to its last resort) is
+undone, multiplies λ by 3/2 and counts as a failure; ``max_failures`` failures
+in a row raise ``FloatingPointError``.
 """
 import math
 
@@ -38,7 +39,7 @@ class NewtonCG(CurvatureOptimizer):
     """Hessian-free damped Newton with Levenberg-Marquardt damping; ``step(closure)``."""
 
     def __init__(self, params, lr=1.0, damping=1.0, max_cg_iter=50, cg_tol=1e-2,
-                 curvature="ggn", adapt_damping=True, max_failures=10):
+                 curvature="ggn", adapt_damping=True, max_failures=20):
         name = type(self).__name__
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping >= 0, name, "damping", damping, "≥ 0")
@@ -70,7 +71,7 @@ class NewtonCG(CurvatureOptimizer):
         saved = snapshot(params)
         add_to_parameters(params, d, lr)
         trial = closure.loss_value()
-        failed = not finite(trial)
+        failed = not finite(trial) or trial > value
         if failed:
             restore(params, saved)
             state["damping"] = damping * 1.5
@@ -82,6 +83,6 @@ class NewtonCG(CurvatureOptimizer):
                 state["damping"] = damping * 2 / 3
         state["step"] = state.get("step", 0) + 1
         state["cg_iterations"] = result.iterations
-        self._count_failure(failed, f"loss {trial} at the trial point (damping {damping:.3g}, "
+        self._count_failure(failed, f"loss {value:.6g} → {trial} at the trial point (damping {damping:.3g}, "
                                     f"step norm {math.sqrt(float(d.dot(d))) * lr:.3g})")
         return loss

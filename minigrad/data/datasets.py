@@ -21,10 +21,10 @@ and written atomically into ``root`` (or the cache); otherwise
 import os
 import pathlib
 import tarfile
-import tempfile
 
 import numpy
 
+from ..checkpoint import atomic_write
 from . import download as downloads
 from .cifar import read_cifar_batch
 from .errors import DataFormatError
@@ -151,10 +151,8 @@ def _download_cifar(directory):
             info = tar.getmember(f"{CIFAR10['archive_folder']}/{member}")
             if not info.isfile():
                 raise DataFormatError(f"{archive}: {info.name} is not a regular file")
-            handle, temporary = tempfile.mkstemp(dir=target, prefix=".extract-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(tar.extractfile(info).read())
-            os.replace(temporary, target / member)
+            content = tar.extractfile(info).read()
+            atomic_write(target / member, lambda file: file.write(content))
     archive.unlink()
 
 

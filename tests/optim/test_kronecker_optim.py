@@ -150,3 +150,16 @@ def test_rejects_bad_hyper_parameters(kwargs):
     x, y = regression_data()
     with pytest.raises(ValueError):
         KFAC(LinearRegressionClosure(x, y).params, **kwargs)
+
+
+@pytest.mark.parametrize("optimizer_class", [KFLR, KFRA])
+def test_real_closure_one_layer_mse_step_is_least_squares(optimizer_class):
+    """For one Linear layer, KFLR and KFRA factors give the exact Gauss-Newton = Hessian."""
+    from minigrad.curvature import Closure
+    x, y = regression_data(seed=9)
+    model = LinearRegressionClosure(x, y).model
+    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
+    optimizer_class(closure.params, lr=1.0, damping=1e-20, decay=0.0).step(closure)
+    weight, bias = least_squares(x, y)
+    numpy.testing.assert_allclose(model.weight.numpy(), weight, rtol=1e-6, atol=1e-9)
+    numpy.testing.assert_allclose(model.bias.numpy(), bias, rtol=1e-6, atol=1e-9)

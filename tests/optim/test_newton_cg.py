@@ -40,7 +40,7 @@ def test_gauss_newton_curvature_uses_ggnvp():
     numpy.testing.assert_allclose(closure.theta, expected, rtol=1e-8)
 
 
-def test_damping_shrinks_when_model_is_exact_and_grows_when_it_is_poor():
+def test_damping_shrinks_when_model_is_exact_and_an_uphill_step_is_undone():
     A, b, theta = quadratic(seed=2)
     closure = QuadraticClosure(A, b, theta, SHAPES)
     optimizer = NewtonCG(closure.params, damping=1.0, max_cg_iter=50, curvature="hessian")
@@ -51,6 +51,7 @@ def test_damping_shrinks_when_model_is_exact_and_grows_when_it_is_poor():
     optimizer = NewtonCG(closure.params, damping=1e-3, max_cg_iter=50, curvature="ggn")
     optimizer.step(closure)
     assert optimizer.global_state["damping"] == pytest.approx(1.5e-3)
+    numpy.testing.assert_array_equal(closure.theta, theta)
 
 
 def test_negative_curvature_at_first_iteration_gives_gradient_step():
@@ -79,7 +80,7 @@ def test_non_finite_trial_loss_is_undone_and_raises_after_max_failures():
         optimizer.step(closure)
     numpy.testing.assert_array_equal(closure.theta, theta)
     assert optimizer.global_state["damping"] == pytest.approx(1.5 ** 3)
-    with pytest.raises(FloatingPointError, match="4 consecutive failed steps.*loss nan"):
+    with pytest.raises(FloatingPointError, match="4 consecutive failed steps.*→ nan"):
         optimizer.step(closure)
 
 
