@@ -43,13 +43,13 @@ NAME = "adaptive_norms_trust_region"
 PRESETS = {
     "quick": dict(train_size=256, test_size=100, hidden=8, backprops=24, tr_batch=64,
                   first_order_batch=16, every=6, dominance_batch=16, dominance_steps=2,
-                  dominance_hidden=2),
+                  dominance_hidden=1, dominance_nets="mlp"),
     "default": dict(train_size=10000, test_size=2000, hidden=64, backprops=600, tr_batch=512,
                     first_order_batch=32, every=50, dominance_batch=128, dominance_steps=100,
-                    dominance_hidden=3),
+                    dominance_hidden=3, dominance_nets="cnn,mlp"),
     "full": dict(train_size=60000, test_size=10000, hidden=512, backprops=10000, tr_batch=512,
                  first_order_batch=32, every=250, dominance_batch=512, dominance_steps=500,
-                 dominance_hidden=6),
+                 dominance_hidden=6, dominance_nets="cnn,mlp"),
 }
 TRUST_REGION = dict(radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75, gamma1=0.5, gamma2=2.0,
                     beta=0.95, max_cg_iter=10, cg_tol=0.1, curvature="hessian")
@@ -80,6 +80,8 @@ def arguments(argv):
                    help="Adam steps before the second diagonal-dominance measurement")
     p.add_argument("--dominance-hidden", type=int, default=None,
                    help="hidden units of the MLP whose dense Hessian is measured")
+    p.add_argument("--dominance-nets", default=None,
+                   help="comma-separated nets for the diagonal-dominance measurement: cnn, mlp")
     args = common.parse(p, argv, PRESETS)
     args.methods = args.methods.split(",")
     unknown = [m for m in args.methods if m not in METHODS]
@@ -149,11 +151,12 @@ def training_run(key, args, data):
 def dominance_measurements(args, data):
     """Diagonal share of the dense Hessian of a small CNN and MLP, at init and after training."""
     x, y = data["x"][:args.dominance_batch], data["y"][:args.dominance_batch]
-    nets = {"small CNN": (lambda: models.small_cnn(), lambda a: a),
-            f"MLP 784-{args.dominance_hidden}-10": (
-                lambda: models.mlp([784, args.dominance_hidden, 10], activation="tanh"), flat)}
+    nets = {"cnn": ("small CNN", lambda: models.small_cnn(), lambda a: a),
+            "mlp": (f"MLP 784-{args.dominance_hidden}-10",
+                    lambda: models.mlp([784, args.dominance_hidden, 10], activation="tanh"), flat)}
     rows = []
-    for name, (build, shape) in nets.items():
+    for key in args.dominance_nets.split(","):
+        name, build, shape = nets[key]
         nn.init.manual_seed(args.seed)
         model, loss_fn = build(), nn.CrossEntropyLoss()
         optimizer = optim.create("adam", model.parameters(), lr=1e-2)

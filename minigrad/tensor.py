@@ -245,7 +245,7 @@ def as_tensor(value, like=None):
 
 
 def tensor(data, dtype=None, requires_grad=False):
-    """A new leaf Tensor on the active backend (as ``torch.tensor``).
+    """A new leaf Tensor on the active backend holding a copy of ``data`` (as ``torch.tensor``).
 
     Python floats and float arrays get the default dtype unless they are NumPy
     or CuPy arrays with a dtype of their own; integers stay integers.
@@ -260,7 +260,7 @@ def tensor(data, dtype=None, requires_grad=False):
             dtype = backend.get_default_dtype()
         elif not array_like and probe.dtype == numpy.int64:
             dtype = numpy.int64
-    array = xp.asarray(data, dtype=dtype)
+    array = xp.array(data, dtype=dtype)
     if requires_grad and not xp.issubdtype(array.dtype, xp.floating):
         raise ValueError(f"only floating tensors can require grad, got dtype {array.dtype}")
     return Tensor(array, requires_grad=requires_grad)

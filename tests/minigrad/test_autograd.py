@@ -116,3 +116,10 @@ def test_grad_runs_only_the_nodes_leading_to_the_requested_inputs():
     loss = (h * w).sum()
     (gw,) = minigrad.grad(loss, w)
     numpy.testing.assert_allclose(gw.numpy(), h.numpy())
+
+
+def test_tensor_copies_its_input_like_torch_tensor():
+    source = numpy.zeros(3)
+    t = minigrad.tensor(source)
+    t.data += 1.0
+    numpy.testing.assert_array_equal(source, numpy.zeros(3))

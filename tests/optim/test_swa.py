@@ -100,11 +100,11 @@ def test_swag_sample_covariance_is_scaled_diagonal_plus_low_rank():
     swag = optim.SWAG(swag_model(), max_num_models=3, seed=5)
     collect_snapshots(swag, 5, seed=2)
     deviations = swag.deviation_matrix()
-    draws = numpy.array([swag.sample(scale=0.5) for _ in range(40000)])
+    draws = numpy.array([swag.sample(scale=0.5) for _ in range(20000)])
     expected = 0.5 * (numpy.diag(swag.variance()) + deviations @ deviations.T / 2)
     numpy.testing.assert_allclose(numpy.cov(draws.T), expected, atol=0.03 * numpy.abs(expected).max())
     numpy.testing.assert_allclose(draws.mean(axis=0), swag.mean, atol=0.02)
-    diagonal = numpy.array([swag.sample(scale=1.0, cov=False) for _ in range(40000)])
+    diagonal = numpy.array([swag.sample(scale=1.0, cov=False) for _ in range(20000)])
     numpy.testing.assert_allclose(numpy.cov(diagonal.T), numpy.diag(swag.variance()),
                                   atol=0.03 * swag.variance().max())
     last = draws[-1]
