@@ -41,8 +41,8 @@ from minigrad import curvature, nn  # noqa: E402
 
 NAME = "adaptive_norms_trust_region"
 PRESETS = {
-    "quick": dict(train_size=256, test_size=100, hidden=8, backprops=24, tr_batch=64,
-                  first_order_batch=16, every=6, dominance_batch=16, dominance_steps=2,
+    "quick": dict(train_size=128, test_size=64, hidden=8, backprops=12, tr_batch=64,
+                  first_order_batch=16, every=6, dominance_batch=8, dominance_steps=2,
                   dominance_hidden=1, dominance_nets="mlp"),
     "default": dict(train_size=10000, test_size=2000, hidden=64, backprops=600, tr_batch=512,
                     first_order_batch=32, every=50, dominance_batch=128, dominance_steps=100,

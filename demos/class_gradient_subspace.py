@@ -39,8 +39,8 @@ from minigrad import curvature, nn  # noqa: E402
 
 NAME = "class_gradient_subspace"
 PRESETS = {
-    "quick": dict(train_size=64, analysis_size=32, overlap_epochs="0,1", lanczos_iters=20,
-                  batch_sizes="16,64", steps=3, every=1, lr=0.1, damping=1.0),
+    "quick": dict(train_size=32, analysis_size=16, overlap_epochs="0,1", lanczos_iters=12,
+                  batch_sizes="8,32", steps=2, every=1, lr=0.1, damping=1.0),
     "default": dict(train_size=256, analysis_size=128, overlap_epochs="0,2,6",
                     lanczos_iters=40, batch_sizes="32,256", steps=20, every=4, lr=0.1,
                     damping=1.0),

@@ -1,0 +1,103 @@
+"""Smoke tests of the paper demos: each ``main([...])`` in its ``--quick`` configuration.
+
+Every demo must return its results dict, print a markdown table whose rows
+hold finite numbers, and write its PNG figures and ``results.json`` into
+``--out``. The quick configurations use tiny MNIST subsets (or the synthetic
+digits when MNIST is absent) and a few updates.
+"""
+import json
+import math
+import re
+
+import pytest
+
+from demos import (adahessian_hybrid_resnet18, adaptive_norms_trust_region,
+                   class_gradient_subspace, gauss_newton_autoencoder, hess_trucks)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def table_rows(table):
+    """The data rows of every markdown table in ``table`` as lists of cell strings."""
+    rows = []
+    for line in table.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return [row for row in rows if row not in _headers(table)]
+
+
+def _headers(table):
+    lines = table.splitlines()
+    return [[c.strip() for c in lines[i - 1].strip("|").split("|")]
+            for i, line in enumerate(lines) if line.startswith("|---")]
+
+
+def numbers(row):
+    """Every number written in the cells of ``row``."""
+    values = []
+    for cell in row:
+        values += [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan|inf", cell)]
+    return values
+
+
+def check_outputs(results, tmp_path, expected_rows):
+    assert results["out"] == str(tmp_path)
+    rows = table_rows(results["table"])
+    assert len(rows) == expected_rows, results["table"]
+    for row in rows:
+        values = numbers(row[1:])
+        assert values, row
+        assert all(math.isfinite(v) for v in values), row
+    assert results["figures"]
+    for path in results["figures"]:
+        with open(path, "rb") as png:
+            assert png.read(8) == PNG_SIGNATURE
+    with open(tmp_path / "results.json") as stored:
+        assert json.load(stored)["table"] == results["table"]
+    assert not list(tmp_path.glob(".*")), "temporary files were left behind"
+
+
+def test_gauss_newton_autoencoder(tmp_path):
+    results = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path),
+                                             "--methods", "sgd,adam,kfra"])
+    check_outputs(results, tmp_path, expected_rows=3)
+    for run in results["runs"].values():
+        errors = [r["error"] for r in run["records"]]
+        assert errors[0] > 0 and len(errors) == run["records"][-1]["step"] + 1
+
+
+def test_adahessian_hybrid_resnet18(tmp_path):
+    results = adahessian_hybrid_resnet18.main(["--quick", "--out", str(tmp_path)])
+    check_outputs(results, tmp_path, expected_rows=4)
+    for entry in results["summary"].values():
+        assert 0 <= entry["test_accuracy"][0] <= 100
+        assert len(entry["val_loss_curve"]) == 1
+
+
+def test_adaptive_norms_trust_region(tmp_path):
+    results = adaptive_norms_trust_region.main(
+        ["--quick", "--out", str(tmp_path), "--methods", "tr-spherical,tr-rmsprop,sgd"])
+    check_outputs(results, tmp_path, expected_rows=3 + 2)
+    for run in results["runs"].values():
+        assert run["records"][-1]["backprops"] >= 12
+    for row in results["dominance"]:
+        assert 0 < row["ratio"] <= 1
+        assert row["wigner"] == pytest.approx(1 / row["parameters"])
+
+
+def test_class_gradient_subspace(tmp_path):
+    results = class_gradient_subspace.main(["--quick", "--out", str(tmp_path)])
+    check_outputs(results, tmp_path, expected_rows=2 + 2)
+    for record in results["overlaps"]:
+        assert 0 <= record["random_overlap"] <= record["overlap"] <= 1
+
+
+def test_hess_trucks(tmp_path):
+    results = hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    check_outputs(results, tmp_path, expected_rows=2 + 3)
+    for run in results["runs"].values():
+        first, last = run["records"][0], run["records"][-1]
+        assert last["loss"] < first["loss"]
+        for record in run["records"]:
+            assert record["trace_H"] == pytest.approx(record["trace_GN"] + record["trace_R"],
+                                                      rel=1e-6, abs=1e-8)
