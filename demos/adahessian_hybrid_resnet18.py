@@ -52,7 +52,7 @@ PAPER_TABLE_I = {"sgd": (100, 87.55, 87.45), "sgd-momentum": (100, 94.5, 93.5),
 PAPER_TABLE_II = {"sgd": 14.57, "sgd-momentum": 13.79, "adam": 11.30, "adahessian": 14.26,
                   "hybrid": 17.43}
 PRESETS = {
-    "quick": dict(epochs=1, seeds=1, train_size=20, val_size=10, test_size=10, batch_size=10,
+    "quick": dict(epochs=1, seeds=1, train_size=10, val_size=10, test_size=10, batch_size=10,
                   optimizers="sgd-momentum,adahessian"),
     "default": dict(epochs=3, seeds=1, train_size=1200, val_size=200, test_size=200,
                     batch_size=100, optimizers=",".join(CONFIGURATIONS)),

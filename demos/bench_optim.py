@@ -28,9 +28,9 @@ from minigrad import nn  # noqa: E402
 from minigrad.curvature import Closure  # noqa: E402
 
 PRESETS = {
-    "quick": dict(batch_size=16, warmup=1, steps=1),
-    "default": dict(batch_size=128, warmup=1, steps=3),
-    "full": dict(batch_size=256, warmup=2, steps=10),
+    "quick": dict(batch_size=8, warmup=0, steps=1),
+    "default": dict(batch_size=32, warmup=1, steps=3),
+    "full": dict(batch_size=128, warmup=2, steps=10),
 }
 LEARNING_RATES = {"sgd": 0.01, "trust-region": 1.0, "arc": 1.0, "newton-cg": 1.0}
 

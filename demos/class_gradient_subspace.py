@@ -41,8 +41,8 @@ NAME = "class_gradient_subspace"
 PRESETS = {
     "quick": dict(train_size=32, analysis_size=16, overlap_epochs="0,1", lanczos_iters=12,
                   batch_sizes="8,32", steps=2, every=1, lr=0.1, damping=1.0),
-    "default": dict(train_size=256, analysis_size=128, overlap_epochs="0,2,6",
-                    lanczos_iters=40, batch_sizes="32,256", steps=20, every=4, lr=0.1,
+    "default": dict(train_size=512, analysis_size=256, overlap_epochs="0,2,6,12",
+                    lanczos_iters=40, batch_sizes="32,128,512", steps=60, every=10, lr=0.1,
                     damping=1.0),
     "full": dict(train_size=5000, analysis_size=1000, overlap_epochs="0,1,2,5,10,20",
                  lanczos_iters=80, batch_sizes="64,512,5000", steps=300, every=10, lr=0.1,

@@ -5,11 +5,11 @@ training images, then evaluated on the 10,000 test images.
                                        [--lr 0.03] [--out runs/lenet5-mnist]
 
 Settings: batch size 64, learning rate 0.03, momentum 0.9, float32, seed 0,
-no validation split (every training image is used); the test accuracy
-expected after 2 epochs is about 98–99%. Prints the test accuracy and the wall
-time; the run folder holds ``metrics.json``, ``curves.png`` and the checkpoint.
-It needs MNIST (found by ``minigrad.data.load`` or downloaded). Slow on a CPU:
-several minutes on two cores.
+no validation split (every training image is used). Prints the test accuracy
+and the wall time; the run folder holds ``metrics.json``, ``curves.png`` and the
+checkpoint. It needs MNIST (found by ``minigrad.data.load`` or downloaded).
+Measured on a shared two-core CPU: test accuracy 98.20%, 492 s wall time
+(about 150–430 training samples/s depending on the load of the machine).
 """
 import argparse
 import os
