@@ -32,20 +32,17 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """One update of every parameter with a gradient; returns ``closure()`` if given."""
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = backend.get_array_module(p.data)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
-                state["step"] += 1
-                grad = p.grad.data
-                if group["weight_decay"] != 0:
-                    grad = grad + group["weight_decay"] * p.data
-                step_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                state["sum"] += grad * grad
-                p.data -= step_lr * grad / (xp.sqrt(state["sum"]) + group["eps"])
+        for group, p, state in self._parameter_states(_initial_state):
+            xp = backend.get_array_module(p.data)
+            grad = p.grad.data
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * p.data
+            step_lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+            state["sum"] += grad * grad
+            p.data -= step_lr * grad / (xp.sqrt(state["sum"]) + group["eps"])
         return loss
+
+
+def _initial_state(group, p):
+    xp = backend.get_array_module(p.data)
+    return {"sum": xp.full_like(p.data, group["initial_accumulator_value"])}

@@ -75,30 +75,22 @@ class AdaHessian(Optimizer):
         products = self._hessian_products(closure, closure_params, params, probes)
         diagonals = {id(p): hessian_diagonal_estimate(hz, z)
                      for p, hz, z in zip(params, products, probes)}
-        for group in self.param_groups:
+        initial_state = lambda group, p: _initial_state(p, diagonals[id(p)])  # noqa: E731
+        for group, p, state in self._parameter_states(initial_state):
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = backend.get_array_module(p.data)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_hessian_diag_sq"] = xp.zeros_like(diagonals[id(p)])
-                state["step"] += 1
-                diagonal = diagonals[id(p)]
-                exp_avg, exp_hessian_diag_sq = state["exp_avg"], state["exp_hessian_diag_sq"]
-                exp_avg *= beta1
-                exp_avg += (1 - beta1) * p.grad.data
-                exp_hessian_diag_sq *= beta2
-                exp_hessian_diag_sq += (1 - beta2) * diagonal * diagonal
-                bias_correction1 = 1 - beta1 ** state["step"]
-                bias_correction2 = 1 - beta2 ** state["step"]
-                k = group["hessian_power"]
-                denominator = (xp.sqrt(exp_hessian_diag_sq / bias_correction2)) ** k + group["eps"]
-                p.data -= group["lr"] * (exp_avg / bias_correction1 / denominator
-                                         + group["weight_decay"] * p.data)
+            xp = backend.get_array_module(p.data)
+            diagonal = diagonals[id(p)]
+            exp_avg, exp_hessian_diag_sq = state["exp_avg"], state["exp_hessian_diag_sq"]
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * p.grad.data
+            exp_hessian_diag_sq *= beta2
+            exp_hessian_diag_sq += (1 - beta2) * diagonal * diagonal
+            bias_correction1 = 1 - beta1 ** state["step"]
+            bias_correction2 = 1 - beta2 ** state["step"]
+            k = group["hessian_power"]
+            denominator = (xp.sqrt(exp_hessian_diag_sq / bias_correction2)) ** k + group["eps"]
+            p.data -= group["lr"] * (exp_avg / bias_correction1 / denominator
+                                     + group["weight_decay"] * p.data)
         return loss
 
     def _hessian_products(self, closure, closure_params, params, probes):
@@ -122,3 +114,9 @@ class AdaHessian(Optimizer):
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
         self.generator.bit_generator.state = copy.deepcopy(state_dict["generator"])
+
+
+def _initial_state(p, diagonal):
+    """Zero moments; the second one has the (kernel-averaged) shape of the diagonal."""
+    xp = backend.get_array_module(p.data)
+    return {"exp_avg": xp.zeros_like(p.data), "exp_hessian_diag_sq": xp.zeros_like(diagonal)}

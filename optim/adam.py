@@ -38,42 +38,39 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter with a gradient; returns ``closure()`` if given."""
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
+        for group, p, state in self._parameter_states(_initial_state):
             beta1, beta2 = group["betas"]
             lr, weight_decay = group["lr"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = backend.get_array_module(p.data)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = xp.zeros_like(p.data)
-                    state["exp_avg_sq"] = xp.zeros_like(p.data)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
-                state["step"] += 1
-                grad = p.grad.data
-                if weight_decay != 0:
-                    if self.decoupled_weight_decay:
-                        p.data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p.data
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                exp_avg *= beta1
-                exp_avg += (1 - beta1) * grad
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
-                if group["amsgrad"]:
-                    xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-                    second_moment = state["max_exp_avg_sq"]
+            xp = backend.get_array_module(p.data)
+            grad = p.grad.data
+            if weight_decay != 0:
+                if self.decoupled_weight_decay:
+                    p.data *= 1 - lr * weight_decay
                 else:
-                    second_moment = exp_avg_sq
-                bias_correction1 = 1 - beta1 ** state["step"]
-                bias_correction2 = 1 - beta2 ** state["step"]
-                denominator = xp.sqrt(second_moment) / math.sqrt(bias_correction2) + group["eps"]
-                p.data -= (lr / bias_correction1) * exp_avg / denominator
+                    grad = grad + weight_decay * p.data
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * grad
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * grad * grad
+            if group["amsgrad"]:
+                xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+                second_moment = state["max_exp_avg_sq"]
+            else:
+                second_moment = exp_avg_sq
+            bias_correction1 = 1 - beta1 ** state["step"]
+            bias_correction2 = 1 - beta2 ** state["step"]
+            denominator = xp.sqrt(second_moment) / math.sqrt(bias_correction2) + group["eps"]
+            p.data -= (lr / bias_correction1) * exp_avg / denominator
         return loss
+
+
+def _initial_state(group, p):
+    xp = backend.get_array_module(p.data)
+    state = {"exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data)}
+    if group["amsgrad"]:
+        state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+    return state
 
 
 class AdamW(Adam):

@@ -75,6 +75,23 @@ class Optimizer:
         (``Hybrid``) override it.
         """
 
+    def _parameter_states(self, initial_state):
+        """``(group, p, state)`` for every parameter with a gradient, counting its steps.
+
+        On a parameter's first update ``state`` is created as ``{"step": 0}`` plus
+        the buffers ``initial_state(group, p)`` returns; ``state["step"]`` is then
+        advanced, so it counts updates including the current one.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.get(p)
+                if not state:
+                    state = self.state[p] = {"step": 0, **initial_state(group, p)}
+                state["step"] += 1
+                yield group, p, state
+
     def _params(self):
         return [p for group in self.param_groups for p in group["params"]]
 

@@ -35,39 +35,37 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One update of every parameter with a gradient; returns ``closure()`` if given."""
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
+        for group, p, state in self._parameter_states(_initial_state):
             alpha = group["alpha"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp = backend.get_array_module(p.data)
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = xp.zeros_like(p.data)
-                    if group["momentum"] > 0:
-                        state["momentum_buffer"] = xp.zeros_like(p.data)
-                    if group["centered"]:
-                        state["grad_avg"] = xp.zeros_like(p.data)
-                state["step"] += 1
-                grad = p.grad.data
-                if group["weight_decay"] != 0:
-                    grad = grad + group["weight_decay"] * p.data
-                square_avg = state["square_avg"]
-                square_avg *= alpha
-                square_avg += (1 - alpha) * grad * grad
-                if group["centered"]:
-                    grad_avg = state["grad_avg"]
-                    grad_avg *= alpha
-                    grad_avg += (1 - alpha) * grad
-                    denominator = xp.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
-                else:
-                    denominator = xp.sqrt(square_avg) + group["eps"]
-                if group["momentum"] > 0:
-                    buffer = state["momentum_buffer"]
-                    buffer *= group["momentum"]
-                    buffer += grad / denominator
-                    p.data -= group["lr"] * buffer
-                else:
-                    p.data -= group["lr"] * grad / denominator
+            xp = backend.get_array_module(p.data)
+            grad = p.grad.data
+            if group["weight_decay"] != 0:
+                grad = grad + group["weight_decay"] * p.data
+            square_avg = state["square_avg"]
+            square_avg *= alpha
+            square_avg += (1 - alpha) * grad * grad
+            if group["centered"]:
+                grad_avg = state["grad_avg"]
+                grad_avg *= alpha
+                grad_avg += (1 - alpha) * grad
+                denominator = xp.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+            else:
+                denominator = xp.sqrt(square_avg) + group["eps"]
+            if group["momentum"] > 0:
+                buffer = state["momentum_buffer"]
+                buffer *= group["momentum"]
+                buffer += grad / denominator
+                p.data -= group["lr"] * buffer
+            else:
+                p.data -= group["lr"] * grad / denominator
         return loss
+
+
+def _initial_state(group, p):
+    xp = backend.get_array_module(p.data)
+    state = {"square_avg": xp.zeros_like(p.data)}
+    if group["momentum"] > 0:
+        state["momentum_buffer"] = xp.zeros_like(p.data)
+    if group["centered"]:
+        state["grad_avg"] = xp.zeros_like(p.data)
+    return state
