@@ -1,4 +1,4 @@
-"""Trust region with spherical vs ellipsoidal (RMSProp / Adagrad) norms, and Hessian diagonal dominance.
+"""Trust region with spherical vs ellipsoidal (RMSProp, Adagrad) norms; Hessian diagonal dominance.
 
 Reproduces, at CPU scale, Adolphs et al., "Adaptive norms for deep learning
 with regularized Newton methods" (adaptive-norms-trust-region.txt):

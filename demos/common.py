@@ -26,7 +26,7 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import matplotlib.pyplot as plt  # noqa: E402  (Agg must be chosen first)
 import numpy  # noqa: E402
 
 import minigrad  # noqa: E402
@@ -37,14 +37,14 @@ _START = [time.perf_counter()]
 
 
 def parser(name, description):
-    """An ``ArgumentParser`` with the flags every demo has; ``--out`` defaults to ``runs/<name>``."""
+    """An ``ArgumentParser`` with the common flags; ``--out`` defaults to ``runs/<name>``."""
     result = argparse.ArgumentParser(prog=f"demos/{name}.py", description=description)
     scale = result.add_mutually_exclusive_group()
     scale.add_argument("--quick", action="store_true",
                        help="a tiny configuration that finishes in seconds (for tests)")
     scale.add_argument("--full", action="store_true", help="the paper's scale (slow on a CPU)")
     result.add_argument("--out", default=str(REPOSITORY / "runs" / name),
-                        help="folder for figures and results.json (default: runs/%(prog)s)")
+                        help=f"folder for figures and results.json (default: runs/{name})")
     result.add_argument("--seed", type=int, default=0, help="seed of data subsets and weights")
     result.add_argument("--data-root", default=None,
                         help="folder holding mnist/ (default: the usual search path)")
@@ -215,10 +215,11 @@ def _atomic_write(path, write, binary):
 
 
 def save_figure(figure, path):
-    """Write ``figure`` as a PNG to ``path`` atomically (temp file + ``os.replace``) and close it."""
+    """Write ``figure`` as a PNG to ``path`` atomically (temp file + ``os.replace``), close it."""
     try:
-        return _atomic_write(path, lambda s: figure.savefig(s, format="png", dpi=110,
-                                                             bbox_inches="tight"), True)
+        write = lambda stream: figure.savefig(stream, format="png", dpi=110,  # noqa: E731
+                                              bbox_inches="tight")
+        return _atomic_write(path, write, True)
     finally:
         plt.close(figure)
 

@@ -37,7 +37,10 @@ def _dot(u, v):
 
 
 def conjugate_gradient(matvec, b, max_iter=50, tol=1e-5):
-    """Solve ``B x = b`` by CG from ``x = 0``; stop at ``‖r‖ ≤ tol·‖b‖``, ``max_iter`` or ``pᵀBp ≤ 0``."""
+    """Solve ``B x = b`` by CG from ``x = 0``.
+
+    Stops at ``‖r‖ ≤ tol·‖b‖``, after ``max_iter`` iterations or at ``pᵀBp ≤ 0``.
+    """
     if max_iter < 1:
         raise ValueError(f"conjugate_gradient: max_iter must be at least 1, got {max_iter}")
     x = b * 0

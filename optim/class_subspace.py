@@ -94,7 +94,8 @@ class ClassSubspaceNewton(Optimizer):
         unit = directions / xp.where(lengths > 0, lengths, 1)[:, None]
         curvature = eigenvalues + group["damping"]
         in_subspace = (curvature > 0) & (lengths > 0)
-        newton_scale = xp.where(in_subspace, 1 / xp.where(in_subspace, curvature, 1) - group["lr"], 0)
+        inverse = 1 / xp.where(in_subspace, curvature, 1)
+        newton_scale = xp.where(in_subspace, inverse - group["lr"], 0)
         coefficients = newton_scale * (unit @ g)
         add_to_parameters(params, group["lr"] * g + unit.T @ coefficients, -1.0)
         return loss

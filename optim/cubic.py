@@ -56,7 +56,8 @@ def minimize_small_cubic(tridiagonal, gradient_norm, sigma):
 
     def length(lam, components=c):
         shifted = eigenvalues + lam
-        ratios = numpy.where(components == 0, 0.0, components / numpy.where(shifted == 0, 1, shifted))
+        safe = numpy.where(shifted == 0, 1, shifted)
+        ratios = numpy.where(components == 0, 0.0, components / safe)
         return math.sqrt(float(numpy.sum(ratios ** 2)))
 
     def secular(lam):

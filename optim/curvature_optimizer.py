@@ -25,7 +25,7 @@ class CurvatureOptimizer(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError(f"{type(self).__name__} takes one parameter group, got "
-                             f"{len(self.param_groups)}: its damping/radius is global to the problem")
+                             f"{len(self.param_groups)}: its damping/radius/σ is global")
 
     @property
     def global_state(self):
@@ -33,7 +33,7 @@ class CurvatureOptimizer(Optimizer):
         return self.state.setdefault(self.param_groups[0]["params"][0], {})
 
     def _evaluate(self, closure):
-        """Run the closure; return ``(loss tensor, loss float, flat gradient)``, or raise if not finite."""
+        """Run the closure; return ``(loss tensor, loss float, flat gradient)``; raise if not finite."""
         if closure is None:
             raise ValueError(f"{type(self).__name__}.step needs a curvature closure "
                              f"(minigrad.curvature.Closure(model, loss_fn, x, y))")

@@ -59,7 +59,7 @@ def gradient_matrix(layer_params, A, G, owner):
 
 
 class KroneckerFactored(Optimizer):
-    """Base of KFAC/KFRA/KFLR; subclasses set ``kind``. ``step(closure)`` needs a curvature closure."""
+    """Base of KFAC/KFRA/KFLR (subclasses set ``kind``); ``step`` needs a curvature closure."""
 
     kind = None
 
@@ -109,7 +109,8 @@ class KroneckerFactored(Optimizer):
                     state["A"], state["G"], group["damping"])
             grad = gradient_matrix(layer.params, state["A"], state["G"], name)
             update = state["G_inverse"] @ grad @ state["A_inverse"]
-            directions[id(weight)] = update[:, :weight.size // weight.shape[0]].reshape(weight.shape)
+            columns = weight.size // weight.shape[0]
+            directions[id(weight)] = update[:, :columns].reshape(weight.shape)
             if len(layer.params) == 2:
                 directions[id(layer.params[1])] = update[:, -1]
         for group in self.param_groups:
@@ -120,7 +121,8 @@ class KroneckerFactored(Optimizer):
                 state = self.state.setdefault(p, {})
                 if group["momentum"]:
                     buffer = state.get("momentum_buffer")
-                    direction = direction if buffer is None else group["momentum"] * buffer + direction
+                    if buffer is not None:
+                        direction = group["momentum"] * buffer + direction
                     state["momentum_buffer"] = direction.copy()
                 p.data -= group["lr"] * direction.astype(p.dtype, copy=False)
         self.state[first]["step"] = step + 1
@@ -128,7 +130,7 @@ class KroneckerFactored(Optimizer):
 
 
 class KFAC(KroneckerFactored):
-    """Kronecker-factored approximate curvature (Monte-Carlo Fisher factor, ``mc_samples`` draws)."""
+    """Kronecker-factored approximate curvature (Monte-Carlo Fisher, ``mc_samples`` draws)."""
 
     kind = "kfac"
 

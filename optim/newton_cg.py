@@ -83,6 +83,7 @@ class NewtonCG(CurvatureOptimizer):
                 state["damping"] = damping * 2 / 3
         state["step"] = state.get("step", 0) + 1
         state["cg_iterations"] = result.iterations
-        self._count_failure(failed, f"loss {value:.6g} → {trial} at the trial point (damping {damping:.3g}, "
-                                    f"step norm {math.sqrt(float(d.dot(d))) * lr:.3g})")
+        step_norm = math.sqrt(float(d.dot(d))) * lr
+        self._count_failure(failed, f"loss {value:.6g} → {trial} at the trial point (damping "
+                                    f"{damping:.3g}, step norm {step_norm:.3g})")
         return loss

@@ -22,11 +22,6 @@ from minigrad import backend
 NORMS = ("spherical", "rmsprop", "adagrad", "adam")
 
 
-def check_norm(norm, owner):
-    if norm not in NORMS:
-        raise ValueError(f"{owner}: norm must be one of {NORMS}, got {norm!r}")
-
-
 def update_second_moment(norm, second_moment, grad, beta):
     """The new accumulator ``v_t`` from ``v_{t−1}`` and the gradient ``g_t`` (flat arrays)."""
     if norm == "adagrad":

@@ -59,10 +59,13 @@ def restore(params, saved):
 def check_closure_parameters(closure, params, owner):
     """The closure's parameters must be the optimizer's, in the same order."""
     closure_params = list(closure.params)
-    if len(closure_params) != len(params) or any(a is not b for a, b in zip(closure_params, params)):
+    same = len(closure_params) == len(params) and all(
+        a is b for a, b in zip(closure_params, params))
+    if not same:
         raise ValueError(f"{owner}: the closure differentiates {len(closure_params)} parameters "
-                         f"{[p.shape for p in closure_params]} but the optimizer holds {len(params)} "
-                         f"{[p.shape for p in params]}; build both from the same model.parameters()")
+                         f"{[p.shape for p in closure_params]} but the optimizer holds "
+                         f"{len(params)} {[p.shape for p in params]}; build both from the "
+                         f"same model.parameters()")
 
 
 def curvature_operator(closure, curvature, params):

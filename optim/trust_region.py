@@ -46,8 +46,8 @@ from .parameter_vectors import (add_to_parameters, check_closure_parameters, cur
 class TrustRegion(CurvatureOptimizer):
     """Trust-region Newton with Steihaug-Toint CG in a spherical or ellipsoidal norm."""
 
-    def __init__(self, params, lr=1.0, radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75, gamma1=0.5,
-                 gamma2=2.0, norm="spherical", beta=0.95, eps=1e-8, max_cg_iter=10, cg_tol=0.1,
+    def __init__(self, params, lr=1.0, radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75,
+                 gamma1=0.5, gamma2=2.0, norm="spherical", beta=0.95, eps=1e-8, max_cg_iter=10, cg_tol=0.1,
                  curvature="hessian", max_failures=50):
         name = type(self).__name__
         require(0 < lr <= 1, name, "lr", lr, "in (0, 1]")
@@ -61,8 +61,8 @@ class TrustRegion(CurvatureOptimizer):
                 max_cg_iter, "an integer ≥ 1")
         require(0 < cg_tol < 1, name, "cg_tol", cg_tol, "in (0, 1)")
         require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
-        super().__init__(params, dict(lr=lr, radius=radius, max_radius=max_radius, eta1=eta1, eta2=eta2,
-                                      gamma1=gamma1, gamma2=gamma2, norm=norm, beta=beta, eps=eps,
+        super().__init__(params, dict(lr=lr, radius=radius, max_radius=max_radius, eta1=eta1,
+                                      eta2=eta2, gamma1=gamma1, gamma2=gamma2, norm=norm, beta=beta, eps=eps,
                                       max_cg_iter=max_cg_iter, cg_tol=cg_tol, curvature=curvature,
                                       max_failures=max_failures))
 

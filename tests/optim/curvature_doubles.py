@@ -142,7 +142,7 @@ def rosenbrock_hessian(theta):
 
 
 def rosenbrock_closure(theta=(-1.2, 1.0, -0.5, 0.8), shapes=((2,), (2,))):
-    """Extended Rosenbrock (pairs (x, y)); minimum 0 at all ones; the Hessian is indefinite in places."""
+    """Extended Rosenbrock (pairs (x, y)): minimum 0 at all ones, Hessian indefinite in places."""
     return FunctionClosure(rosenbrock, rosenbrock_gradient, rosenbrock_hessian, theta,
                            [tuple(s) for s in shapes])
 

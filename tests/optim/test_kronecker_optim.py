@@ -46,8 +46,9 @@ def test_damped_step_matches_dense_kronecker_solve():
                        A + pi * numpy.sqrt(damping) * numpy.eye(4))
     gradient = numpy.concatenate([grad_w, grad_b[:, None]], axis=1).ravel()
     update = numpy.linalg.solve(dense, gradient).reshape(2, 4)
-    numpy.testing.assert_allclose(closure.params[0].data, before[0] - lr * update[:, :3], rtol=1e-10)
-    numpy.testing.assert_allclose(closure.params[1].data, before[1] - lr * update[:, 3], rtol=1e-10)
+    weight, bias = closure.params
+    numpy.testing.assert_allclose(weight.data, before[0] - lr * update[:, :3], rtol=1e-10)
+    numpy.testing.assert_allclose(bias.data, before[1] - lr * update[:, 3], rtol=1e-10)
 
 
 def test_pi_adjusted_damping_by_hand():

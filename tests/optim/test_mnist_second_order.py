@@ -14,11 +14,11 @@ from minigrad.train import train
 BUDGETS = {
     "newton-cg": (8, 1.0, dict(damping=1.0, max_cg_iter=10)),
     "trust-region": (10, 1.0, dict(norm="rmsprop")),
-    "arc": (10, 1.0, dict(norm="rmsprop")),
+    "arc": (15, 1.0, dict(norm="rmsprop")),
     "kfac": (6, 0.1, dict(damping=0.1)),
     "kfra": (6, 0.1, dict(damping=0.1)),
     "kflr": (6, 0.1, dict(damping=0.1)),
-    "class-subspace": (15, 0.1, dict(damping=10.0)),
+    "class-subspace": (10, 0.2, dict(damping=3.0)),
 }
 
 

@@ -7,8 +7,8 @@ from minigrad import nn
 from minigrad.curvature import Closure
 from optim.newton_cg import NewtonCG
 from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
-                                           QuadraticClosure, assert_state_dict_round_trip, rosenbrock,
-                                           rosenbrock_closure)
+                                           QuadraticClosure, assert_state_dict_round_trip,
+                                           rosenbrock, rosenbrock_closure)
 
 SHAPES = [(2, 3), (4,)]
 

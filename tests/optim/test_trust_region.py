@@ -9,8 +9,8 @@ from minigrad.curvature import Closure
 from optim.norms import inverse_sqrt_diagonal
 from optim.trust_region import TrustRegion
 from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
-                                           QuadraticClosure, assert_state_dict_round_trip, rosenbrock,
-                                           rosenbrock_closure)
+                                           QuadraticClosure, assert_state_dict_round_trip,
+                                           rosenbrock, rosenbrock_closure)
 
 SHAPES = [(2, 3), (4,)]
 
@@ -62,8 +62,17 @@ def test_ellipsoidal_steps_stay_in_the_ellipsoid(norm):
         M = ellipsoid_diagonal(norm, gradients)
         assert numpy.sqrt(s @ (M * s)) <= radius * (1 + 1e-9)
         assert numpy.sqrt(s @ (M * s)) == pytest.approx(radius, rel=1e-9)
-    D = inverse_sqrt_diagonal(norm, numpy.asarray(gradients[-1]) ** 0, 1, 0.95, 1e-8)
-    assert D.shape == (10,)
+
+
+@pytest.mark.parametrize("norm", ["rmsprop", "adagrad", "adam"])
+def test_inverse_sqrt_diagonal_matches_direct_formula(norm):
+    from optim.norms import update_second_moment
+    gradients = numpy.random.default_rng(8).standard_normal((3, 5))
+    v = numpy.zeros(5)
+    for g in gradients:
+        v = update_second_moment(norm, v, g, 0.95)
+    numpy.testing.assert_allclose(inverse_sqrt_diagonal(norm, v, 3, 0.95, 1e-8),
+                                  1 / numpy.sqrt(ellipsoid_diagonal(norm, list(gradients))))
 
 
 def test_interior_step_matches_exact_subproblem_solution():
