@@ -65,7 +65,7 @@ def get_array_module(*arrays):
 
 
 def set_default_dtype(dtype):
-    """Set the floating dtype of new tensors and parameters (float32 or float64)."""
+    """Set the floating dtype of new tensors and parameters (float16, float32 or float64)."""
     dtype = numpy.dtype(dtype)
     if dtype not in (numpy.float32, numpy.float64, numpy.float16):
         raise ValueError(f"default dtype must be a floating type, got {dtype}")

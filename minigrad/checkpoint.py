@@ -26,7 +26,8 @@ STRUCTURE_KEY = "structure"
 
 
 def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary binary file, then move it to ``path``."""
+    """Call ``write(file)`` on a temporary binary file beside ``path``, flush it to disk, then
+    move it onto ``path`` with ``os.replace``; on any error ``path`` is left as it was."""
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
@@ -34,6 +35,8 @@ def atomic_write(path, write):
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -15,7 +15,8 @@ backward pass itself, which verifies exact second derivatives.
 The error is normwise relative: ``max |analytic − numeric| / max |numeric|``
 over each compared set (for a directional derivative ``<∇, v>`` with unit
 ``v`` the scale is ``‖∇‖``, so a direction nearly orthogonal to the gradient
-does not inflate it); the worst one is reported with where it occurred.
+does not inflate it); the worst one is reported with where it occurred. A
+non-finite analytic or numeric derivative counts as an infinite error.
 """
 import dataclasses
 
@@ -43,6 +44,15 @@ def _as_tuple(out):
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
+def _checked_inputs(inputs, who):
+    """Indices of the inputs that require grad; at least one must."""
+    checked = [i for i, t in enumerate(inputs) if t.requires_grad]
+    if not checked:
+        raise ValueError(f"{who}: none of the {len(inputs)} inputs requires grad "
+                         f"(shapes {[t.shape for t in inputs]}); nothing to check")
+    return checked
+
+
 def _weighted_output(fn, inputs, weights):
     outs = _as_tuple(fn(*inputs))
     total = 0.0
@@ -52,12 +62,16 @@ def _weighted_output(fn, inputs, weights):
 
 
 def _compare(analytic, numeric, where, worst, scale=0.0):
-    scale = max(abs(numeric).max(initial=0.0), abs(analytic).max(initial=0.0), scale, 1e-300)
     diff = abs(analytic - numeric)
-    err = float(diff.max(initial=0.0) / scale)
+    if not (numpy.isfinite(analytic).all() and numpy.isfinite(numeric).all()):
+        k = int(numpy.argmin(numpy.isfinite(analytic) & numpy.isfinite(numeric)))
+        err = numpy.inf
+    else:
+        scale = max(abs(numeric).max(initial=0.0), abs(analytic).max(initial=0.0), scale, 1e-300)
+        k = int(diff.argmax()) if diff.size else 0
+        err = float(diff.max(initial=0.0) / scale)
     if diff.size and err > worst.max_rel_error:
         worst.max_rel_error = err
-        k = int(diff.argmax())
         index = tuple(int(j) for j in numpy.unravel_index(k, numeric.shape))
         worst.where = (f"{where}, entry {index}"
                        f": analytic {analytic.ravel()[k]:.10g} vs numeric {numeric.ravel()[k]:.10g}")
@@ -73,7 +87,7 @@ def gradcheck(fn, inputs, eps=1e-6, rtol=1e-6, full_size=64, directions=3, seed=
     ``raise_exception=False``).
     """
     inputs = tuple(inputs)
-    checked = [i for i, t in enumerate(inputs) if t.requires_grad]
+    checked = _checked_inputs(inputs, "gradcheck")
     for i in checked:
         if inputs[i].dtype != numpy.float64:
             raise ValueError(f"gradcheck needs float64 inputs; input {i} is {inputs[i].dtype}")
@@ -126,7 +140,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, rtol=1e-6, full_size=64, directions=3, s
     weighting ``u``, which is itself differentiated.
     """
     inputs = tuple(inputs)
-    checked = [i for i, t in enumerate(inputs) if t.requires_grad]
+    checked = _checked_inputs(inputs, "gradgradcheck")
     rng = numpy.random.default_rng(seed + 1)
     with no_grad():
         outs = _as_tuple(fn(*inputs))

@@ -2,21 +2,22 @@
 
 ``save(module_or_state_dict, path)`` writes one array per dotted name
 (``"0.weight"``, ``"1.running_mean"``, ...) in ``state_dict`` order. The archive
-is written to a temporary file in the target's directory, flushed to disk, and
-moved onto ``path`` with ``os.replace``, so ``path`` holds either the previous
-file or the complete new one, never a partial write. ``load(path)`` returns an
+is written by ``checkpoint.atomic_write``: to a temporary file in the target's
+directory, flushed to disk, and moved onto ``path`` with ``os.replace``, so
+``path`` holds either the previous file or the complete new one, never a
+partial write. ``load(path)`` returns an
 ``OrderedDict`` of host NumPy arrays in the saved order, ready for
 ``Module.load_state_dict``. Arrays are stored without pickling.
 """
 import collections
 import collections.abc
 import os
-import tempfile
 import zipfile
 
 import numpy
 
 from . import backend
+from .checkpoint import atomic_write
 from .tensor import Tensor
 
 
@@ -41,19 +42,7 @@ def _host_arrays(state):
 def save(state, path):
     """Write ``state`` (a Module or a mapping name → array/Tensor) to ``path`` as ``.npz``."""
     arrays = _host_arrays(state)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=os.path.basename(path) + ".",
-                                             suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            numpy.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write(path, lambda file: numpy.savez(file, **arrays))
 
 
 def load(path):

@@ -11,7 +11,8 @@ at the input of every step with a D term), ``r_L = H_loss u_L``, then backward
 split ``u`` into both paths and add ``r``). For the GN block the D terms are left out. All
 samples of a chunk are processed together (GEMMs); memory is bounded by ``chunk_size``
 samples, each chunk is recorded by its own forward pass, and the per-chunk results are
-summed. A block of k vectors (P_λ, k) is applied at once.
+summed. A block of k vectors (P_λ, k) is applied at once. With its ``shape``, ``dtype``
+and ``xp`` it is accepted by ``aslinearoperator`` (Hutchinson, Lanczos, ``top_eigen``).
 """
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -85,6 +86,7 @@ class BlockOperator:
         self.params, self.hessian, self.chunk_size = params, hessian, int(chunk_size)
         size = sum(p.size for p in params)
         self.shape = (size, size)
+        self.dtype, self.xp = params[0].dtype, params[0].xp
 
     def __matmul__(self, vectors):
         return self.matvec(vectors)

@@ -3,7 +3,8 @@
 Attributes that are ``Parameter``s or ``Module``s are registered in assignment
 order, so ``parameters()`` lists them in a fixed, documented order (the order
 curvature quantities use). Buffers (running statistics) are registered with
-``register_buffer`` and saved in ``state_dict`` with the parameters.
+``register_buffer`` and saved in ``state_dict`` with the parameters; assigning a
+new array to a buffer's name keeps it a buffer (as in PyTorch).
 """
 import collections
 
@@ -25,12 +26,15 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                  f"before assigning {name!r}")
-        for store in (self._parameters, self._modules, self._buffers):
-            store.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        stays_buffer = (name in self._buffers and value is not None
+                        and not isinstance(value, (Parameter, Module)))
+        if not stays_buffer:
+            for store in (self._parameters, self._modules, self._buffers):
+                store.pop(name, None)
+            if isinstance(value, Parameter):
+                self._parameters[name] = value
+            elif isinstance(value, Module):
+                self._modules[name] = value
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name, array):
@@ -118,6 +122,10 @@ class Module:
             for part in path:
                 module = module._modules[part]
             current = getattr(module, attr)
+            if tuple(state[name].shape) != tuple(current.shape):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: buffer {name} has shape "
+                                 f"{tuple(state[name].shape)} in the state but "
+                                 f"{tuple(current.shape)} in the model")
             xp = backend.get_array_module(current)
             object.__setattr__(module, attr, xp.asarray(state[name], dtype=current.dtype))
 

@@ -123,3 +123,18 @@ def test_tensor_copies_its_input_like_torch_tensor():
     t = minigrad.tensor(source)
     t.data += 1.0
     numpy.testing.assert_array_equal(source, numpy.zeros(3))
+
+
+def test_grad_mode_switches_nest_and_restore():
+    x = random_tensor((2,))
+    assert minigrad.is_grad_enabled()
+    with minigrad.no_grad():
+        assert not minigrad.is_grad_enabled() and not (x * 2).requires_grad
+        with minigrad.enable_grad():
+            assert minigrad.is_grad_enabled() and (x * 2).requires_grad
+        with minigrad.set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not minigrad.is_grad_enabled()
+    with minigrad.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert minigrad.is_grad_enabled()

@@ -40,3 +40,9 @@ def test_tensor_moves_between_host_and_device():
     on_gpu = x.to("cuda")
     assert on_gpu.device == "cuda"
     numpy.testing.assert_array_equal(on_gpu.to("cpu").numpy(), numpy.arange(3.0))
+
+
+def test_array_module_is_the_module_new_tensors_are_created_on():
+    xp = minigrad.array_module()
+    assert xp.__name__ == minigrad.backend_name()
+    assert minigrad.get_array_module(minigrad.tensor([1.0]).data) is xp

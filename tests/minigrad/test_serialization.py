@@ -6,18 +6,16 @@ import pytest
 
 import minigrad
 from minigrad import nn
-from tests.helpers import random_tensor
+from tests.helpers import float64_default, random_tensor
 
 
 @pytest.fixture
 def network():
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    nn.manual_seed(4)
-    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 2))
-    model(random_tensor((3, 1, 4, 4), seed=21))
-    yield model
-    minigrad.set_default_dtype(previous)
+    with float64_default():
+        nn.manual_seed(4)
+        model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 2))
+        model(random_tensor((3, 1, 4, 4), seed=21))
+        yield model
 
 
 def test_round_trip_keeps_names_order_values_and_buffers(network, tmp_path):

@@ -3,7 +3,8 @@
 ``full_hessian``: every row by differentiating one gradient coordinate again (double
 backward). ``gauss_newton``: ``Jᵀ H_z J`` with the Jacobian of the network output from one
 ``grad`` call per output coordinate and ``H_z``, the Hessian of the batch loss in the output,
-by double backward. Plus the small float64 networks the tests share.
+by double backward. Plus the small float64 networks the tests share (``LAYERWISE_CASES``: name → builder of
+``(model, loss, x, y)``).
 """
 import contextlib
 
@@ -11,7 +12,9 @@ import numpy
 
 import minigrad
 from minigrad import nn
+from minigrad.nn.activation import ReLU, Sigmoid, Tanh
 from minigrad.backend import to_device, to_host
+from tests.helpers import float64_default
 
 
 def _flat_rows(grads, params):
@@ -88,13 +91,9 @@ def _unit_targets(shape, seed):
 @contextlib.contextmanager
 def float64_models(seed):
     """Build models in float64 from ``nn.manual_seed(seed)``; the default dtype is restored."""
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    nn.manual_seed(seed)
-    try:
+    with float64_default():
+        nn.manual_seed(seed)
         yield
-    finally:
-        minigrad.set_default_dtype(previous)
 
 
 def mlp_case(activation, loss_name, seed=0, n=5):
@@ -139,6 +138,16 @@ def residual_case(seed=0, n=4):
         model = nn.Sequential(nn.Linear(3, 4), nn.Residual(branch, nn.Linear(4, 4)),
                               nn.Softplus(), nn.Linear(4, 2))
     return model, nn.CrossEntropyLoss(), _inputs((n, 3), seed + 1), _labels(n, 2, seed + 2)
+
+
+LAYERWISE_CASES = {
+    "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
+    "tanh-mse": lambda: mlp_case(Tanh, "mse"),
+    "relu-bce": lambda: mlp_case(ReLU, "bce"),
+    "cnn-maxpool": cnn_case,
+    "cnn-batchnorm-avgpool": cnn_norm_case,
+    "residual": residual_case,
+}
 
 
 def layer_parameters(model):

@@ -9,8 +9,6 @@ batch norm in training mode. The references use no second-order machinery:
 * ``loss_hessian``: the closed-form Hessian of the mean loss in the flat output
   (CURVATURE.md, loss Hessians; ``/N`` for the mean, ``/(N·K)`` for elementwise means).
 """
-import contextlib
-
 import numpy
 
 import minigrad
@@ -21,18 +19,20 @@ from minigrad.nn.conv import Conv2d
 from minigrad.nn.flatten import Flatten
 from minigrad.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from minigrad.nn.normalization import BatchNorm2d
+from tests.helpers import float64_default
 
 BATCH = 5
 
 
-@contextlib.contextmanager
-def float64_default():
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    try:
-        yield
-    finally:
-        minigrad.set_default_dtype(previous)
+def linear_mse_case(inputs, outputs=2, seed=3, batch=6):
+    """One float64 ``Linear(inputs, outputs)`` under ``MSELoss``: its GN equals its Hessian."""
+    rng = numpy.random.default_rng(seed)
+    with float64_default():
+        nn.manual_seed(seed)
+        model = nn.Linear(inputs, outputs)
+    x = minigrad.tensor(rng.standard_normal((batch, inputs)), dtype=numpy.float64)
+    y = minigrad.tensor(rng.standard_normal((batch, outputs)), dtype=numpy.float64)
+    return model, MSELoss(), x, y
 
 
 def _mlp(activation, inputs=4, hidden=5, outputs=3):

@@ -5,11 +5,9 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import nn
 from minigrad.curvature import (class_gradients, diagonal_dominance, hessian, residual_split,
                                 subspace_overlap)
-from minigrad.nn.loss import MSELoss
-from tests.minigrad.curvature.matrix_free_cases import (build, float64_default, loss_hessian,
+from tests.minigrad.curvature.matrix_free_cases import (build, linear_mse_case, loss_hessian,
                                                         output_jacobian, relative_error)
 
 
@@ -103,13 +101,8 @@ def test_residual_split_matches_dense_hessian_and_gauss_newton():
 
 
 def test_residual_split_hutchinson_traces_add_up_and_vanish_for_a_linear_model():
-    rng = numpy.random.default_rng(3)
-    with float64_default():
-        nn.manual_seed(3)
-        model = nn.Linear(3, 2)
-    x = minigrad.tensor(rng.standard_normal((6, 3)), dtype=numpy.float64)
-    y = minigrad.tensor(rng.standard_normal((6, 2)), dtype=numpy.float64)
-    split = residual_split(model, MSELoss(), x, y, k=2, trace_probes=10, seed=0)
+    model, loss_fn, x, y = linear_mse_case(3)
+    split = residual_split(model, loss_fn, x, y, k=2, trace_probes=10, seed=0)
     assert split.residual.trace == pytest.approx(split.hessian.trace - split.gauss_newton.trace,
                                                  abs=1e-12)
     assert abs(split.residual.trace) < 1e-12

@@ -4,20 +4,14 @@ import pytest
 
 from minigrad import nn
 from minigrad.backend import to_device
-from minigrad.curvature import block_ggn, block_hessian, ggn
+from minigrad.curvature import block_ggn, block_hessian, ggn, hutchinson_diag, top_eigen
 from minigrad.nn.activation import ReLU, Sigmoid, Softplus, Tanh
 from tests.minigrad.curvature.layerwise_reference import (
-    blocks_of, cnn_case, cnn_norm_case, full_hessian, host, layer_parameters, mlp_case,
-    residual_case)
+    LAYERWISE_CASES, blocks_of, cnn_norm_case, full_hessian, host, layer_parameters, mlp_case)
 
 CASES = {
-    "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
-    "tanh-mse": lambda: mlp_case(Tanh, "mse"),
-    "relu-bce": lambda: mlp_case(ReLU, "bce"),
+    **LAYERWISE_CASES,
     "softplus-ce": lambda: mlp_case(Softplus, "ce", seed=3),
-    "cnn-maxpool": cnn_case,
-    "cnn-batchnorm-avgpool": cnn_norm_case,
-    "residual": residual_case,
 }
 
 
@@ -98,3 +92,14 @@ def test_loss_without_reduction_is_refused():
     model, _, x, y = mlp_case(Tanh, "mse")
     with pytest.raises(ValueError, match="reduction"):
         block_ggn(model, nn.MSELoss(reduction="none"), x, y)
+
+
+def test_block_operator_is_a_linear_operator_for_the_estimators():
+    model, loss, x, y = mlp_case(Sigmoid, "ce")
+    dense = host(block_hessian(model, loss, x, y)[0])
+    operator = block_hessian(model, loss, x, y, dense=False)[0]
+    values, vectors = top_eigen(operator, 2, seed=0)
+    numpy.testing.assert_allclose(host(values), numpy.linalg.eigvalsh(dense)[::-1][:2],
+                                  rtol=1e-8, atol=1e-12)
+    estimate, _ = hutchinson_diag(operator, 2, seed=0)
+    assert estimate.shape == (dense.shape[0],)

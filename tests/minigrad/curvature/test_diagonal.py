@@ -4,9 +4,9 @@ import pytest
 
 from minigrad import nn
 from minigrad.curvature import diag_ggn, diag_hessian, ggn
-from minigrad.nn.activation import ReLU, Sigmoid, Softplus, Tanh
+from minigrad.nn.activation import Sigmoid, Softplus
 from tests.minigrad.curvature.layerwise_reference import (
-    cnn_case, cnn_norm_case, float64_models, full_hessian, gauss_newton, host, mlp_case,
+    LAYERWISE_CASES, float64_models, full_hessian, gauss_newton, host, mlp_case,
     residual_case, _inputs, _labels)
 
 
@@ -19,14 +19,9 @@ def deep_chain_case():
 
 
 CASES = {
-    "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
-    "tanh-mse": lambda: mlp_case(Tanh, "mse"),
-    "relu-bce": lambda: mlp_case(ReLU, "bce"),
+    **LAYERWISE_CASES,
     "softplus-bce": lambda: mlp_case(Softplus, "bce", seed=2),
     "deep-chain": deep_chain_case,
-    "cnn-maxpool": cnn_case,
-    "cnn-batchnorm-avgpool": cnn_norm_case,
-    "residual": residual_case,
 }
 
 

@@ -3,18 +3,9 @@ import numpy
 import pytest
 
 from minigrad.curvature import ggn
-from minigrad.nn.activation import ReLU, Sigmoid, Tanh
-from tests.minigrad.curvature.layerwise_reference import (
-    cnn_case, cnn_norm_case, gauss_newton, host, mlp_case, residual_case)
+from tests.minigrad.curvature.layerwise_reference import LAYERWISE_CASES, gauss_newton, host
 
-CASES = {
-    "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
-    "tanh-mse": lambda: mlp_case(Tanh, "mse"),
-    "relu-bce": lambda: mlp_case(ReLU, "bce"),
-    "cnn-maxpool": cnn_case,
-    "cnn-batchnorm-avgpool": cnn_norm_case,
-    "residual": residual_case,
-}
+CASES = dict(LAYERWISE_CASES)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

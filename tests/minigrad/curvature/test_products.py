@@ -11,12 +11,11 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import nn
 from minigrad.curvature import (GaussNewtonProduct, HessianProduct, flat_gradient, flatten,
-                                ggnvp, hessian, hvp, hvp_fd, unflatten)
-from minigrad.nn.loss import MSELoss
+                                ggnvp, hessian, hvp, hvp_fd, num_parameters,
+                                unflatten)
 from tests.minigrad.curvature.matrix_free_cases import (CASES, build, finite_difference_hessian,
-                                                        float64_default, loss_hessian,
+                                                        linear_mse_case, loss_hessian,
                                                         output_jacobian, random_direction,
                                                         relative_error)
 
@@ -57,13 +56,7 @@ def test_ggnvp_matches_explicit_jacobian_sandwich(name):
 
 
 def test_gauss_newton_equals_hessian_for_a_linear_model_with_mse():
-    rng = numpy.random.default_rng(3)
-    with float64_default():
-        nn.manual_seed(3)
-        model = nn.Linear(4, 2)
-    x = minigrad.tensor(rng.standard_normal((6, 4)), dtype=numpy.float64)
-    y = minigrad.tensor(rng.standard_normal((6, 2)), dtype=numpy.float64)
-    loss_fn = MSELoss()
+    model, loss_fn, x, y = linear_mse_case(4)
     for seed in range(3):
         v = random_direction(model, seed)
         assert relative_error(ggnvp(model, loss_fn, x, y, v), hvp(model, loss_fn, x, y, v)) < 1e-12
@@ -105,7 +98,8 @@ def test_flatten_and_unflatten_round_trip_in_row_major_order():
     model, _, _, _ = build("tanh_mse")
     params = list(model.parameters())
     flat = flatten(params)
-    assert flat.shape == (sum(p.size for p in params),)
+    assert num_parameters(params) == 4 * 5 + 5 + 5 * 3 + 3
+    assert flat.shape == (num_parameters(params),)
     assert numpy.array_equal(minigrad.to_host(flat[:params[0].size]),
                              minigrad.to_host(params[0].data).ravel())
     for piece, p in zip(unflatten(flat, params), params):

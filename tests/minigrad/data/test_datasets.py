@@ -5,7 +5,7 @@ import tarfile
 import numpy
 import pytest
 
-from minigrad.data import datasets, load
+from minigrad.data import datasets, load, md5sum
 from tests.minigrad.data.formats import (shared_data_folder, tiny_images, write_cifar_batch,
                                           write_idx)
 
@@ -123,3 +123,9 @@ def test_real_data_loads_through_the_lookup():
     shared_data_folder("cifar-10-subset")
     images, labels = load("cifar10", "train", download=False)
     assert images.shape == (4000, 3, 32, 32) and labels.dtype == numpy.int64
+
+
+def test_md5sum_is_the_hex_digest_of_the_file(tmp_path):
+    path = tmp_path / "abc.bin"
+    path.write_bytes(b"abc")
+    assert md5sum(path) == "900150983cd24fb0d6963f7d28e17f72"

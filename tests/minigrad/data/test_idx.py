@@ -3,7 +3,7 @@ import gzip
 import numpy
 import pytest
 
-from minigrad.data import DataFormatError, read_idx_images, read_idx_labels
+from minigrad.data import DataFormatError, read_idx, read_idx_images, read_idx_labels
 from tests.minigrad.data.formats import idx_bytes, shared_data_folder, tiny_images, write_idx
 
 MNIST_TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -61,3 +61,11 @@ def test_real_mnist_has_the_published_sizes_and_label_counts():
     assert numpy.bincount(labels).sum() == 60000
     test_labels = read_idx_labels(folder / "t10k-labels-idx1-ubyte.gz")
     assert test_labels.shape == (10000,) and set(test_labels.tolist()) == set(range(10))
+
+
+def test_read_idx_returns_the_payload_in_the_header_shape(tmp_path):
+    array = numpy.arange(24, dtype=numpy.uint8).reshape(2, 3, 4)
+    path = write_idx(tmp_path / "cube.idx", array, magic=0x0803, compress=False)
+    numpy.testing.assert_array_equal(read_idx(path, 0x0803), array)
+    with pytest.raises(DataFormatError, match="magic number 2051"):
+        read_idx(path, 2049)

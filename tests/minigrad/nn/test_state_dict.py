@@ -1,5 +1,6 @@
 """state_dict / load_state_dict of a network with parameters and buffers in nested modules."""
 import numpy
+import pytest
 
 from minigrad import nn
 from tests.helpers import random_tensor
@@ -26,3 +27,17 @@ def test_round_trip_restores_parameters_buffers_and_outputs():
     source.eval(), target.eval()
     x = random_tensor((2, 1, 4, 4), seed=20)
     numpy.testing.assert_array_equal(target(x).numpy(), source(x).numpy())
+
+
+def test_assigning_a_buffer_keeps_it_in_the_state_dict():
+    norm = nn.BatchNorm1d(3)
+    norm.running_mean = norm.running_mean + 2.0
+    assert [name for name, _ in norm.named_buffers()] == ["running_mean", "running_var"]
+    numpy.testing.assert_array_equal(norm.state_dict()["running_mean"], numpy.full(3, 2.0))
+
+
+def test_load_state_dict_refuses_a_buffer_of_the_wrong_shape():
+    state = nn.BatchNorm1d(3).state_dict()
+    state["running_var"] = numpy.ones(4)
+    with pytest.raises(ValueError, match=r"running_var has shape \(4,\).*\(3,\)"):
+        nn.BatchNorm1d(3).load_state_dict(state)

@@ -103,3 +103,27 @@ def test_astype_roundtrip_gradient_dtype():
     assert y.dtype == numpy.float32
     y.sum().backward()
     assert a.grad.dtype == numpy.float64
+
+
+def test_index_add_sums_repeated_indices_and_is_the_adjoint_of_getitem():
+    g = random_tensor((4, 2), seed=3)
+    rows = numpy.array([2, 0, 2, 2])
+    expected = numpy.zeros((3, 2))
+    numpy.add.at(expected, rows, g.numpy())
+    numpy.testing.assert_allclose(ops.index_add(g, rows, (3, 2)).numpy(), expected, rtol=0,
+                                  atol=1e-15)
+    check_op(lambda t: ops.index_add(t, rows, (3, 2)), [g])
+    x = random_tensor((3, 2), seed=4)
+    ops.getitem(x, rows).sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), numpy.array([[1, 1], [0, 0], [3, 3]]))
+
+
+@pytest.mark.parametrize("source,target", [((2, 3, 4), (3, 1)), ((3, 4), (1, 4)), ((5,), ())])
+def test_sum_to_sums_over_broadcast_axes(source, target):
+    def reference(a):
+        lead = a.ndim - len(target)
+        summed = a.sum(axis=tuple(range(lead)))
+        axes = tuple(i for i, n in enumerate(target) if n == 1)
+        return summed.sum(axis=axes, keepdims=True).reshape(target)
+
+    check_op(lambda t: ops.sum_to(t, target), [random_tensor(source, seed=5)], reference)
