@@ -37,7 +37,7 @@ import time
 import numpy
 
 from . import backend, checkpoint, nn
-from .autograd.grad_mode import enable_grad, no_grad
+from .autograd.grad_mode import no_grad
 from .curvature import Closure
 from .data import DataLoader, Normalize, load, split
 from .data.transforms import STATISTICS
@@ -104,27 +104,9 @@ def _loss_function(model):
     return nn.CrossEntropyLoss()
 
 
-class TrainingClosure(Closure):
-    """``minigrad.curvature.Closure`` that also keeps ``output``, the network outputs of its
-    first call (the evaluation before the step), for the training accuracy."""
-
-    output = None
-
-    def __call__(self):
-        for p in self.params:
-            p.grad = None
-        with enable_grad():
-            output = self.model(self.x)
-            loss = self.loss_fn(output, self.y)
-            loss.backward()
-        if self.output is None:
-            self.output = output.detach()
-        return loss
-
-
 def _step(optimizer, model, loss_fn, x, target):
     """One optimizer step; returns the loss before it (a float) and the outputs it came from."""
-    closure = TrainingClosure(model, loss_fn, x, target)
+    closure = Closure(model, loss_fn, x, target)
     loss = optimizer.step(closure)
     if loss is None:
         raise TypeError(f"{type(optimizer).__name__}.step(closure) returned None instead of "

@@ -5,7 +5,9 @@ every question an optimizer may ask about the mean batch loss ``L(θ)`` at the
 current parameters ``θ`` (the ``p.data`` of ``params``, read at call time):
 
     closure()                  zero the grads, forward, backward; returns the loss Tensor
-                               (what a PyTorch closure does, for first-order optimizers)
+                               (what a PyTorch closure does, for first-order optimizers);
+                               ``closure.output`` keeps the network outputs of the first
+                               call (the evaluation before the step)
     closure.loss_value()       L(θ) as a float, forward only (line searches, ratio tests)
     closure.hvp(vectors)       H v,        v and result: lists of arrays shaped like params
     closure.ggnvp(vectors)     Jᵀ H_z J v  (products.py)
@@ -19,7 +21,7 @@ statistics as they were; ``closure()`` updates them, like a training step.
 """
 from ..autograd.grad_mode import enable_grad, no_grad
 from .analysis import class_gradients
-from .evaluation import batch_loss, preserved_buffers
+from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
 from .flat import parameter_list
 from .products import GaussNewtonProduct, HessianProduct
 
@@ -32,14 +34,18 @@ class Closure:
     def __init__(self, model, loss_fn, x, y):
         self.model, self.loss_fn, self.x, self.y = model, loss_fn, x, y
         self.params = parameter_list(model)
+        self.output = None
 
     def __call__(self):
         """Zero every ``p.grad``, run forward and backward; returns the scalar loss Tensor."""
         for p in self.params:
             p.grad = None
         with enable_grad():
-            loss = batch_loss(self.model, self.loss_fn, self.x, self.y)
+            output = self.model(as_input(self.x))
+            loss = scalar_loss(self.loss_fn, output, self.y)
             loss.backward()
+        if self.output is None:
+            self.output = output.detach()
         return loss
 
     def loss_value(self):

@@ -91,3 +91,19 @@ def test_kfac_factors_are_forwarded_with_samples_and_seed():
     for a, b, c in zip(first, again, other):
         assert relative_error(a.G, b.G) == 0.0 and relative_error(a.A, b.A) == 0.0
         assert relative_error(a.G, c.G) > 1e-6
+
+
+def test_closure_keeps_the_outputs_of_its_first_call():
+    import numpy
+    import minigrad
+    from minigrad import nn
+    from minigrad.curvature import Closure
+    model = nn.Linear(3, 2)
+    x = minigrad.tensor(numpy.ones((4, 3)))
+    closure = Closure(model, nn.MSELoss(), x, minigrad.tensor(numpy.zeros((4, 2))))
+    closure()
+    first = closure.output.numpy().copy()
+    model.weight.data = model.weight.data + 1.0
+    closure()
+    numpy.testing.assert_allclose(closure.output.numpy(), first)
+    numpy.testing.assert_allclose(first, model(x).numpy() - 3.0, rtol=1e-6)
