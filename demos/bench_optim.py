@@ -12,7 +12,9 @@ table reports the median CPU seconds of this process per step
 the ratios) and its ratio to SGD's median in the same run. Second-order methods run with their defaults (Newton-CG: 50 CG
 iterations at most; trust region / ARC: 10 Krylov iterations). An optimizer
 that cannot run on a model (the class-subspace method needs class logits) is
-reported with the reason. Writes ``DIR/results.json``.
+reported with the reason. Writes ``DIR/results.json``. For stable ratios on a
+shared machine run it single-threaded:
+``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python demos/bench_optim.py``.
 """
 import os
 import statistics

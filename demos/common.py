@@ -12,8 +12,11 @@ they share:
   (``(N, 1, 28, 28)`` normalised by the data set's mean and std);
 * ``run_loop``: calls a step function, times the steps (evaluation excluded),
   records metrics every few steps and prints one progress line each time;
-* ``markdown_table``, ``save_figure`` (PNG, Agg backend, written atomically),
-  ``write_json`` (atomic).
+* ``CountingClosure``: a curvature closure that counts gradients, curvature
+  products and loss-only evaluations (for progress measured in backprops);
+* ``markdown_table``, ``figure``, ``save_figure`` (PNG, Agg backend, written
+  atomically), ``write_json`` (atomic) and ``finish`` (print the table, store
+  ``results.json``).
 """
 import argparse
 import json
