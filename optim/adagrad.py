@@ -15,7 +15,11 @@ from .optimizer import Optimizer, require
 
 
 class Adagrad(Optimizer):
-    """Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)."""
+    """Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10).
+
+    Duchi, Hazan & Singer 2011 (diagonal form): ``s ← s + g ⊙ g``,
+    ``θ ← θ − η / (1 + (t − 1) δ) · g / (√s + ε)``.
+    """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10):

@@ -24,6 +24,7 @@ import numpy
 
 from minigrad import backend
 
+from .adam import check_adam_arguments
 from .optimizer import Optimizer, require
 
 
@@ -46,16 +47,17 @@ def hessian_diagonal_estimate(hessian_probe_product, probe):
 
 
 class AdaHessian(Optimizer):
-    """AdaHessian(params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0, hessian_power=1, seed=0)."""
+    """AdaHessian(params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0, hessian_power=1, seed=0).
+
+    Yao et al. 2021, Algorithm 1 (adahessian-hybrid-resnet18-mnist.txt eqs. 8–10): Adam
+    with ``v ← β₂ v + (1 − β₂) D⁽ˢ⁾ ⊙ D⁽ˢ⁾`` for the Hutchinson diagonal ``D = z ⊙ Hz``,
+    ``θ ← θ − η (m̂ / (v̂^{k/2} + ε) + λ θ)``.
+    """
 
     def __init__(self, params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0,
                  hessian_power=1, seed=0):
         name = type(self).__name__
-        require(lr >= 0, name, "lr", lr, ">= 0")
-        require(eps >= 0, name, "eps", eps, ">= 0")
-        require(0 <= betas[0] < 1, name, "betas[0]", betas[0], "in [0, 1)")
-        require(0 <= betas[1] < 1, name, "betas[1]", betas[1], "in [0, 1)")
-        require(weight_decay >= 0, name, "weight_decay", weight_decay, ">= 0")
+        check_adam_arguments(name, lr, betas, eps, weight_decay)
         require(0 <= hessian_power <= 1, name, "hessian_power", hessian_power, "in [0, 1]")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, hessian_power=hessian_power))

@@ -19,19 +19,29 @@ from minigrad import backend
 from .optimizer import Optimizer, require
 
 
+def check_adam_arguments(optimizer, lr, betas, eps, weight_decay):
+    """``ValueError`` naming the argument unless lr, eps, weight_decay ≥ 0 and betas in [0, 1)."""
+    require(lr >= 0, optimizer, "lr", lr, ">= 0")
+    require(eps >= 0, optimizer, "eps", eps, ">= 0")
+    require(len(betas) == 2, optimizer, "betas", betas, "a pair (beta1, beta2)")
+    require(0 <= betas[0] < 1, optimizer, "betas[0]", betas[0], "in [0, 1)")
+    require(0 <= betas[1] < 1, optimizer, "betas[1]", betas[1], "in [0, 1)")
+    require(weight_decay >= 0, optimizer, "weight_decay", weight_decay, ">= 0")
+
+
 class Adam(Optimizer):
-    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)."""
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False).
+
+    Kingma & Ba 2015, Algorithm 1: ``m ← β₁ m + (1 − β₁) g``, ``v ← β₂ v + (1 − β₂) g ⊙ g``,
+    ``θ ← θ − η m̂ / (√v̂ + ε)`` with bias-corrected ``m̂``, ``v̂`` (AMSGrad: Reddi et al.
+    2018, Algorithm 2, ``v̂ ← max(v̂, v)``).
+    """
 
     decoupled_weight_decay = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False):
-        name = type(self).__name__
-        require(lr >= 0, name, "lr", lr, ">= 0")
-        require(eps >= 0, name, "eps", eps, ">= 0")
-        require(0 <= betas[0] < 1, name, "betas[0]", betas[0], "in [0, 1)")
-        require(0 <= betas[1] < 1, name, "betas[1]", betas[1], "in [0, 1)")
-        require(weight_decay >= 0, name, "weight_decay", weight_decay, ">= 0")
+        check_adam_arguments(type(self).__name__, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 
@@ -74,7 +84,11 @@ def _initial_state(group, p):
 
 
 class AdamW(Adam):
-    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)."""
+    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False).
+
+    Loshchilov & Hutter 2019, Algorithm 2: ``θ ← θ (1 − η λ)``, then the Adam step
+    without the L2 term in the gradient.
+    """
 
     decoupled_weight_decay = True
 

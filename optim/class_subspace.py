@@ -52,7 +52,11 @@ def class_eigenvalues(class_gradient_norms, probabilities, targets):
 
 
 class ClassSubspaceNewton(Optimizer):
-    """Quasi-Newton in the class-gradient subspace (update (6)); ``step(closure)``."""
+    """ClassSubspaceNewton(params, lr=0.01, beta=0.9, damping=0.0); ``step(closure)``.
+
+    class-gradient-quasi-newton.txt eq. 6 with moving averages of v_k and λ_k:
+    ``θ ← θ − η g − Σ_k (1/(λ_k + δ) − η) (v_kᵀ g) v_k``.
+    """
 
     def __init__(self, params, lr=0.01, beta=0.9, damping=0.0):
         name = type(self).__name__

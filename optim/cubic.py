@@ -25,7 +25,9 @@ The step is judged by ``ρ = (L(θ) − L(θ + s)) / (m(0) − m(s))``:
     ρ < η1:  σ ← γ σ
 
 ``lr`` ∈ (0, 1] shortens the step to ``lr·s`` (the ratio then uses
-``m(0) − m(lr·s)``); ``lr = 1``, the default, is ARC as published.
+``m(0) − m(lr·s)``); ``lr = 1``, the default, is ARC as published. The norm,
+the change of variables and the ratio test are shared with the trust-region
+method (``regularized_newton.py``).
 
 A non-finite trial loss counts as ρ = −∞ (rejected, σ grows); ``max_failures``
 rejections in a row raise ``FloatingPointError``.
@@ -37,12 +39,8 @@ import numpy
 import scipy.optimize
 
 from minigrad import backend
-from .curvature_optimizer import CurvatureOptimizer
-from .newton_cg import CURVATURES
 from .optimizer import require
-from .parameter_vectors import (add_to_parameters, check_closure_parameters, curvature_operator,
-                                finite, restore, snapshot)
-from .trust_region import check_norm_arguments, norm_scaling
+from .regularized_newton import RegularizedNewton
 
 CubicResult = collections.namedtuple(
     "CubicResult", "step model_decrease iterations gradient_step curvature_step step_norm")
@@ -116,61 +114,52 @@ def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
     return CubicResult(xp.asarray(step), -model, len(y), gradient_step, curvature_step, y_norm)
 
 
-class CubicRegularization(CurvatureOptimizer):
-    """Adaptive cubic regularisation (ARC) with a Lanczos subproblem solver."""
+class CubicRegularization(RegularizedNewton):
+    """Adaptive cubic regularisation (ARC) with a Lanczos subproblem solver.
+
+    CubicRegularization(params, lr=1.0, sigma=1.0, min_sigma=1e-8, eta1=0.1, eta2=0.9,
+    gamma=2.0, norm="spherical", beta=0.95, eps=1e-8, max_krylov_iter=10, krylov_tol=0.1,
+    curvature="hessian", max_failures=50).
+
+    Cartis, Gould & Toint 2011 in the norms of adaptive-norms-trust-region.txt §4:
+    ``s ≈ argmin gᵀs + ½ sᵀBs + σ/3 ‖s‖_M³``, ``θ ← θ + s`` when ``ρ ≥ η1``; σ grows by γ on
+    rejection, shrinks by γ on ρ > η2.
+    """
+
+    subproblem_arguments = ("max_krylov_iter", "krylov_tol")
 
     def __init__(self, params, lr=1.0, sigma=1.0, min_sigma=1e-8, eta1=0.1, eta2=0.9, gamma=2.0,
                  norm="spherical", beta=0.95, eps=1e-8, max_krylov_iter=10, krylov_tol=0.1,
                  curvature="hessian", max_failures=50):
         name = type(self).__name__
-        require(0 < lr <= 1, name, "lr", lr, "in (0, 1]")
         require(sigma > 0, name, "sigma", sigma, "> 0")
         require(0 < min_sigma <= sigma, name, "min_sigma", min_sigma, f"in (0, sigma={sigma}]")
-        require(0 <= eta1 <= eta2 < 1, name, "eta1, eta2", (eta1, eta2), "0 ≤ eta1 ≤ eta2 < 1")
         require(gamma > 1, name, "gamma", gamma, "> 1")
-        check_norm_arguments(name, norm, beta, eps)
-        require(isinstance(max_krylov_iter, int) and max_krylov_iter >= 1, name,
-                "max_krylov_iter", max_krylov_iter, "an integer ≥ 1")
-        require(0 < krylov_tol < 1, name, "krylov_tol", krylov_tol, "in (0, 1)")
-        require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
-        super().__init__(params, dict(lr=lr, sigma=sigma, min_sigma=min_sigma, eta1=eta1, eta2=eta2,
-                                      gamma=gamma, norm=norm, beta=beta, eps=eps,
+        super().__init__(params, dict(lr=lr, sigma=sigma, min_sigma=min_sigma, eta1=eta1,
+                                      eta2=eta2, gamma=gamma, norm=norm, beta=beta, eps=eps,
                                       max_krylov_iter=max_krylov_iter, krylov_tol=krylov_tol,
                                       curvature=curvature, max_failures=max_failures))
 
     def step(self, closure=None, curvature_closure=None):
         """One ARC trial; returns the loss at the parameters before the step."""
         group = self.param_groups[0]
-        params = group["params"]
         state = self.global_state
         sigma = state.setdefault("sigma", float(group["sigma"]))
         loss, value, g = self._evaluate(closure)
-        scale = norm_scaling(self, g)
-        if curvature_closure is not None:
-            check_closure_parameters(curvature_closure, params, type(self).__name__)
-        curvature = curvature_operator(curvature_closure or closure, group["curvature"], params)
-
-        result = solve_cubic_subproblem(lambda v: scale * curvature(scale * v), scale * g, sigma,
+        scale, curvature, scaled_gradient = self._scaled_model(g, closure, curvature_closure)
+        result = solve_cubic_subproblem(curvature, scaled_gradient, sigma,
                                         group["max_krylov_iter"], group["krylov_tol"])
         lr = group["lr"]
         predicted = -(lr * result.gradient_step + 0.5 * lr ** 2 * result.curvature_step
                       + sigma / 3 * (lr * result.step_norm) ** 3)
         if predicted <= 0:
             return loss
-        s = lr * scale * result.step
-        saved = snapshot(params)
-        add_to_parameters(params, s)
-        trial = closure.loss_value()
-        ratio = (value - trial) / predicted if finite(trial) else -math.inf
-        accepted = ratio >= group["eta1"]
+        accepted, trial, ratio = self._ratio_test(closure, value, lr * scale * result.step,
+                                                  predicted)
         if not accepted:
-            restore(params, saved)
             state["sigma"] = sigma * group["gamma"]
         elif ratio > group["eta2"]:
             state["sigma"] = max(sigma / group["gamma"], group["min_sigma"])
-        state["step"] = state.get("step", 0) + 1
-        state["ratio"] = ratio
         state["krylov_iterations"] = result.iterations
-        self._count_failure(not accepted, f"loss {value:.6g} → {trial} at the trial point, ratio "
-                                          f"{ratio:.3g}, sigma {sigma:.3g}")
+        self._finish_trial(accepted, value, trial, ratio, f"sigma {sigma:.3g}")
         return loss

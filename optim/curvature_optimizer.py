@@ -6,25 +6,40 @@ contract in ``minigrad.curvature.Closure`` (``__call__``, ``loss_value``,
 ``hvp``, ``ggnvp``). They take one parameter group (their adaptive quantities
 — damping, radius, σ — are global to the problem, not per parameter), keep those
 quantities in ``state`` under the first parameter (so ``state_dict`` saves
-them), and count consecutive failed steps: a trial point with a non-finite loss
-is a failed step, and after ``max_failures`` failures in a row the optimizer
-raises ``FloatingPointError`` saying what happened instead of looping on.
+them), multiply by ``B`` = the Hessian (``curvature="hessian"``) or the
+Gauss-Newton matrix (``"ggn"``), and judge each step by one extra forward pass:
+``_try_step`` moves θ ← θ + s, evaluates ``L(θ + s)`` and undoes the move unless
+the trial loss is finite and acceptable. Each ``step`` counts consecutive failed
+steps: after ``max_failures`` failures in a row the optimizer raises
+``FloatingPointError`` saying what happened instead of looping on.
 """
 import math
 
-from .optimizer import Optimizer, require
-from .parameter_vectors import check_closure_parameters, gradient_vector
+from .optimizer import Optimizer, require, require_positive_integer
+from .parameter_vectors import (CURVATURES, add_to_parameters, check_closure_parameters,
+                                curvature_operator, finite, gradient_vector, restore, snapshot)
 
 
 class CurvatureOptimizer(Optimizer):
-    """Base of the flat-vector second-order optimizers (one parameter group)."""
+    """Base of the flat-vector second-order optimizers (one parameter group).
+
+    ``subproblem_arguments`` names the subclass's Krylov iteration limit and
+    relative tolerance, validated here.
+    """
+
+    subproblem_arguments = ("max_cg_iter", "cg_tol")
 
     def __init__(self, params, defaults):
-        require(isinstance(defaults["max_failures"], int) and defaults["max_failures"] >= 1,
-                type(self).__name__, "max_failures", defaults["max_failures"], "an integer ≥ 1")
+        name = type(self).__name__
+        iterations, tolerance = self.subproblem_arguments
+        require_positive_integer(name, iterations, defaults[iterations])
+        require(0 < defaults[tolerance] < 1, name, tolerance, defaults[tolerance], "in (0, 1)")
+        require(defaults["curvature"] in CURVATURES, name, "curvature", defaults["curvature"],
+                f"one of {CURVATURES}")
+        require_positive_integer(name, "max_failures", defaults["max_failures"])
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
-            raise ValueError(f"{type(self).__name__} takes one parameter group, got "
+            raise ValueError(f"{name} takes one parameter group, got "
                              f"{len(self.param_groups)}: its damping/radius/σ is global")
 
     @property
@@ -51,9 +66,32 @@ class CurvatureOptimizer(Optimizer):
                                      f"parameters is not finite (norm {norm})")
         return loss, value, gradient
 
-    def _count_failure(self, failed, description):
-        """Track consecutive failed steps; raise after ``max_failures`` of them."""
+    def _curvature_operator(self, closure, curvature_closure=None):
+        """``v ↦ B v`` on flat vectors, from ``curvature_closure`` when given (same parameters)."""
+        params = self.param_groups[0]["params"]
+        if curvature_closure is not None:
+            check_closure_parameters(curvature_closure, params, type(self).__name__)
+        return curvature_operator(curvature_closure or closure, self.param_groups[0]["curvature"],
+                                  params)
+
+    def _try_step(self, closure, step, acceptable):
+        """θ ← θ + step; undo it unless the trial loss is finite and ``acceptable(loss)``.
+
+        Returns ``(accepted, trial loss)``.
+        """
+        params = self.param_groups[0]["params"]
+        saved = snapshot(params)
+        add_to_parameters(params, step)
+        trial = closure.loss_value()
+        accepted = finite(trial) and acceptable(trial)
+        if not accepted:
+            restore(params, saved)
+        return accepted, trial
+
+    def _finish_step(self, failed, description):
+        """Count the step and consecutive failed steps; raise after ``max_failures`` of them."""
         state = self.global_state
+        state["step"] = state.get("step", 0) + 1
         state["consecutive_failures"] = state.get("consecutive_failures", 0) + 1 if failed else 0
         limit = self.param_groups[0]["max_failures"]
         if state["consecutive_failures"] >= limit:

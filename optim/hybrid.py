@@ -19,17 +19,28 @@ active phase, so a learning-rate scheduler acts on the active phase's groups.
 import math
 
 from .adahessian import AdaHessian
+from .adam import check_adam_arguments
 from .optimizer import Optimizer, require
 from .sgd import SGD
 
 
 class Hybrid(Optimizer):
     """Hybrid(params, threshold=1.0, sgd_lr=0.005, momentum=0.9, lr=0.001, betas=(0.9, 0.999),
-    eps=1e-4, weight_decay=0, hessian_power=1, seed=0)."""
+    eps=1e-4, weight_decay=0, hessian_power=1, seed=0).
+
+    adahessian-hybrid-resnet18-mnist.txt §II-B: ``SGD`` steps ``b ← β¹ b + g``,
+    ``θ ← θ − lr¹ b`` until a validation loss < t_l, ``AdaHessian`` steps (eqs. 8–10,
+    lr²) from then on.
+    """
 
     def __init__(self, params, threshold=1.0, sgd_lr=0.005, momentum=0.9, lr=0.001,
                  betas=(0.9, 0.999), eps=1e-4, weight_decay=0, hessian_power=1, seed=0):
-        require(math.isfinite(threshold), type(self).__name__, "threshold", threshold, "finite")
+        name = type(self).__name__
+        require(math.isfinite(threshold), name, "threshold", threshold, "finite")
+        require(sgd_lr >= 0, name, "sgd_lr", sgd_lr, ">= 0")
+        require(momentum >= 0, name, "momentum", momentum, ">= 0")
+        check_adam_arguments(name, lr, betas, eps, weight_decay)
+        require(0 <= hessian_power <= 1, name, "hessian_power", hessian_power, "in [0, 1]")
         params = list(params)
         self.defaults = dict(threshold=threshold, sgd_lr=sgd_lr, momentum=momentum, lr=lr,
                              betas=tuple(betas), eps=eps, weight_decay=weight_decay,

@@ -29,7 +29,7 @@ heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 
 diagonal at lr = 1).
 """
 from minigrad import backend
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, require, require_positive_integer
 
 
 def damped_inverses(A, G, damping):
@@ -59,7 +59,11 @@ def gradient_matrix(layer_params, A, G, owner):
 
 
 class KroneckerFactored(Optimizer):
-    """Base of KFAC/KFRA/KFLR (subclasses set ``kind``); ``step`` needs a curvature closure."""
+    """Base of KFAC/KFRA/KFLR (subclasses set ``kind``); ``step`` needs a curvature closure.
+
+    Per layer (Botev et al. 2017; Martens & Grosse 2015 §6.3 damping):
+    ``U = (Ḡ + π⁻¹√γ I)⁻¹ [∇W | ∇b] (Ā + π√γ I)⁻¹``, ``m ← μ m + U``, ``θ ← θ − lr·m``.
+    """
 
     kind = None
 
@@ -69,11 +73,9 @@ class KroneckerFactored(Optimizer):
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping > 0, name, "damping", damping, "> 0")
         require(0 <= decay < 1, name, "decay", decay, "in [0, 1)")
-        require(isinstance(inverse_period, int) and inverse_period >= 1, name, "inverse_period",
-                inverse_period, "an integer ≥ 1")
+        require_positive_integer(name, "inverse_period", inverse_period)
         require(0 <= momentum < 1, name, "momentum", momentum, "in [0, 1)")
-        require(isinstance(mc_samples, int) and mc_samples >= 1, name, "mc_samples", mc_samples,
-                "an integer ≥ 1")
+        require_positive_integer(name, "mc_samples", mc_samples)
         super().__init__(params, dict(lr=lr, damping=damping, decay=decay,
                                       inverse_period=inverse_period, momentum=momentum))
         self.mc_samples = mc_samples
@@ -130,18 +132,30 @@ class KroneckerFactored(Optimizer):
 
 
 class KFAC(KroneckerFactored):
-    """Kronecker-factored approximate curvature (Monte-Carlo Fisher, ``mc_samples`` draws)."""
+    """Kronecker-factored approximate curvature (Monte-Carlo Fisher, ``mc_samples`` draws).
+
+    The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfac"``
+    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    """
 
     kind = "kfac"
 
 
 class KFRA(KroneckerFactored):
-    """Kronecker-factored recursive approximation of the Gauss-Newton blocks."""
+    """Kronecker-factored recursive approximation of the Gauss-Newton blocks.
+
+    The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfra"``
+    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    """
 
     kind = "kfra"
 
 
 class KFLR(KroneckerFactored):
-    """Kronecker-factored low-rank (exact pre-activation Gauss-Newton) approximation."""
+    """Kronecker-factored low-rank (exact pre-activation Gauss-Newton) approximation.
+
+    The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kflr"``
+    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    """
 
     kind = "kflr"

@@ -14,7 +14,8 @@ with gradient g, from the stored pairs ``s_i = θ_{i+1} − θ_i``,
 A pair is stored only when ``yᵀs > 1e-10`` (keeps the inverse-Hessian model
 positive definite); at most ``history_size`` pairs are kept. The step t is
 ``lr`` (``min(1, 1/‖g‖₁) lr`` at the very first iteration), or comes from a
-line search: ``line_search_fn="strong_wolfe"`` (c₁ = 10⁻⁴, c₂ = 0.9) or
+line search: ``line_search_fn="strong_wolfe"`` (c₁ = 10⁻⁴, c₂ = 0.9, and, as in PyTorch, its own
+bracket tolerance 10⁻⁹ rather than ``tolerance_change``) or
 ``"armijo"`` (backtracking from that t with ρ = 0.5, c = 10⁻⁴), both in
 ``line_search.py``, which raise ``LineSearchError`` after repeated non-finite
 losses. One ``step(closure)`` runs up to ``max_iter`` iterations and
@@ -35,7 +36,12 @@ LINE_SEARCHES = (None, "strong_wolfe", "armijo")
 
 class LBFGS(Optimizer):
     """LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
-    history_size=100, line_search_fn=None)."""
+    history_size=100, line_search_fn=None).
+
+    Nocedal & Wright Algorithms 7.4–7.5 (hess-trucks-line-search-lbfgs.txt Algorithms 3–4):
+    ``θ ← θ − t H g`` with ``H g`` from the two-loop recursion over the last pairs
+    ``(s_i, y_i)`` and t from ``lr`` or the line search.
+    """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
@@ -124,7 +130,7 @@ class LBFGS(Optimizer):
 
                 if group["line_search_fn"] == "strong_wolfe":
                     loss, grad, t, line_search_evaluations = strong_wolfe(
-                        evaluate, direction, loss, grad, t, tolerance_change=tolerance_change)
+                        evaluate, direction, loss, grad, t)
                 else:
                     t, (loss, grad), line_search_evaluations = armijo_backtracking(
                         evaluate, loss, slope, t, max_backtracks=25)

@@ -189,6 +189,9 @@ def strong_wolfe(evaluate, direction, loss, grad, step, c1=1e-4, c2=0.9, toleran
 class GradientDescentLineSearch(Optimizer):
     """Gradient descent with backtracking Armijo steps (Hess-Trucks Algorithms 1–2).
 
+    ``θ ← θ − α ∇L(θ)`` with α the first of ``lr·ρᵏ`` (k = 0, 1, …) satisfying
+    ``L(θ − α∇L) ≤ L(θ) − c α ‖∇L‖²`` (Nocedal & Wright eq. 3.6).
+
     GradientDescentLineSearch(params, lr=1.0, rho=0.5, c=1e-4, max_backtracks=30):
     each step starts the search at ``lr`` (α₀); a zero gradient leaves the
     parameters where they are. ``step`` needs a closure; the

@@ -29,24 +29,23 @@ import math
 from .cg import conjugate_gradient
 from .curvature_optimizer import CurvatureOptimizer
 from .optimizer import require
-from .parameter_vectors import (add_to_parameters, curvature_operator, finite, restore,
-                                snapshot)
-
-CURVATURES = ("hessian", "ggn")
 
 
 class NewtonCG(CurvatureOptimizer):
-    """Hessian-free damped Newton with Levenberg-Marquardt damping; ``step(closure)``."""
+    """Hessian-free damped Newton with Levenberg-Marquardt damping; ``step(closure)``.
+
+    NewtonCG(params, lr=1.0, damping=1.0, max_cg_iter=50, cg_tol=1e-2, curvature="ggn",
+    adapt_damping=True, max_failures=20).
+
+    adaptive-norms-trust-region.txt eq. 53: ``(B + λI) d = −g`` by truncated CG,
+    ``θ ← θ + lr·d``; λ by Martens 2010 §4.1 (×3/2 if ρ < 1/4, ×2/3 if ρ > 3/4).
+    """
 
     def __init__(self, params, lr=1.0, damping=1.0, max_cg_iter=50, cg_tol=1e-2,
                  curvature="ggn", adapt_damping=True, max_failures=20):
         name = type(self).__name__
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping >= 0, name, "damping", damping, "≥ 0")
-        require(isinstance(max_cg_iter, int) and max_cg_iter >= 1, name, "max_cg_iter",
-                max_cg_iter, "an integer ≥ 1")
-        require(0 < cg_tol < 1, name, "cg_tol", cg_tol, "in (0, 1)")
-        require(curvature in CURVATURES, name, "curvature", curvature, f"one of {CURVATURES}")
         super().__init__(params, dict(lr=lr, damping=damping, max_cg_iter=max_cg_iter,
                                       cg_tol=cg_tol, curvature=curvature,
                                       adapt_damping=adapt_damping, max_failures=max_failures))
@@ -54,11 +53,10 @@ class NewtonCG(CurvatureOptimizer):
     def step(self, closure=None):
         """One damped Newton step; returns the loss at the parameters before the step."""
         group = self.param_groups[0]
-        params = group["params"]
         state = self.global_state
         damping = state.setdefault("damping", float(group["damping"]))
         loss, value, g = self._evaluate(closure)
-        curvature = curvature_operator(closure, group["curvature"], params)
+        curvature = self._curvature_operator(closure)
 
         def damped(v):
             return curvature(v) + damping * v
@@ -68,12 +66,8 @@ class NewtonCG(CurvatureOptimizer):
         d = result.solution
         undamped_bd = (-g - result.residual) - damping * d
         predicted = lr * float(g.dot(d)) + 0.5 * lr * lr * float(d.dot(undamped_bd))
-        saved = snapshot(params)
-        add_to_parameters(params, d, lr)
-        trial = closure.loss_value()
-        failed = not finite(trial) or trial > value
-        if failed:
-            restore(params, saved)
+        accepted, trial = self._try_step(closure, lr * d, lambda trial_loss: trial_loss <= value)
+        if not accepted:
             state["damping"] = damping * 1.5
         elif group["adapt_damping"] and predicted < 0:
             ratio = (trial - value) / predicted
@@ -81,9 +75,8 @@ class NewtonCG(CurvatureOptimizer):
                 state["damping"] = damping * 1.5
             elif ratio > 0.75:
                 state["damping"] = damping * 2 / 3
-        state["step"] = state.get("step", 0) + 1
         state["cg_iterations"] = result.iterations
         step_norm = math.sqrt(float(d.dot(d))) * lr
-        self._count_failure(failed, f"loss {value:.6g} → {trial} at the trial point (damping "
-                                    f"{damping:.3g}, step norm {step_norm:.3g})")
+        self._finish_step(not accepted, f"loss {value:.6g} → {trial} at the trial point (damping "
+                                        f"{damping:.3g}, step norm {step_norm:.3g})")
         return loss

@@ -148,3 +148,9 @@ def require(condition, optimizer, argument, value, rule):
     """Raise ``ValueError`` naming the optimizer, argument, value and rule unless ``condition``."""
     if not condition:
         raise ValueError(f"{optimizer}: invalid {argument}={value!r} (must be {rule})")
+
+
+def require_positive_integer(optimizer, argument, value):
+    """``require`` that ``value`` is an integer ≥ 1 (an iteration count, period or sample size)."""
+    require(isinstance(value, int) and not isinstance(value, bool) and value >= 1, optimizer,
+            argument, value, "an integer ≥ 1")

@@ -11,6 +11,8 @@ import math
 
 from minigrad import backend
 
+CURVATURES = ("hessian", "ggn")
+
 
 def flatten(arrays):
     """Concatenate arrays raveled row-major into one 1-D array."""

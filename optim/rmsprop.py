@@ -19,7 +19,11 @@ from .optimizer import Optimizer, require
 
 
 class RMSprop(Optimizer):
-    """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)."""
+    """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False).
+
+    Tieleman & Hinton 2012 (centered: Graves 2013, eqs. 38–41):
+    ``v ← α v + (1 − α) g ⊙ g``, ``θ ← θ − η g / (√v + ε)`` (``√(v − m ⊙ m)`` centered).
+    """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False):

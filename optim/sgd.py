@@ -18,7 +18,11 @@ from .optimizer import Optimizer, require
 
 
 class SGD(Optimizer):
-    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)."""
+    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False).
+
+    Sutskever et al. 2013, eq. 1 (PyTorch's form): ``b ← μ b + (1 − τ) (g + λθ)``,
+    ``θ ← θ − η b`` (``θ ← θ − η (g + λθ + μ b)`` with ``nesterov``).
+    """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         name = type(self).__name__

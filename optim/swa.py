@@ -43,6 +43,9 @@ from .optimizer import Optimizer, require
 class SWA(Optimizer):
     """SWA(optimizer, swa_start=None, swa_freq=None, swa_lr=None): averaging wrapper.
 
+    Izmailov et al. 2018, Algorithm 1: the wrapped optimizer's step, then every
+    ``swa_freq`` steps after ``swa_start`` ``θ_SWA ← (n θ_SWA + θ) / (n + 1)``.
+
     ``param_groups`` and ``state`` are the wrapped optimizer's; the averages are
     in ``swa_state[p]["swa_buffer"]`` and ``n_averaged`` counts them.
     """
@@ -167,6 +170,8 @@ def bn_update(loader, model):
 
 class SWAG:
     """SWAG(params, max_num_models=20, var_clamp=1e-30, seed=0): Gaussian over collected iterates.
+
+    Maddox et al. 2019, §4, eq. 1: ``θ̃ = θ̄ + √scale (Σ_diag^½ z₁ + D z₂ / √(K − 1))``.
 
     ``collect()`` adds the current parameters; ``sample(scale=0.5, cov=True, seed=None)``
     writes a draw into the parameters and returns it as a flat host array.

@@ -1,6 +1,6 @@
 """Test doubles for optimizer closures: a loss function of explicit parameters.
 
-``FunctionClosure(loss_fn, params)`` follows the closure contract of
+``AutogradClosure(loss_fn, params)`` follows the closure contract of
 ``minigrad.curvature.Closure``: calling it zeroes the grads, evaluates
 ``loss_fn()`` (a scalar Tensor built from ``params``), back-propagates and
 returns the loss; ``loss_value()`` is the forward only; ``hvp(vectors)`` is the
@@ -11,7 +11,7 @@ import numpy
 import minigrad
 
 
-class FunctionClosure:
+class AutogradClosure:
     def __init__(self, loss_fn, params):
         self.loss_fn, self.params = loss_fn, list(params)
         self.calls = 0
@@ -57,10 +57,10 @@ def diagonal_quadratic(curvatures, centres, starts):
             total = term if total is None else total + term
         return total
 
-    return params, FunctionClosure(loss_fn, params)
+    return params, AutogradClosure(loss_fn, params)
 
 
-def rosenbrock(start=(-1.2, 1.0)):
+def rosenbrock_problem(start=(-1.2, 1.0)):
     """One parameter (x, y) and the closure of ``(1 − x)² + 100 (y − x²)²``."""
     p = parameter(start)
 
@@ -68,7 +68,7 @@ def rosenbrock(start=(-1.2, 1.0)):
         x, y = p[0], p[1]
         return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
-    return p, FunctionClosure(loss_fn, [p])
+    return p, AutogradClosure(loss_fn, [p])
 
 
 def host(array):

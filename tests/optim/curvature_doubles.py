@@ -5,20 +5,23 @@
 ``ggnvp(v) = G v`` (G = A unless given) and a switch that makes the loss
 non-finite. ``FunctionClosure``: any smooth function given by its value,
 gradient and Hessian as NumPy callables. ``LinearRegressionClosure``: a real
-``nn.Linear`` with ``nn.MSELoss``; its Kronecker factors are computed here
+``nn.Linear`` with ``nn.MSELoss`` (a ``ModelClosure``); its Kronecker factors are computed here
 independently with NumPy (``Ā = (1/N) Σ ã ãᵀ`` with ``ã = [a, 1]`` and
 ``Ḡ = (2/out) I``, the per-sample Hessian of PyTorch's ``MSELoss`` mean
 over outputs), so for this model ``Ḡ ⊗ Ā`` is the exact Gauss-Newton matrix.
 """
 import collections
+import re
 
 import numpy
+import pytest
 
 import minigrad
 from minigrad import nn
 from optim.parameter_vectors import flatten, unflatten
 
 KroneckerLayer = collections.namedtuple("KroneckerLayer", "params A G")
+SHAPES = [(2, 3), (4,)]
 
 
 class FunctionClosure:
@@ -75,29 +78,17 @@ class QuadraticClosure(FunctionClosure):
         return self._product(self.G, vectors)
 
 
-class LinearRegressionClosure:
-    """``nn.Linear(in, out)`` with ``nn.MSELoss`` on fixed data; exact NumPy Kronecker factors."""
+class ModelClosure:
+    """An ``nn`` model, a loss and fixed data: ``__call__`` (loss and grads) and ``loss_value``."""
 
-    def __init__(self, inputs, targets, seed=0, bias=True):
-        nn.init.manual_seed(seed)
-        self.model = nn.Linear(inputs.shape[1], targets.shape[1], bias=bias)
-        for p in self.model.parameters():
-            p.data = p.data.astype(numpy.float64)
-        self.loss_fn = nn.MSELoss()
+    def __init__(self, model, loss_fn, inputs, targets):
+        self.model, self.loss_fn = model, loss_fn
         self.x, self.y = minigrad.tensor(inputs), minigrad.tensor(targets)
-        self.params = list(self.model.parameters())
-        self.bias = bias
+        self.params = list(model.parameters())
 
     @property
     def theta(self):
         return flatten([p.data for p in self.params])
-
-    def with_data(self, inputs, targets):
-        """A closure on other data sharing this one's model and parameters."""
-        other = object.__new__(LinearRegressionClosure)
-        other.__dict__.update(self.__dict__)
-        other.x, other.y = minigrad.tensor(inputs), minigrad.tensor(targets)
-        return other
 
     def __call__(self):
         for p in self.params:
@@ -110,12 +101,65 @@ class LinearRegressionClosure:
         with minigrad.no_grad():
             return float(self.loss_fn(self.model(self.x), self.y).item())
 
+
+class LinearRegressionClosure(ModelClosure):
+    """``nn.Linear(in, out)`` with ``nn.MSELoss`` on fixed data; exact NumPy Kronecker factors."""
+
+    def __init__(self, inputs, targets, seed=0, bias=True):
+        nn.init.manual_seed(seed)
+        model = nn.Linear(inputs.shape[1], targets.shape[1], bias=bias)
+        for p in model.parameters():
+            p.data = p.data.astype(numpy.float64)
+        super().__init__(model, nn.MSELoss(), inputs, targets)
+        self.bias = bias
+
+    def with_data(self, inputs, targets):
+        """A closure on other data sharing this one's model and parameters."""
+        other = object.__new__(LinearRegressionClosure)
+        other.__dict__.update(self.__dict__)
+        other.x, other.y = minigrad.tensor(inputs), minigrad.tensor(targets)
+        return other
+
     def kronecker_factors(self, kind, mc_samples=1, seed=None):
         a = self.x.numpy()
         if self.bias:
             a = numpy.concatenate([a, numpy.ones((a.shape[0], 1))], axis=1)
         out = self.y.shape[1]
         return [KroneckerLayer(self.params, a.T @ a / a.shape[0], 2.0 / out * numpy.eye(out))]
+
+
+def least_squares(x, y):
+    """``(W, b)`` minimising the mean squared error of ``x Wᵀ + b`` against ``y`` (NumPy lstsq)."""
+    design = numpy.concatenate([x, numpy.ones((len(x), 1))], axis=1)
+    solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
+    return solution[:-1].T, solution[-1]
+
+
+def assert_one_step_solves_least_squares(make_optimizer, seed, rtol=1e-8, atol=0.0):
+    """One step over a real ``minigrad.curvature.Closure`` of linear MSE lands on the lstsq solution."""
+    from minigrad.curvature import Closure
+    rng = numpy.random.default_rng(seed)
+    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
+    model = LinearRegressionClosure(x, y).model
+    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
+    make_optimizer(closure.params).step(closure)
+    weight, bias = least_squares(x, y)
+    numpy.testing.assert_allclose(model.weight.numpy(), weight, rtol=rtol, atol=atol)
+    numpy.testing.assert_allclose(model.bias.numpy(), bias, rtol=rtol, atol=atol)
+
+
+def spd_quadratic(seed=0, n=10):
+    """``(A, b, θ₀)``: a random symmetric positive definite A (eigenvalues ≥ 0.3) and vectors."""
+    rng = numpy.random.default_rng(seed)
+    q = rng.standard_normal((n, n))
+    return q @ q.T / n + 0.3 * numpy.eye(n), rng.standard_normal(n), rng.standard_normal(n)
+
+
+def assert_rejects_argument(optimizer_class, kwargs, argument):
+    """Building ``optimizer_class`` with ``kwargs`` raises ``ValueError`` naming ``argument``."""
+    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
+    with pytest.raises(ValueError, match=re.escape(f"invalid {argument}=")):
+        optimizer_class(closure.params, **kwargs)
 
 
 def rosenbrock(theta):
@@ -147,6 +191,23 @@ def rosenbrock_closure(theta=(-1.2, 1.0, -0.5, 0.8), shapes=((2,), (2,))):
                            [tuple(s) for s in shapes])
 
 
+def assert_decreases_rosenbrock(make_optimizer, steps, factor=1e-2):
+    """``steps`` steps from ``rosenbrock_closure()`` bring the loss below ``factor`` × its start."""
+    closure = rosenbrock_closure()
+    start = rosenbrock(closure.theta)
+    optimizer = make_optimizer(closure.params)
+    for _ in range(steps):
+        optimizer.step(closure)
+    assert rosenbrock(closure.theta) < factor * start
+
+
+def quadratic_finite_only_near(A, b, theta, distance, outside):
+    """``½ θᵀAθ − bᵀθ`` within ``distance`` (max-norm) of ``theta``, ``outside`` (NaN/inf) beyond."""
+    def value(t):
+        return 0.5 * t @ A @ t - b @ t if numpy.abs(t - theta).max() < distance else outside
+    return FunctionClosure(value, lambda t: A @ t - b, lambda t: A, theta)
+
+
 def assert_state_dict_round_trip(make_closure, make_optimizer, steps=3):
     """Saving after ``steps`` steps and loading into a fresh optimizer reproduces the next steps."""
     closure = make_closure()
@@ -170,7 +231,7 @@ def assert_state_dict_round_trip(make_closure, make_optimizer, steps=3):
     assert expected[-1].tolist() != saved_theta.tolist(), "the optimizer did not move"
 
 
-class ClassificationClosure:
+class ClassificationClosure(ModelClosure):
     """A small ``nn`` classifier with cross-entropy; ``class_gradients`` by autodiff.
 
     Row k of ``class_gradients()`` is ``c_k = (1/|D_k|) Σ_{μ∈D_k} ∇z_k^μ``
@@ -179,24 +240,7 @@ class ClassificationClosure:
     """
 
     def __init__(self, model, inputs, labels):
-        self.model, self.loss_fn = model, nn.CrossEntropyLoss()
-        self.x, self.y = minigrad.tensor(inputs), minigrad.tensor(labels)
-        self.params = list(model.parameters())
-
-    @property
-    def theta(self):
-        return flatten([p.data for p in self.params])
-
-    def __call__(self):
-        for p in self.params:
-            p.grad = None
-        loss = self.loss_fn(self.model(self.x), self.y)
-        loss.backward()
-        return loss
-
-    def loss_value(self):
-        with minigrad.no_grad():
-            return float(self.loss_fn(self.model(self.x), self.y).item())
+        super().__init__(model, nn.CrossEntropyLoss(), inputs, labels)
 
     def class_gradients(self):
         logits = self.model(self.x)

@@ -10,7 +10,7 @@ import pytest
 
 import minigrad
 import optim
-from tests.optim.closures import FunctionClosure, diagonal_quadratic, host, parameter
+from tests.optim.closures import AutogradClosure, diagonal_quadratic, host, parameter
 
 CURVATURES = [numpy.array([1.0, 4.0, 0.25]), numpy.arange(1.0, 25.0).reshape(2, 3, 2, 2) / 6]
 CENTRES = [numpy.array([0.5, -1.0, 2.0]), numpy.linspace(-1.0, 1.0, 24).reshape(2, 3, 2, 2)]
@@ -70,7 +70,7 @@ def test_adahessian_uses_seeded_rademacher_probes_on_coupled_quadratic():
     def loss_fn():
         return (p * (h @ p)).sum() * 0.5
     optimizer = optim.AdaHessian([p], lr=0.1, seed=7)
-    closure = FunctionClosure(loss_fn, [p])
+    closure = AutogradClosure(loss_fn, [p])
     for _ in range(3):
         optimizer.step(closure)
 
@@ -148,3 +148,33 @@ def test_hybrid_defaults_are_the_papers_and_nonfinite_validation_raises():
     with pytest.raises(ValueError, match="non-finite validation loss nan"):
         hybrid.observe_validation_loss(float("nan"))
     optim.SGD(params).observe_validation_loss(0.5)
+
+
+def test_hessian_diagonal_estimate_averages_kernel_axes_of_absolute_values():
+    from optim.adahessian import hessian_diagonal_estimate
+    probe = numpy.array([1.0, -1.0, 1.0])
+    numpy.testing.assert_array_equal(
+        hessian_diagonal_estimate(numpy.array([2.0, 3.0, -4.0]), probe), [2.0, 3.0, 4.0])
+    kernel_probe = numpy.ones((1, 1, 2, 2))
+    product = numpy.array([1.0, -3.0, 5.0, -7.0]).reshape(1, 1, 2, 2)
+    numpy.testing.assert_array_equal(hessian_diagonal_estimate(product, kernel_probe),
+                                     numpy.full((1, 1, 1, 1), 4.0))
+
+
+def test_rademacher_probes_are_signs_in_the_parameter_shapes():
+    from optim.adahessian import rademacher_probes
+    params, _ = diagonal_quadratic(CURVATURES, CENTRES, STARTS)
+    probes = rademacher_probes(numpy.random.default_rng(0), params)
+    assert [z.shape for z in probes] == [p.shape for p in params]
+    values = numpy.concatenate([host(z).ravel() for z in probes])
+    assert set(values.tolist()) == {-1.0, 1.0}
+
+
+@pytest.mark.parametrize("hyper, argument", [
+    ({"sgd_lr": -1.0}, "sgd_lr"), ({"momentum": -0.5}, "momentum"), ({"lr": -1.0}, "lr"),
+    ({"betas": (0.9, 1.0)}, r"betas\[1\]"), ({"hessian_power": 2}, "hessian_power"),
+    ({"threshold": float("inf")}, "threshold")])
+def test_hybrid_rejects_bad_arguments_by_name(hyper, argument):
+    params, _ = diagonal_quadratic(CURVATURES[:1], CENTRES[:1], STARTS[:1])
+    with pytest.raises(ValueError, match=f"Hybrid: invalid {argument}="):
+        optim.Hybrid(params, **hyper)

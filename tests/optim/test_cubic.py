@@ -5,9 +5,9 @@ import numpy
 import pytest
 
 from optim.cubic import CubicRegularization, minimize_small_cubic, solve_cubic_subproblem
-from tests.optim.curvature_doubles import (FunctionClosure, QuadraticClosure,
-                                           assert_state_dict_round_trip, rosenbrock,
-                                           rosenbrock_closure)
+from tests.optim.curvature_doubles import (FunctionClosure, assert_decreases_rosenbrock,
+                                           assert_rejects_argument, assert_state_dict_round_trip,
+                                           quadratic_finite_only_near, rosenbrock_closure)
 
 
 def cubic_model(g, B, sigma, s):
@@ -61,22 +61,11 @@ def test_hard_case_uses_the_eigenvector():
     assert cubic_model(g, T, 1.0, y) < cubic_model(g, T, 1.0, numpy.array([-1 / 3, 0.0]))
 
 
-def test_arc_decreases_nonconvex_rosenbrock():
-    closure = rosenbrock_closure()
-    start = rosenbrock(closure.theta)
-    optimizer = CubicRegularization(closure.params, sigma=1.0, max_krylov_iter=4)
-    for _ in range(60):
-        optimizer.step(closure)
-    assert rosenbrock(closure.theta) < 1e-2 * start
-
-
-def test_arc_with_ellipsoidal_norm_decreases_rosenbrock():
-    closure = rosenbrock_closure()
-    start = rosenbrock(closure.theta)
-    optimizer = CubicRegularization(closure.params, sigma=1.0, norm="rmsprop", max_krylov_iter=4)
-    for _ in range(60):
-        optimizer.step(closure)
-    assert rosenbrock(closure.theta) < 0.1 * start
+@pytest.mark.parametrize("norm, factor", [("spherical", 1e-2), ("rmsprop", 0.1)])
+def test_arc_decreases_nonconvex_rosenbrock(norm, factor):
+    assert_decreases_rosenbrock(
+        lambda params: CubicRegularization(params, sigma=1.0, norm=norm, max_krylov_iter=4), 60,
+        factor)
 
 
 def test_sigma_update_and_exact_step_on_one_dimensional_quartic():
@@ -94,8 +83,7 @@ def test_sigma_update_and_exact_step_on_one_dimensional_quartic():
 def test_non_finite_trial_loss_raises_after_max_failures():
     A = numpy.diag([1.0, 2.0])
     theta = numpy.array([1.0, 1.0])
-    value = lambda t: 0.5 * t @ A @ t if numpy.abs(t - theta).max() < 1e-12 else numpy.nan
-    closure = FunctionClosure(value, lambda t: A @ t, lambda t: A, theta)
+    closure = quadratic_finite_only_near(A, numpy.zeros(2), theta, 1e-12, numpy.nan)
     optimizer = CubicRegularization(closure.params, sigma=1.0, max_failures=3)
     for _ in range(2):
         optimizer.step(closure)
@@ -112,9 +100,10 @@ def test_state_dict_round_trip(norm):
                                                                max_krylov_iter=3))
 
 
-@pytest.mark.parametrize("kwargs", [dict(sigma=0), dict(min_sigma=2.0), dict(gamma=1.0),
-                                    dict(eta1=0.95), dict(norm="full"), dict(krylov_tol=0)])
-def test_rejects_bad_hyper_parameters(kwargs):
-    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
-    with pytest.raises(ValueError):
-        CubicRegularization(closure.params, **kwargs)
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(lr=0), "lr"), (dict(sigma=0), "sigma"), (dict(min_sigma=2.0), "min_sigma"),
+    (dict(gamma=1.0), "gamma"), (dict(eta1=0.95), "eta1, eta2"), (dict(norm="full"), "norm"),
+    (dict(max_krylov_iter=0), "max_krylov_iter"), (dict(krylov_tol=0), "krylov_tol"),
+    (dict(curvature="kfac"), "curvature")])
+def test_rejects_bad_hyper_parameters(kwargs, argument):
+    assert_rejects_argument(CubicRegularization, kwargs, argument)

@@ -6,18 +6,14 @@ import pytest
 import minigrad
 from minigrad import nn
 from optim.kronecker import KFAC, KFLR, KFRA, damped_inverses
-from tests.optim.curvature_doubles import LinearRegressionClosure, assert_state_dict_round_trip
+from tests.optim.curvature_doubles import (LinearRegressionClosure,
+                                           assert_one_step_solves_least_squares,
+                                           assert_state_dict_round_trip, least_squares)
 
 
 def regression_data(seed=0, n=12, features=3, outputs=2):
     rng = numpy.random.default_rng(seed)
     return rng.standard_normal((n, features)), rng.standard_normal((n, outputs))
-
-
-def least_squares(x, y):
-    design = numpy.concatenate([x, numpy.ones((len(x), 1))], axis=1)
-    solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
-    return solution[:-1].T, solution[-1]
 
 
 def test_kflr_step_on_linear_mse_is_the_exact_gauss_newton_step():
@@ -144,23 +140,19 @@ def test_state_dict_round_trip():
                             momentum=0.5))
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0), dict(damping=0), dict(decay=1.0),
-                                    dict(inverse_period=0), dict(momentum=1.0),
-                                    dict(mc_samples=0)])
-def test_rejects_bad_hyper_parameters(kwargs):
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(lr=0), "lr"), (dict(damping=0), "damping"), (dict(decay=1.0), "decay"),
+    (dict(inverse_period=0), "inverse_period"), (dict(momentum=1.0), "momentum"),
+    (dict(mc_samples=0), "mc_samples")])
+def test_rejects_bad_hyper_parameters(kwargs, argument):
     x, y = regression_data()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"invalid {argument}="):
         KFAC(LinearRegressionClosure(x, y).params, **kwargs)
 
 
 @pytest.mark.parametrize("optimizer_class", [KFLR, KFRA])
 def test_real_closure_one_layer_mse_step_is_least_squares(optimizer_class):
     """For one Linear layer, KFLR and KFRA factors give the exact Gauss-Newton = Hessian."""
-    from minigrad.curvature import Closure
-    x, y = regression_data(seed=9)
-    model = LinearRegressionClosure(x, y).model
-    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
-    optimizer_class(closure.params, lr=1.0, damping=1e-20, decay=0.0).step(closure)
-    weight, bias = least_squares(x, y)
-    numpy.testing.assert_allclose(model.weight.numpy(), weight, rtol=1e-6, atol=1e-9)
-    numpy.testing.assert_allclose(model.bias.numpy(), bias, rtol=1e-6, atol=1e-9)
+    assert_one_step_solves_least_squares(
+        lambda params: optimizer_class(params, lr=1.0, damping=1e-20, decay=0.0), seed=9,
+        rtol=1e-6, atol=1e-9)

@@ -12,12 +12,14 @@ import pytest
 import minigrad
 import optim
 from optim.line_search import LineSearchError, armijo_backtracking, strong_wolfe
-from tests.optim.closures import FunctionClosure, diagonal_quadratic, host, parameter, rosenbrock
+from tests.optim.closures import (AutogradClosure, diagonal_quadratic, host, parameter,
+                                  rosenbrock_problem)
+from tests.optim.curvature_doubles import rosenbrock, rosenbrock_gradient
 
 
 @pytest.mark.parametrize("line_search_fn", ["strong_wolfe", "armijo"])
 def test_lbfgs_converges_on_rosenbrock(line_search_fn):
-    p, closure = rosenbrock((-1.2, 1.0))
+    p, closure = rosenbrock_problem((-1.2, 1.0))
     optimizer = optim.LBFGS([p], lr=1, max_iter=200, tolerance_grad=1e-12,
                             tolerance_change=1e-16, line_search_fn=line_search_fn)
     for _ in range(5):
@@ -53,18 +55,32 @@ def test_two_loop_recursion_equals_dense_bfgs_inverse_update():
     numpy.testing.assert_allclose(direction, -inverse @ g, rtol=1e-10)
 
 
+def test_lbfgs_strong_wolfe_keeps_its_own_bracket_tolerance(monkeypatch):
+    """As torch.optim.LBFGS: tolerance_change stops the outer loop, not the Wolfe zoom."""
+    import optim.lbfgs
+    calls = []
+
+    def recording_strong_wolfe(*args, **kwargs):
+        calls.append(kwargs)
+        return strong_wolfe(*args, **kwargs)
+    monkeypatch.setattr(optim.lbfgs, "strong_wolfe", recording_strong_wolfe)
+    p, closure = rosenbrock_problem((-1.2, 1.0))
+    optim.LBFGS([p], max_iter=2, tolerance_change=1e-3, line_search_fn="strong_wolfe").step(closure)
+    assert calls and all("tolerance_change" not in kwargs for kwargs in calls)
+
+
 def test_lbfgs_skips_pairs_without_positive_curvature():
     p = parameter([1.0, -1.0])
 
     def loss_fn():
         return (p * p).sum() * -1.0
     optimizer = optim.LBFGS([p], lr=0.1, max_iter=3, tolerance_change=0.0)
-    optimizer.step(FunctionClosure(loss_fn, [p]))
+    optimizer.step(AutogradClosure(loss_fn, [p]))
     assert optimizer.state[p]["old_dirs"] == []
 
 
 def test_gd_armijo_accepts_only_sufficient_decrease():
-    p, closure = rosenbrock((-1.2, 1.0))
+    p, closure = rosenbrock_problem((-1.2, 1.0))
     c = 1e-4
     optimizer = optim.GradientDescentLineSearch([p], lr=1.0, rho=0.5, c=c)
     losses = []
@@ -74,21 +90,11 @@ def test_gd_armijo_accepts_only_sufficient_decrease():
         t = optimizer.state[p]["step_size"]
         moved = host(p.data)
         numpy.testing.assert_allclose(moved, start - t * rosenbrock_gradient(start), rtol=1e-12)
-        new_loss = rosenbrock_value(moved)
+        new_loss = rosenbrock(moved)
         assert new_loss <= loss - c * t * rosenbrock_gradient(start) @ rosenbrock_gradient(start)
         assert t == 0.5 ** round(math.log(t, 0.5))
         losses.append(new_loss)
     assert losses[-1] < 4.0 < 24.2
-
-
-def rosenbrock_value(z):
-    x, y = z
-    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
-
-
-def rosenbrock_gradient(z):
-    x, y = z
-    return numpy.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
 
 
 def test_gd_armijo_takes_the_full_step_when_it_suffices():
@@ -107,7 +113,7 @@ def overflowing_closure():
     def loss_fn():
         x = p[0]
         return -((1 - x * x).log()) * 1.0
-    return p, FunctionClosure(loss_fn, [p])
+    return p, AutogradClosure(loss_fn, [p])
 
 
 def test_nonfinite_trial_losses_shrink_the_step():
@@ -168,7 +174,7 @@ def test_lbfgs_armijo_raises_on_persistent_nonfinite_losses():
         optimizer.step(LossAfterFirst(loss_fn, p))
 
 
-class LossAfterFirst(FunctionClosure):
+class LossAfterFirst(AutogradClosure):
     """Finite at the starting point (loss = x), NaN everywhere else."""
 
     def __init__(self, loss_fn, p):

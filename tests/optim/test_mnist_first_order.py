@@ -1,8 +1,8 @@
 """Each optimizer of this package trains a 784-64-10 MLP on 2,000 MNIST images to ≥ 90%.
 
-Through ``minigrad.train.train``: 2,000 training images, 500 validation
-images (for ``Hybrid``'s switch), 1,000 test images, seed 0, float32 on the
-CPU. The budget is 40,000 per-sample gradient evaluations (20 passes over the
+Through ``tests.optim.mnist_training.train_mlp``: 2,000 training images,
+500 validation images (for ``Hybrid``'s switch), 1,000 test images, seed 0,
+float32 on the CPU. The budget is 40,000 per-sample gradient evaluations (20 passes over the
 2,000 images): 400 steps of batch 100 for the mini-batch methods (AdaHessian
 and Hybrid add one Hessian-vector product per AdaHessian step, Armijo descent
 adds forward-only trial losses), and for L-BFGS 4 passes in batches of 500
@@ -11,6 +11,8 @@ search may exceed it inside a step). Learning rates are the ones listed.
 Slow (about four minutes on two cores): run with ``pytest -m slow``.
 """
 import pytest
+
+from tests.optim.mnist_training import mnist_available, train_mlp
 
 SETTINGS = {
     "sgd": dict(lr=0.1, momentum=0.9),
@@ -27,26 +29,11 @@ SETTINGS = {
 }
 
 
-def mnist_available():
-    from minigrad.data import load
-    try:
-        load("mnist", "test", download=False)
-    except (FileNotFoundError, OSError):
-        return False
-    return True
-
-
 @pytest.mark.slow
+@pytest.mark.skipif(not mnist_available(), reason="MNIST is not available locally")
 @pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_optimizer_reaches_90_percent_on_mnist_subset(name):
-    if not mnist_available():
-        pytest.skip("MNIST files not found locally (minigrad.data.load('mnist', download=False))")
-    from minigrad.train import train
-    settings = dict(SETTINGS[name])
-    metrics = train(model="mlp", data="mnist", optim=name, hidden=(64,),
-                    epochs=settings.pop("epochs", 20), batch_size=settings.pop("batch_size", 100),
-                    train_size=2000, val_size=500, test_size=1000, seed=0, log=lambda line: None,
-                    log_every=0, **settings)
+    metrics = train_mlp(name, **SETTINGS[name])
     assert metrics["test_accuracy"] >= 0.90, (name, metrics["test_accuracy"])
     if name == "hybrid":
         assert min(metrics["history"]["val_loss"][:-1]) < 0.5

@@ -4,12 +4,11 @@ Slow (minutes). Setting: 784-64-10 ReLU MLP, 2,000 training images, batch 100
 (20 steps per epoch, one gradient evaluation per step plus the optimizer's
 curvature products), 500 validation and 2,000 test images, seed 0, float32.
 The budget is the number of epochs in ``BUDGETS`` (epochs × 20 gradient
-evaluations). Skipped when MNIST is not available locally.
+evaluations). The setting is ``tests.optim.mnist_training.train_mlp``. Skipped when MNIST is not available locally.
 """
 import pytest
 
-from minigrad.data import load
-from minigrad.train import train
+from tests.optim.mnist_training import mnist_available, train_mlp
 
 BUDGETS = {
     "newton-cg": (8, 1.0, dict(damping=1.0, max_cg_iter=10)),
@@ -22,20 +21,10 @@ BUDGETS = {
 }
 
 
-def mnist_available():
-    try:
-        load("mnist", "test", download=False)
-    except (FileNotFoundError, OSError):
-        return False
-    return True
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not mnist_available(), reason="MNIST is not available locally")
 @pytest.mark.parametrize("name", sorted(BUDGETS))
 def test_reaches_90_percent_on_2000_mnist_images(name):
     epochs, lr, hyper = BUDGETS[name]
-    metrics = train(model="mlp", data="mnist", optim=name, epochs=epochs, batch_size=100, lr=lr,
-                    optim_args=hyper, hidden=(64,), train_size=2000, val_size=500,
-                    test_size=2000, seed=0, log_every=0, log=lambda line: None)
+    metrics = train_mlp(name, epochs=epochs, lr=lr, optim_args=hyper, test_size=2000)
     assert metrics["test_accuracy"] >= 0.90, (name, metrics["test_accuracy"])

@@ -2,26 +2,16 @@
 import numpy
 import pytest
 
-import minigrad
-from minigrad import nn
-from minigrad.curvature import Closure
 from optim.newton_cg import NewtonCG
-from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
-                                           QuadraticClosure, assert_state_dict_round_trip,
-                                           rosenbrock, rosenbrock_closure)
-
-SHAPES = [(2, 3), (4,)]
-
-
-def quadratic(seed=0, n=10):
-    rng = numpy.random.default_rng(seed)
-    q = rng.standard_normal((n, n))
-    A = q @ q.T / n + 0.3 * numpy.eye(n)
-    return A, rng.standard_normal(n), rng.standard_normal(n)
+from tests.optim.curvature_doubles import (SHAPES, QuadraticClosure, assert_decreases_rosenbrock,
+                                           assert_one_step_solves_least_squares,
+                                           assert_rejects_argument, assert_state_dict_round_trip,
+                                           quadratic_finite_only_near, rosenbrock_closure,
+                                           spd_quadratic)
 
 
 def test_one_step_solves_convex_quadratic():
-    A, b, theta = quadratic()
+    A, b, theta = spd_quadratic()
     closure = QuadraticClosure(A, b, theta, SHAPES)
     optimizer = NewtonCG(closure.params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
                          curvature="hessian")
@@ -30,7 +20,7 @@ def test_one_step_solves_convex_quadratic():
 
 
 def test_gauss_newton_curvature_uses_ggnvp():
-    A, b, theta = quadratic(seed=1)
+    A, b, theta = spd_quadratic(seed=1)
     G = numpy.diag(numpy.arange(1.0, 11.0))
     closure = QuadraticClosure(A, b, theta, SHAPES, G=G)
     optimizer = NewtonCG(closure.params, lr=0.5, damping=0.3, max_cg_iter=50, cg_tol=1e-12,
@@ -41,7 +31,7 @@ def test_gauss_newton_curvature_uses_ggnvp():
 
 
 def test_damping_shrinks_when_model_is_exact_and_an_uphill_step_is_undone():
-    A, b, theta = quadratic(seed=2)
+    A, b, theta = spd_quadratic(seed=2)
     closure = QuadraticClosure(A, b, theta, SHAPES)
     optimizer = NewtonCG(closure.params, damping=1.0, max_cg_iter=50, curvature="hessian")
     optimizer.step(closure)
@@ -63,18 +53,13 @@ def test_negative_curvature_at_first_iteration_gives_gradient_step():
 
 
 def test_decreases_rosenbrock():
-    closure = rosenbrock_closure()
-    start = rosenbrock(closure.theta)
-    optimizer = NewtonCG(closure.params, damping=1.0, max_cg_iter=10, curvature="hessian")
-    for _ in range(30):
-        optimizer.step(closure)
-    assert rosenbrock(closure.theta) < 1e-2 * start
+    assert_decreases_rosenbrock(
+        lambda params: NewtonCG(params, damping=1.0, max_cg_iter=10, curvature="hessian"), 30)
 
 
 def test_non_finite_trial_loss_is_undone_and_raises_after_max_failures():
-    A, b, theta = quadratic(seed=3)
-    value = lambda t: 0.5 * t @ A @ t - b @ t if numpy.abs(t - theta).max() < 1e-3 else numpy.nan
-    closure = FunctionClosure(value, lambda t: A @ t - b, lambda t: A, theta)
+    A, b, theta = spd_quadratic(seed=3)
+    closure = quadratic_finite_only_near(A, b, theta, 1e-3, numpy.nan)
     optimizer = NewtonCG(closure.params, damping=1.0, max_failures=4)
     for _ in range(3):
         optimizer.step(closure)
@@ -85,7 +70,7 @@ def test_non_finite_trial_loss_is_undone_and_raises_after_max_failures():
 
 
 def test_non_finite_loss_at_current_point_raises():
-    A, b, theta = quadratic(seed=4)
+    A, b, theta = spd_quadratic(seed=4)
     closure = QuadraticClosure(A, b, theta)
     closure.diverged = True
     with pytest.raises(FloatingPointError, match="current parameters is nan"):
@@ -98,24 +83,16 @@ def test_state_dict_round_trip():
                                                     curvature="hessian"))
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0), dict(damping=-1), dict(max_cg_iter=0),
-                                    dict(cg_tol=1.5), dict(curvature="fisher"),
-                                    dict(max_failures=0)])
-def test_rejects_bad_hyper_parameters(kwargs):
-    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
-    with pytest.raises(ValueError):
-        NewtonCG(closure.params, **kwargs)
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(lr=0), "lr"), (dict(damping=-1), "damping"), (dict(max_cg_iter=0), "max_cg_iter"),
+    (dict(cg_tol=1.5), "cg_tol"), (dict(curvature="fisher"), "curvature"),
+    (dict(max_failures=0), "max_failures")])
+def test_rejects_bad_hyper_parameters(kwargs, argument):
+    assert_rejects_argument(NewtonCG, kwargs, argument)
 
 
-def test_real_closure_linear_least_squares_in_one_step():
-    rng = numpy.random.default_rng(5)
-    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
-    model = LinearRegressionClosure(x, y).model
-    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
-    for curvature in ("hessian", "ggn"):
-        NewtonCG(closure.params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
-                 curvature=curvature).step(closure)
-        design = numpy.concatenate([x, numpy.ones((12, 1))], axis=1)
-        solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
-        numpy.testing.assert_allclose(model.weight.numpy(), solution[:-1].T, rtol=1e-8)
-        numpy.testing.assert_allclose(model.bias.numpy(), solution[-1], rtol=1e-8)
+@pytest.mark.parametrize("curvature", ["hessian", "ggn"])
+def test_real_closure_linear_least_squares_in_one_step(curvature):
+    assert_one_step_solves_least_squares(
+        lambda params: NewtonCG(params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
+                                curvature=curvature), seed=5)

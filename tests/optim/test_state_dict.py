@@ -10,7 +10,7 @@ import pytest
 
 import minigrad
 import optim
-from tests.optim.closures import FunctionClosure, host, parameter
+from tests.optim.closures import AutogradClosure, host, parameter
 
 START = ([-1.2, 1.0], [[0.5, -0.5], [1.0, 0.2]])
 CASES = {
@@ -42,7 +42,7 @@ def problem(values):
         coupled = (w @ a * w).sum() * 0.5 + (w.sum() * x) * 0.1
         return (1 - x) ** 2 + 100 * (y - x * x) ** 2 + coupled
 
-    return params, FunctionClosure(loss_fn, params)
+    return params, AutogradClosure(loss_fn, params)
 
 
 def run(optimizer, params, closure, steps, hybrid_switch_at=None):

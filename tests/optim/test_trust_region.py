@@ -3,28 +3,18 @@ ellipsoidal norms, sub-sampled curvature, divergence handling, state_dict."""
 import numpy
 import pytest
 
-import minigrad
-from minigrad import nn
-from minigrad.curvature import Closure
-from optim.norms import inverse_sqrt_diagonal
+from optim.norms import inverse_sqrt_diagonal, update_second_moment
 from optim.trust_region import TrustRegion
-from tests.optim.curvature_doubles import (FunctionClosure, LinearRegressionClosure,
-                                           QuadraticClosure, assert_state_dict_round_trip,
-                                           rosenbrock, rosenbrock_closure)
-
-SHAPES = [(2, 3), (4,)]
-
-
-def quadratic(seed=0, n=10):
-    rng = numpy.random.default_rng(seed)
-    q = rng.standard_normal((n, n))
-    A = q @ q.T / n + 0.3 * numpy.eye(n)
-    return A, rng.standard_normal(n), rng.standard_normal(n)
+from tests.optim.curvature_doubles import (SHAPES, QuadraticClosure, assert_decreases_rosenbrock,
+                                           assert_one_step_solves_least_squares,
+                                           assert_rejects_argument, assert_state_dict_round_trip,
+                                           quadratic_finite_only_near, rosenbrock_closure,
+                                           spd_quadratic)
 
 
 @pytest.mark.parametrize("norm", ["spherical", "rmsprop", "adagrad", "adam"])
 def test_one_step_solves_convex_quadratic_with_large_radius(norm):
-    A, b, theta = quadratic()
+    A, b, theta = spd_quadratic()
     closure = QuadraticClosure(A, b, theta, SHAPES)
     optimizer = TrustRegion(closure.params, radius=1e3, max_radius=1e3, norm=norm,
                             max_cg_iter=50, cg_tol=1e-12)
@@ -49,7 +39,7 @@ def ellipsoid_diagonal(norm, gradients, beta=0.95, eps=1e-8):
 
 @pytest.mark.parametrize("norm", ["rmsprop", "adagrad", "adam"])
 def test_ellipsoidal_steps_stay_in_the_ellipsoid(norm):
-    A, b, theta = quadratic(seed=1)
+    A, b, theta = spd_quadratic(seed=1)
     closure = QuadraticClosure(A, b, theta, SHAPES)
     optimizer = TrustRegion(closure.params, radius=0.05, norm=norm, max_cg_iter=20, eta1=0.0)
     gradients = []
@@ -66,7 +56,6 @@ def test_ellipsoidal_steps_stay_in_the_ellipsoid(norm):
 
 @pytest.mark.parametrize("norm", ["rmsprop", "adagrad", "adam"])
 def test_inverse_sqrt_diagonal_matches_direct_formula(norm):
-    from optim.norms import update_second_moment
     gradients = numpy.random.default_rng(8).standard_normal((3, 5))
     v = numpy.zeros(5)
     for g in gradients:
@@ -76,7 +65,7 @@ def test_inverse_sqrt_diagonal_matches_direct_formula(norm):
 
 
 def test_interior_step_matches_exact_subproblem_solution():
-    A, b, theta = quadratic(seed=2)
+    A, b, theta = spd_quadratic(seed=2)
     closure = QuadraticClosure(A, b, theta, SHAPES)
     g = A @ theta - b
     newton = -numpy.linalg.solve(A, g)
@@ -100,7 +89,7 @@ def test_indefinite_quadratic_step_lands_on_boundary():
 
 
 def test_rejected_step_keeps_parameters_and_shrinks_radius():
-    A, b, theta = quadratic(seed=4)
+    A, b, theta = spd_quadratic(seed=4)
     closure = QuadraticClosure(A, b, theta, G=0.01 * A)
     optimizer = TrustRegion(closure.params, radius=5.0, curvature="ggn", max_cg_iter=50)
     optimizer.step(closure)
@@ -110,7 +99,7 @@ def test_rejected_step_keeps_parameters_and_shrinks_radius():
 
 
 def test_sub_sampled_curvature_closure_supplies_products():
-    A, b, theta = quadratic(seed=5)
+    A, b, theta = spd_quadratic(seed=5)
     closure = QuadraticClosure(A, b, theta, SHAPES)
     other = QuadraticClosure(2 * A, b, theta, SHAPES)
     other.params = closure.params
@@ -124,18 +113,13 @@ def test_sub_sampled_curvature_closure_supplies_products():
 
 @pytest.mark.parametrize("norm", ["spherical", "rmsprop"])
 def test_decreases_rosenbrock(norm):
-    closure = rosenbrock_closure()
-    start = rosenbrock(closure.theta)
-    optimizer = TrustRegion(closure.params, radius=0.5, norm=norm, max_cg_iter=10)
-    for _ in range(60):
-        optimizer.step(closure)
-    assert rosenbrock(closure.theta) < 1e-2 * start
+    assert_decreases_rosenbrock(
+        lambda params: TrustRegion(params, radius=0.5, norm=norm, max_cg_iter=10), 60)
 
 
 def test_non_finite_trial_loss_is_rejected_and_raises_after_max_failures():
-    A, b, theta = quadratic(seed=6)
-    value = lambda t: 0.5 * t @ A @ t - b @ t if numpy.abs(t - theta).max() < 1e-9 else numpy.inf
-    closure = FunctionClosure(value, lambda t: A @ t - b, lambda t: A, theta)
+    A, b, theta = spd_quadratic(seed=6)
+    closure = quadratic_finite_only_near(A, b, theta, 1e-9, numpy.inf)
     optimizer = TrustRegion(closure.params, radius=1.0, max_failures=5)
     for _ in range(4):
         optimizer.step(closure)
@@ -152,24 +136,17 @@ def test_state_dict_round_trip(norm):
                                                        max_cg_iter=3))
 
 
-@pytest.mark.parametrize("kwargs", [dict(radius=0), dict(radius=2, max_radius=1),
-                                    dict(eta1=0.8, eta2=0.5), dict(gamma1=1.5), dict(gamma2=0.5),
-                                    dict(norm="l1"), dict(beta=1.0), dict(eps=0),
-                                    dict(max_cg_iter=0), dict(curvature="kfac")])
-def test_rejects_bad_hyper_parameters(kwargs):
-    closure = QuadraticClosure(numpy.eye(2), numpy.ones(2), numpy.zeros(2))
-    with pytest.raises(ValueError):
-        TrustRegion(closure.params, **kwargs)
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(lr=1.5), "lr"), (dict(radius=0), "radius"), (dict(radius=2, max_radius=1), "max_radius"),
+    (dict(eta1=0.8, eta2=0.5), "eta1, eta2"), (dict(gamma1=1.5), "gamma1"),
+    (dict(gamma2=0.5), "gamma2"), (dict(norm="l1"), "norm"), (dict(beta=1.0), "beta"),
+    (dict(eps=0), "eps"), (dict(max_cg_iter=0), "max_cg_iter"), (dict(cg_tol=0), "cg_tol"),
+    (dict(curvature="kfac"), "curvature"), (dict(max_failures=0), "max_failures")])
+def test_rejects_bad_hyper_parameters(kwargs, argument):
+    assert_rejects_argument(TrustRegion, kwargs, argument)
 
 
 def test_real_closure_linear_least_squares_in_one_step():
-    rng = numpy.random.default_rng(7)
-    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
-    model = LinearRegressionClosure(x, y).model
-    closure = Closure(model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y))
-    TrustRegion(closure.params, radius=1e3, max_radius=1e3, norm="rmsprop", max_cg_iter=50,
-                cg_tol=1e-12).step(closure)
-    design = numpy.concatenate([x, numpy.ones((12, 1))], axis=1)
-    solution = numpy.linalg.lstsq(design, y, rcond=None)[0]
-    numpy.testing.assert_allclose(model.weight.numpy(), solution[:-1].T, rtol=1e-8)
-    numpy.testing.assert_allclose(model.bias.numpy(), solution[-1], rtol=1e-8)
+    assert_one_step_solves_least_squares(
+        lambda params: TrustRegion(params, radius=1e3, max_radius=1e3, norm="rmsprop",
+                                   max_cg_iter=50, cg_tol=1e-12), seed=7)
