@@ -83,10 +83,7 @@ def arguments(argv):
     p.add_argument("--dominance-nets", default=None,
                    help="comma-separated nets for the diagonal-dominance measurement: cnn, mlp")
     args = common.parse(p, argv, PRESETS)
-    args.methods = args.methods.split(",")
-    unknown = [m for m in args.methods if m not in METHODS]
-    if unknown:
-        p.error(f"unknown methods {unknown}; choose from {list(METHODS)}")
+    args.methods = common.method_list(p, args.methods, METHODS)
     return args
 
 

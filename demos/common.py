@@ -19,11 +19,10 @@ they share:
   ``results.json``).
 """
 import argparse
+import io
 import json
 import math
-import os
 import pathlib
-import tempfile
 import time
 
 import matplotlib
@@ -34,6 +33,7 @@ import numpy  # noqa: E402
 
 import minigrad  # noqa: E402
 from minigrad import data  # noqa: E402
+from minigrad.checkpoint import atomic_write  # noqa: E402
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 _START = [time.perf_counter()]
@@ -72,6 +72,15 @@ def parse(argument_parser, argv, presets):
     args.out.mkdir(parents=True, exist_ok=True)
     _START[0] = time.perf_counter()
     return args
+
+
+def method_list(argument_parser, text, known):
+    """The comma-separated names in ``text``; an unknown one is a usage error."""
+    methods = text.split(",")
+    unknown = [m for m in methods if m not in known]
+    if unknown:
+        argument_parser.error(f"unknown methods {unknown}; choose from {list(known)}")
+    return methods
 
 
 def log(message):
@@ -204,17 +213,15 @@ def markdown_table(headers, rows):
 
 
 def _atomic_write(path, write, binary):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb" if binary else "w") as stream:
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
+    """``minigrad.checkpoint.atomic_write`` for a binary or a text writer; returns the path."""
+    def write_text(stream):
+        text = io.TextIOWrapper(stream, encoding="utf-8")
+        write(text)
+        text.flush()
+        text.detach()
+
+    atomic_write(path, write if binary else write_text)
+    return pathlib.Path(path)
 
 
 def save_figure(figure, path):

@@ -81,10 +81,7 @@ def arguments(argv):
                         "mirrored sigmoid autoencoder for smoke tests")
     p.add_argument("--methods", default=",".join(METHODS))
     args = common.parse(p, argv, PRESETS)
-    args.methods = args.methods.split(",")
-    unknown = [m for m in args.methods if m not in METHODS]
-    if unknown:
-        p.error(f"unknown methods {unknown}; choose from {list(METHODS)}")
+    args.methods = common.method_list(p, args.methods, METHODS)
     return args
 
 
