@@ -17,7 +17,7 @@ diagonal ``diag(Wᵀ diag(d) W) = d (W ⊙ W)`` instead of being expanded into c
 from ..backend import get_array_module
 from .derivatives.elementwise import ElementwiseDerivatives
 from .derivatives.linear import LinearDerivatives
-from .ggn import parameter_offsets
+from .flat import flatten, parameter_list
 from .recording import ResidualStep, lowest_parameterised_index
 from .recursion import RecordedBatch
 
@@ -38,24 +38,25 @@ def _diagonal_only_steps(steps):
 
 def _diagonal(model, loss, x, y, hessian, mc_samples=None, seed=None):
     batch = RecordedBatch(model, loss, x, y)
-    offsets, total = parameter_offsets(model)
-    xp = get_array_module(batch.output)
-    result = xp.zeros(total, dtype=batch.output.dtype)
+    diagonals = {}
 
     def visit(step, state):
         module, rules = step.module, step.rules
         for name, p in zip(step.param_names, step.params):
-            value = 0
-            for S, weights in state.groups:
-                value = value + rules.param_jac_t_diag(module, step.x, step.out, S, weights, name)
+            terms = [rules.param_jac_t_diag(module, step.x, step.out, S, weights, name)
+                     for S, weights in state.groups]
             if state.diagonal is not None:
-                value = value + rules.param_diagonal_of_diagonal(module, step.x, step.out,
-                                                                 state.diagonal, name)
-            start = offsets[id(p)][0]
-            result[start:start + p.size] += value.reshape(-1) * batch.scale
+                terms.append(rules.param_diagonal_of_diagonal(module, step.x, step.out,
+                                                              state.diagonal, name))
+            for term in terms:
+                diagonals[id(p)] = diagonals[id(p)] + term if id(p) in diagonals else term
 
     batch.backpropagate(visit, hessian=hessian, mc_samples=mc_samples, seed=seed,
                         diagonal_only_at=_diagonal_only_steps(batch.steps))
+    xp, dtype = get_array_module(batch.output), batch.output.dtype
+    result = flatten([diagonals[id(p)] if id(p) in diagonals else xp.zeros(p.shape, dtype=dtype)
+                      for p in parameter_list(model)])
+    result *= batch.scale
     return result
 
 

@@ -29,6 +29,7 @@ import numpy
 from ..backend import get_array_module
 from .derivatives.conv import Conv2dDerivatives, patches
 from .derivatives.linear import LinearDerivatives
+from .layer_columns import gram
 from .losses import batch_scale
 from .recording import ResidualStep, lowest_parameterised_index, parameterised_leaves
 from .recursion import RecordedBatch
@@ -77,7 +78,7 @@ def _layer_inputs(step):
 
 def input_factor(step):
     rows = _layer_inputs(step)
-    return rows.T @ rows / rows.shape[0]
+    return gram(rows, 1.0 / rows.shape[0])
 
 
 def _channels_last(C):
@@ -93,28 +94,31 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size):
     if int(chunk_size) != chunk_size or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     draws = numpy.random.default_rng(seed)
-    sums = {}
+    scale = batch_scale(loss, n)
+    factors, rows = {}, {}
 
     def visit(step, state):
         if not isinstance(step.rules, KRONECKER_RULES):
             return
         (C, _), = state.groups
-        rows, inputs = _channels_last(C), _layer_inputs(step)
-        update = [step, inputs.T @ inputs, inputs.shape[0], rows.T @ rows]
-        if id(step.module) in sums:
-            previous = sums[id(step.module)]
-            update = [step] + [a + b for a, b in zip(previous[1:], update[1:])]
-        sums[id(step.module)] = update
+        inputs = _layer_inputs(step)
+        A, G = gram(inputs), gram(_channels_last(C), scale)
+        key = id(step.module)
+        if key in factors:
+            factors[key].A += A
+            factors[key].G += G
+            rows[key] += inputs.shape[0]
+        else:
+            factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
 
     for start in range(0, n, int(chunk_size)):
         chunk = slice(start, min(start + int(chunk_size), n))
         batch = RecordedBatch(model, loss, x[chunk], y[chunk])
         batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
-    scale = batch_scale(loss, n)
-    order = [id(step.module) for step in parameterised_leaves(batch.steps)
-             if isinstance(step.rules, KRONECKER_RULES)]
-    return [KroneckerFactors(sums[key][0].params, sums[key][1] / sums[key][2], sums[key][3] * scale)
-            for key in order]
+    for key, factor in factors.items():
+        factor.A /= rows[key]
+    return [factors[id(step.module)] for step in parameterised_leaves(batch.steps)
+            if isinstance(step.rules, KRONECKER_RULES)]
 
 
 def kflr(model, loss, x, y, chunk_size=None):

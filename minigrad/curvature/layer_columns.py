@@ -17,9 +17,16 @@ def layer_jacobian_columns(step, S):
     return get_array_module(S).concatenate(parts, axis=2)
 
 
+def gram(rows, scale=1.0):
+    """``scale · rowsᵀ rows`` for ``rows`` (R, D), as a general matrix product of two separate
+    arrays: NumPy routes ``rows.T @ rows`` (one buffer) to BLAS SYRK, which OpenBLAS runs slower
+    than GEMM at these shapes. The scaled copy costs R·D entries against R·D² multiply-adds."""
+    return (rows.T * scale) @ rows
+
+
 def weighted_gram(columns, weights):
     """``Σ_{v,n} w[v, n] c[v, n] c[v, n]ᵀ`` for columns (V, N, P); ``weights`` None means 1."""
     flat = columns.reshape(-1, columns.shape[-1])
     if weights is None:
-        return flat.T @ flat
+        return gram(flat)
     return (flat * weights.reshape(-1, 1)).T @ flat

@@ -23,6 +23,7 @@ import numpy
 
 from ..backend import get_array_module, to_host
 from ..nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ..ops.activation import Sigmoid
 from ..tensor import Tensor
 
 
@@ -147,9 +148,7 @@ class MSEDerivatives(_ElementwiseLossDerivatives):
 class BCEWithLogitsDerivatives(_ElementwiseLossDerivatives):
 
     def _sigmoid(self, z):
-        xp = get_array_module(z)
-        e = xp.exp(-xp.abs(z))
-        return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return Sigmoid().forward(z)
 
     def gradient(self, loss, z, y):
         return self.element_scale(loss, z) * (self._sigmoid(z) - self.targets(loss, z, y))

@@ -76,7 +76,7 @@ def _through_leaf(step, state, with_residuals, diagonal_only_at):
     groups = [(rules.jac_t_mat_prod(module, x, out, S), w) for S, w in state.groups]
     diagonal = state.diagonal
     if diagonal is not None:
-        slope = rules.slope(module, x)
+        slope = rules.slope(module, x, out)
         diagonal = diagonal * slope * slope
     gradient = None
     if with_residuals:

@@ -12,6 +12,8 @@ f''(h)``, which the layerwise Hessian recursion needs
     softplus     f = log(1 + e^(βh)) / β     f' = σ(βh)           f'' = β σ(βh)(1 − σ(βh))
                  (f = h, f' = 1, f'' = 0 where βh > threshold, as in PyTorch)
 
+Sigmoid and tanh also give ``f'`` from their output, ``derivative_from_output(a)``
+(``a(1 − a)`` and ``1 − a²``), equal to ``derivative(h)`` without recomputing ``f(h)``.
 The kinks of relu and leaky_relu take the derivative from the left (0 or α).
 Backward passes are written with differentiable ops (a constant slope mask for
 the piecewise-linear ones, the saved output for sigmoid and tanh), so they can
@@ -31,9 +33,12 @@ from .reduction import sum
 
 
 def _stable_sigmoid(xp, x):
-    """``1 / (1 + e^(−x))`` without overflow: only ``e^(−|x|)`` is ever formed."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """``σ(x) = e^min(x,0) / (e^min(x,0) + e^−max(x,0))``: ``1 / (1 + e^(−x))`` for x ≥ 0 and
+    ``e^x / (e^x + 1)`` for x < 0, so no exponent is positive (no overflow) and no branch
+    (``where``) is taken per entry."""
+    below = xp.exp(xp.minimum(x, 0))
+    above = xp.exp(-xp.maximum(x, 0))
+    return below / (below + above)
 
 
 class ReLU(Function):
@@ -82,7 +87,10 @@ class Sigmoid(Function):
 
     @staticmethod
     def derivative(x):
-        s = _stable_sigmoid(Function.xp(x), x)
+        return Sigmoid.derivative_from_output(_stable_sigmoid(Function.xp(x), x))
+
+    @staticmethod
+    def derivative_from_output(s):
         return s * (1 - s)
 
     @staticmethod
@@ -103,7 +111,10 @@ class Tanh(Function):
 
     @staticmethod
     def derivative(x):
-        t = Function.xp(x).tanh(x)
+        return Tanh.derivative_from_output(Function.xp(x).tanh(x))
+
+    @staticmethod
+    def derivative_from_output(t):
         return 1 - t * t
 
     @staticmethod

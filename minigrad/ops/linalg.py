@@ -1,21 +1,37 @@
 """Matrix products: ``matmul`` with NumPy semantics (batched, broadcasting), ``linear``.
 
-For ``C = A B``: ``dA = dC Bᵀ`` and ``dB = Aᵀ dC`` (transposes of the last two
-axes), each summed back over broadcast batch axes.
+``MatMul`` computes ``C = op(A) op(B)`` where ``op`` optionally transposes the last two axes
+(``transpose_a`` / ``transpose_b``), so products with a transposed operand need no separate
+transpose node. For ``C = A B``: ``dA = dC Bᵀ`` and ``dB = Aᵀ dC``; with ``op(A) = Aᵀ`` the
+gradient is transposed back, ``dA = B dCᵀ`` (likewise for B). Each is again a ``MatMul`` with
+flags, summed back over broadcast batch axes.
 """
 from ..autograd.function import Function
 from .reduction import sum_to
-from .shape import reshape, transpose
+from .shape import reshape
+
+
+def _last_two_swapped(array, swap):
+    return array.swapaxes(-1, -2) if swap else array
 
 
 class MatMul(Function):
-    def forward(self, a, b):
-        return a @ b
+    def forward(self, a, b, transpose_a=False, transpose_b=False):
+        self.transpose_a, self.transpose_b = transpose_a, transpose_b
+        return _last_two_swapped(a, transpose_a) @ _last_two_swapped(b, transpose_b)
 
     def backward(self, g):
         a, b = self.inputs
-        ga = sum_to(g @ transpose(b, -1, -2), a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to(transpose(a, -1, -2) @ g, b.shape) if self.needs_input_grad[1] else None
+        ta, tb = self.transpose_a, self.transpose_b
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = (MatMul.apply(b, g, transpose_a=tb, transpose_b=True) if ta
+                  else MatMul.apply(g, b, transpose_b=not tb))
+            ga = sum_to(ga, a.shape)
+        if self.needs_input_grad[1]:
+            gb = (MatMul.apply(g, a, transpose_a=True, transpose_b=ta) if tb
+                  else MatMul.apply(a, g, transpose_a=not ta))
+            gb = sum_to(gb, b.shape)
         return ga, gb
 
 
@@ -34,5 +50,8 @@ def matmul(a, b):
 
 def linear(x, weight, bias=None):
     """``x @ weightᵀ + bias`` for ``x`` of shape ``(..., in)``, ``weight`` ``(out, in)``."""
-    out = matmul(x, transpose(weight, 0, 1))
+    if x.ndim == 1:
+        out = reshape(MatMul.apply(reshape(x, 1, -1), weight, transpose_b=True), (-1,))
+    else:
+        out = MatMul.apply(x, weight, transpose_b=True)
     return out if bias is None else out + bias

@@ -16,6 +16,12 @@ def _check_input(module, x):
                          f"got {x.shape}")
 
 
+def _rows_times(M, matrix):
+    """``M @ matrix`` for M (V, N, k) as one (V·N, k) GEMM (a stacked matmul loops over V)."""
+    product = M.reshape(-1, M.shape[-1]) @ matrix
+    return product.reshape(M.shape[:-1] + (matrix.shape[1],))
+
+
 class LinearDerivatives(Derivatives):
 
     def record_forward(self, module, x):
@@ -26,10 +32,10 @@ class LinearDerivatives(Derivatives):
         return ("weight", "bias") if module.bias is not None else ("weight",)
 
     def jac_mat_prod(self, module, x, out, M):
-        return M @ module.weight.data.T
+        return _rows_times(M, module.weight.data.T)
 
     def jac_t_mat_prod(self, module, x, out, M):
-        return M @ module.weight.data
+        return _rows_times(M, module.weight.data)
 
     def average_sandwich(self, module, x, out, G):
         W = module.weight.data

@@ -103,6 +103,13 @@ def test_derivatives_are_the_backward_of_the_op():
                                       rtol=1e-12)
 
 
+def test_derivative_from_output_equals_derivative():
+    x = random_tensor((4, 3), seed=6, low=-40.0, high=40.0)
+    for cls, op in [(Sigmoid, ops.sigmoid), (Tanh, ops.tanh)]:
+        numpy.testing.assert_array_equal(minigrad.to_host(cls.derivative_from_output(op(x).data)),
+                                         minigrad.to_host(cls.derivative(x.data)))
+
+
 def test_piecewise_linear_second_derivatives_are_zero():
     x = away_from_zero((5,), seed=6)
     assert not minigrad.to_host(ReLU.second_derivative(x.data)).any()
