@@ -58,6 +58,33 @@ class KroneckerFactors:
         order = xp.concatenate([order[:, :-1].reshape(-1), order[:, -1]])
         return full[order][:, order]
 
+    @property
+    def shape(self):
+        size = self.G.shape[0] * self.A.shape[0]
+        return (size, size)
+
+    @property
+    def dtype(self):
+        return self.A.dtype
+
+    def __matmul__(self, v):
+        """``(G ⊗ A) v`` over ``[W.ravel(), b]`` without forming the block: ``G V A`` with
+        ``V`` the ``(out, width)`` matrix of ``v`` (bias as the last column); ``v`` may be a
+        vector ``(P,)`` or a matrix ``(P, k)``."""
+        out, width = self.G.shape[0], self.A.shape[0]
+        columns = v.reshape(v.shape[0], -1)
+        xp = get_array_module(columns)
+        if self.has_bias:
+            weight, bias = columns[:out * (width - 1)], columns[out * (width - 1):]
+            V = xp.concatenate([weight.reshape(out, width - 1, -1), bias[:, None, :]], axis=1)
+        else:
+            V = columns.reshape(out, width, -1)
+        product = xp.einsum("oj,jwk,wv->ovk", self.G, V, self.A)
+        if self.has_bias:
+            product = xp.concatenate([product[:, :-1].reshape(-1, product.shape[2]),
+                                      product[:, -1]], axis=0)
+        return product.reshape(v.shape)
+
     def __repr__(self):
         return f"KroneckerFactors(G={tuple(self.G.shape)}, A={tuple(self.A.shape)})"
 

@@ -5,7 +5,8 @@ array module ``xp`` its vectors live on, ``matvec(v)`` for ``v`` of shape ``(P,)
 and ``A @ v`` for ``v`` of shape ``(P,)`` or ``(P, k)`` (one product per column).
 Every estimator in ``minigrad.curvature`` (Hutchinson, Lanczos, power iteration,
 stochastic Lanczos quadrature) takes one. ``aslinearoperator`` wraps a dense
-array or any object with ``@``, ``shape`` and ``dtype`` (e.g. a ``BlockOperator``);
+array or any object with ``@``, ``shape`` and ``dtype`` (e.g. a ``BlockOperator`` or a
+``KroneckerFactors`` block);
 ``hessian_operator`` and ``ggn_operator`` wrap the exact products of
 ``products.py`` at the current parameters (a snapshot: do not change the
 parameters while using one). Operators add and subtract (``H − G``) and scale.
