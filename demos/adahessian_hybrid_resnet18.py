@@ -144,10 +144,12 @@ def figures(summary, out):
                                              start=1):
         fig, axes = common.figure()
         ax = axes[0, 0]
-        for key, entry in summary.items():
+        for index, (key, entry) in enumerate(summary.items()):
             values = entry[curve]
-            ax.plot(range(1, len(values) + 1), values, marker="o", label=CONFIGURATIONS[key][0])
-        ax.set_xlabel("epoch")
+            ax.plot(range(1, len(values) + 1), values, marker="o",
+                    linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)],
+                    label=CONFIGURATIONS[key][0])
+        common.epoch_axis(ax)
         ax.set_ylabel(ylabel)
         ax.set_title(f"Figure {number}: ResNet-18 on 2% of MNIST")
         ax.legend()

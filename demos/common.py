@@ -258,6 +258,15 @@ def figure(columns=1, rows=1, width=5.0, height=3.6):
     return fig, axes
 
 
+def epoch_axis(ax):
+    """Label the x axis "epoch" with whole-number ticks only."""
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+
+
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)))
+
+
 def finish(args, name, results, table):
     """Print ``table``, store ``results`` (with the table) in ``out/results.json``, return them."""
     results["table"] = table

@@ -146,17 +146,18 @@ def table(runs, args):
 
 def figure(runs, args):
     fig, axes = common.figure(columns=2)
-    for run in runs.values():
+    for index, run in enumerate(runs.values()):
         steps = [k for k, _ in run["batch_errors"]]
         smooth = sliding_window([e for _, e in run["batch_errors"]])
-        axes[0, 0].plot(numpy.asarray(steps) * run["seconds_per_update"], smooth,
-                        label=run["label"])
-        axes[0, 1].plot(steps, smooth, label=run["label"])
+        style = dict(label=run["label"], marker="." if len(steps) < 20 else None,
+                     linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        axes[0, 0].plot(numpy.asarray(steps) * run["seconds_per_update"], smooth, **style)
+        axes[0, 1].plot(steps, smooth, **style)
     for ax, x_label in zip(axes[0], ("seconds (CPU)", "updates")):
         ax.set_xlabel(x_label)
         ax.set_ylabel("mini-batch error (nats / image, window 10)")
         ax.set_xscale("log")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, framealpha=0.6)
     fig.suptitle("MNIST autoencoder (cf. Botev et al. 2017, Figure 2)")
     return [str(common.save_figure(fig, args.out / "figure2_mnist_autoencoder.png"))]
 

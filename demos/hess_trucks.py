@@ -232,7 +232,7 @@ def figures(runs, swa, out):
     for ax, title in zip(axes[0], titles):
         ax.set_xlabel("iteration")
         ax.set_title(title)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, framealpha=0.6)
     axes[0, 0].set_yscale("log")
     paths = [str(common.save_figure(fig, out / "curvature_during_training.png"))]
     fig, axes = common.figure()
@@ -241,7 +241,7 @@ def figures(runs, swa, out):
             [100 * h["test_accuracy"] for h in swa["history"]], marker=".", label="SGD iterate")
     ax.axhline(100 * swa["swa"][1], color="C1", label="SWA")
     ax.axhline(100 * swa["swag"][1], color="C2", linestyle="--", label="SWAG BMA")
-    ax.set_xlabel("epoch")
+    common.epoch_axis(ax)
     ax.set_ylabel("test accuracy (%)")
     ax.legend()
     paths.append(str(common.save_figure(fig, out / "swa_swag.png")))
