@@ -231,14 +231,14 @@ class Trainer:
         self.metrics["config"]["epochs"] = self.config["epochs"]
         self.log(f"resumed from {self.checkpoint_path} after epoch {self.epoch}")
 
-    def _check_finite(self, value, batch):
-        if math.isfinite(value) and (batch < len(self.loader) or
-                                     _parameters_finite(self.model)):
+    def _check_finite(self, value, where):
+        """Raise ``NonFiniteLossError`` naming ``where`` unless the loss ``value`` and every
+        parameter are finite."""
+        if math.isfinite(value) and _parameters_finite(self.model):
             return
-        where = f"loss ({value})" if not math.isfinite(value) else "parameters after the step"
+        what = f"loss ({value})" if not math.isfinite(value) else "parameters"
         kept = f"; the last good checkpoint is {self.checkpoint_path}" if self.out else ""
-        raise NonFiniteLossError(f"non-finite {where} at epoch {self.epoch + 1}, batch "
-                                 f"{batch}/{len(self.loader)}: lower the learning rate "
+        raise NonFiniteLossError(f"non-finite {what} {where}: lower the learning rate "
                                  f"(lr={self.config['lr']}){kept}")
 
     def train_epoch(self, start, log_every):
@@ -248,7 +248,8 @@ class Trainer:
         for batch, (x, y) in enumerate(self.loader, 1):
             target = x if self.reconstruction else y
             value, output = _step(self.optimizer, self.model, self.loss_fn, x, target)
-            self._check_finite(value, batch)
+            self._check_finite(value, f"at epoch {self.epoch + 1}, batch {batch}/"
+                                      f"{len(self.loader)}")
             self.metrics["batch_loss"].append(value)
             total_loss, seen = total_loss + value * len(x), seen + len(x)
             correct += 0 if self.reconstruction else _correct(output, y)
@@ -277,6 +278,8 @@ class Trainer:
         while self.epoch < config["epochs"]:
             train_loss, train_accuracy, seconds = self.train_epoch(start, log_every)
             val_loss, val_accuracy = self.evaluate("val")
+            if val_loss is not None:
+                self._check_finite(val_loss, f"on the validation set after epoch {self.epoch + 1}")
             if val_loss is not None and hasattr(self.optimizer, "observe_validation_loss"):
                 self.optimizer.observe_validation_loss(val_loss)
             self.epoch += 1

@@ -79,6 +79,25 @@ def test_non_finite_loss_in_a_later_epoch_keeps_the_last_good_checkpoint(tmp_pat
     assert json.loads((tmp_path / "metrics.json").read_text())["history"]["epoch"] == [1]
 
 
+class _PoisonedValidation(training.DataLoader):
+    """An evaluation loader whose inputs are infinite: the outputs overflow to NaN."""
+
+    def __iter__(self):
+        for x, y in super().__iter__():
+            x.data[...] = numpy.inf
+            yield x, y
+
+
+def test_non_finite_validation_loss_stops_before_saving_the_epoch(tmp_path, monkeypatch):
+    original = training.DataLoader
+    monkeypatch.setattr(training, "DataLoader", lambda *a, shuffle=False, **k: (
+        original if shuffle else _PoisonedValidation)(*a, shuffle=shuffle, **k))
+    with numpy.errstate(all="ignore"), pytest.raises(
+            NonFiniteLossError, match=r"non-finite loss \(nan\) on the validation set after epoch 1"):
+        train(epochs=2, lr=0.05, out=tmp_path, **SMALL)
+    assert checkpoint.load(tmp_path / "checkpoint.npz")["epoch"] == 0
+
+
 def test_command_line_exits_non_zero_on_divergence(tmp_path, capsys):
     argv = ["--data", "synthetic", "--train-size", "200", "--val-size", "50", "--test-size",
             "50", "--hidden", "8", "--lr", "1e100", "--dtype", "float64", "--out", str(tmp_path)]
