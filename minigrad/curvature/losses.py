@@ -25,6 +25,7 @@ from ..backend import get_array_module, to_host
 from ..nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..ops.activation import Sigmoid
 from ..tensor import Tensor
+from .registry import rules_for
 
 
 def _array(value, like):
@@ -175,10 +176,6 @@ LOSS_DERIVATIVES = {
 
 def loss_derivatives_for(loss):
     """The rules of ``loss``'s class; a clear error for unsupported losses."""
-    rules = LOSS_DERIVATIVES.get(type(loss))
-    if rules is None:
-        supported = ", ".join(sorted(cls.__name__ for cls in LOSS_DERIVATIVES))
-        raise TypeError(f"the layerwise curvature recursion does not support the loss "
-                        f"{type(loss).__name__} ({loss!r}); supported: {supported}")
+    rules = rules_for(LOSS_DERIVATIVES, loss, "the loss")
     batch_scale(loss, 1)
     return rules

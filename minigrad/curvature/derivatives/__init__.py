@@ -11,6 +11,7 @@ from ...nn.flatten import Flatten
 from ...nn.linear import Linear
 from ...nn.normalization import BatchNorm1d, BatchNorm2d
 from ...nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from ..registry import rules_for
 from .base import Derivatives
 from .conv import Conv2dDerivatives
 from .elementwise import LEAKY_RELU, RELU, SIGMOID, SOFTPLUS, TANH, ElementwiseDerivatives
@@ -41,13 +42,7 @@ DERIVATIVES = {
 
 def derivatives_for(module):
     """The rules object of ``module``'s exact class; a clear error for unsupported types."""
-    rules = DERIVATIVES.get(type(module))
-    if rules is None:
-        supported = ", ".join(sorted(cls.__name__ for cls in DERIVATIVES))
-        raise TypeError(f"the layerwise curvature recursion does not support {type(module).__name__} "
-                        f"({module!r}); supported modules: {supported}, inside Sequential and "
-                        f"Residual containers")
-    return rules
+    return rules_for(DERIVATIVES, module, "the module")
 
 
 __all__ = ["DERIVATIVES", "Derivatives", "ElementwiseDerivatives", "derivatives_for"]
