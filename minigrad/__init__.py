@@ -7,5 +7,6 @@ from .backend import (array_module, backend_name, get_array_module, get_default_
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import load, save
 from .tensor import Tensor, tensor
+from .threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
