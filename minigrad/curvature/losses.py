@@ -1,14 +1,14 @@
 """Loss Hessians and their square roots with respect to the network output (CURVATURE.md).
 
-The batch loss is ``L = c_N Σ_n ℓ_n`` with ``c_N = 1/N`` for ``reduction="mean"`` (CURVATURE.md's
-mean loss) and ``1`` for ``"sum"``; everything below is per sample ``ℓ_n`` of the output
+The batch loss is ``L = c_N Σ_n ℓ_n`` with ``c_N = 1/N`` for ``reduction="mean"`` (the mean
+loss) or ``"batchmean"`` and ``1`` for ``"sum"``; everything below is per sample ``ℓ_n`` of the output
 ``z_n`` flattened to K entries (``z`` is (N, K)). Column blocks follow ``derivatives/base.py``:
 (V, N, K).
 
     CrossEntropyLoss   ℓ_n = −log softmax(z_n)[y_n],  p = softmax(z_n)
                        ∇ = p − e_y,  H = diag(p) − p pᵀ,  S = diag(√p) − p √pᵀ  (K columns)
     MSELoss            PyTorch's mean over *all* elements: ℓ_n = e ‖z_n − t_n‖² with e = 1/K
-                       ("mean") or e = 1 ("sum");  ∇ = 2e (z − t),  H = 2e I,  S = √(2e) I
+                       ("mean") or e = 1 ("sum", "batchmean");  ∇ = 2e (z − t),  H = 2e I,  S = √(2e) I
     BCEWithLogitsLoss  ℓ_n = e Σ_k [log(1 + e^z_k) − z_k t_k], e as for MSELoss, s = σ(z_n)
                        ∇ = e (s − t),  H = e diag(s(1 − s)),  S = √e diag(√(s(1 − s)))
 
@@ -38,13 +38,13 @@ def _host_rng(seed):
 
 
 def batch_scale(loss, batch_size):
-    """``c_N``: 1/N for a mean reduction, 1 for a sum; other reductions are refused."""
-    if loss.reduction == "mean":
+    """``c_N``: 1/N for a mean or batch-mean reduction, 1 for a sum; "none" is refused."""
+    if loss.reduction in ("mean", "batchmean"):
         return 1.0 / batch_size
     if loss.reduction == "sum":
         return 1.0
     raise ValueError(f"curvature needs a scalar loss: {loss!r} has reduction={loss.reduction!r}; "
-                     f"use 'mean' or 'sum'")
+                     f"use 'mean', 'batchmean' or 'sum'")
 
 
 class CrossEntropyDerivatives:
@@ -101,7 +101,7 @@ class CrossEntropyDerivatives:
 
 
 class _ElementwiseLossDerivatives:
-    """Losses that add a term per output element, scaled by e = 1/K ("mean") or 1 ("sum")."""
+    """Losses that add a term per output element, scaled by e = 1/K ("mean") or 1 ("sum", "batchmean")."""
 
     def targets(self, loss, z, y):
         targets = _array(y, z).reshape(z.shape[0], -1)

@@ -1,7 +1,8 @@
 """Loss modules (PyTorch's ``nn.CrossEntropyLoss``, ``nn.MSELoss``, ``nn.BCEWithLogitsLoss``).
 
 ``loss(input, target)`` reduces the per-sample losses by ``reduction``:
-``"mean"`` (default; CURVATURE.md's ``L = (1/N) Σ_n ℓ_n``), ``"sum"`` or ``"none"``.
+``"mean"`` (default; the mean over every element), ``"sum"``, ``"batchmean"``
+(sum over every element divided by the batch size N) or ``"none"``.
 
     CrossEntropyLoss   ℓ_n = log Σ_c e^(z_nc) − z_n,y_n      z (N, C) logits, y (N,) int labels
                        Hessian in z_n: diag(p) − p pᵀ
@@ -15,10 +16,9 @@ shapes first so a mismatch names the module.
 """
 import numpy
 
+from ..ops.loss import REDUCTIONS
 from . import functional as F
 from .module import Module
-
-REDUCTIONS = ("mean", "sum", "none")
 
 
 class _Loss(Module):

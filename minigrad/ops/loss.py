@@ -1,7 +1,11 @@
 """Losses with PyTorch's semantics, composed from differentiable ops.
 
 Per-sample losses ``ℓ_n`` are combined by ``reduction``: ``"mean"`` (the
-default; CURVATURE.md's ``L = (1/N) Σ_n ℓ_n``), ``"sum"``, or ``"none"``.
+default: the mean over every element, ``L = (1/N) Σ_n ℓ_n`` for one loss per sample),
+``"sum"``, ``"batchmean"`` (the sum over all elements divided by the batch size N,
+as ``torch.nn.KLDivLoss``: for ``mse_loss`` and ``binary_cross_entropy_with_logits``
+a sample's loss is then summed over its outputs and averaged over the batch, the
+scale of the autoencoder papers' "error in nats per image"), or ``"none"``.
 
     nll_loss(log_p, y)_n          = −log_p[n, y_n]                      log_p (N, C), y (N,) ints
     cross_entropy(z, y)_n         = −log_softmax(z)[n, y_n]             z (N, C) logits
@@ -22,7 +26,7 @@ from .activation import log_softmax, softplus
 from .reduction import mean, sum
 from .shape import getitem
 
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS = ("mean", "sum", "batchmean", "none")
 
 
 def _check_reduction(name, reduction):
@@ -35,6 +39,8 @@ def _reduce(losses, reduction):
         return mean(losses)
     if reduction == "sum":
         return sum(losses)
+    if reduction == "batchmean":
+        return sum(losses) / losses.shape[0]
     return losses
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from minigrad import nn
 from minigrad.backend import to_device
-from minigrad.curvature import block_ggn, block_hessian, ggn, hutchinson_diag, top_eigen
+from minigrad.curvature import block_ggn, block_hessian, ggn, hessian, hutchinson_diag, top_eigen
 from minigrad.nn.activation import ReLU, Sigmoid, Softplus, Tanh
 from tests.minigrad.curvature.layerwise_reference import (
     LAYERWISE_CASES, blocks_of, cnn_norm_case, full_hessian, host, layer_parameters, mlp_case)
@@ -67,6 +67,21 @@ def test_sum_reduction_scales_by_batch_size():
     for mean_block, sum_block in zip(mean_blocks, sum_blocks):
         numpy.testing.assert_allclose(host(sum_block), host(mean_block) * x.shape[0] * 3,
                                       rtol=1e-10, atol=1e-12)
+
+
+def test_batchmean_reduction_is_the_sum_over_outputs_averaged_over_samples():
+    model, loss, x, y = mlp_case(Tanh, "mse")
+    sum_blocks = block_hessian(model, nn.MSELoss(reduction="sum"), x, y)
+    batchmean_blocks = block_hessian(model, nn.MSELoss(reduction="batchmean"), x, y)
+    dense = hessian(model, nn.MSELoss(reduction="batchmean"), x, y)
+    start = 0
+    for sum_block, batchmean_block in zip(sum_blocks, batchmean_blocks):
+        numpy.testing.assert_allclose(host(batchmean_block), host(sum_block) / x.shape[0],
+                                      rtol=1e-10, atol=1e-12)
+        stop = start + batchmean_block.shape[0]
+        numpy.testing.assert_allclose(host(batchmean_block), host(dense)[start:stop, start:stop],
+                                      rtol=1e-10, atol=1e-12)
+        start = stop
 
 
 class Cube(nn.Module):

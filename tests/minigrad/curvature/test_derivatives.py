@@ -117,6 +117,10 @@ LOSS_CASES = {
     "bce": lambda: (nn.BCEWithLogitsLoss(), _inputs((3, 4), 0), _unit_targets((3, 4), 1)),
     "bce-sum": lambda: (nn.BCEWithLogitsLoss(reduction="sum"), _inputs((3, 4), 0),
                         _unit_targets((3, 4), 1)),
+    "bce-batchmean": lambda: (nn.BCEWithLogitsLoss(reduction="batchmean"), _inputs((3, 4), 0),
+                              _unit_targets((3, 4), 1)),
+    "mse-batchmean": lambda: (nn.MSELoss(reduction="batchmean"), _inputs((3, 4), 0),
+                              _inputs((3, 4), 1)),
 }
 
 
@@ -125,7 +129,7 @@ def test_loss_hessians_and_square_roots(name):
     loss, z, y = LOSS_CASES[name]()
     rules = loss_derivatives_for(loss)
     n = z.shape[0]
-    scale = 1.0 / n if loss.reduction == "mean" else 1.0
+    scale = 1.0 if loss.reduction == "sum" else 1.0 / n
     leaf = minigrad.Tensor(z.data, requires_grad=True)
     (gradient,) = minigrad.grad(loss(leaf, y), [leaf], create_graph=True)
     flat = gradient.reshape(-1)

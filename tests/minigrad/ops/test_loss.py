@@ -6,8 +6,9 @@ import minigrad
 from minigrad import ops
 from tests.helpers import check_op, random_tensor
 
-REDUCTIONS = ["mean", "sum", "none"]
-NUMPY_REDUCE = {"mean": numpy.mean, "sum": numpy.sum, "none": lambda losses: losses}
+REDUCTIONS = ["mean", "sum", "batchmean", "none"]
+NUMPY_REDUCE = {"mean": numpy.mean, "sum": numpy.sum, "none": lambda losses: losses,
+                "batchmean": lambda losses: losses.sum() / losses.shape[0]}
 
 
 def labels(n, classes, seed=0):
