@@ -6,6 +6,8 @@ tensor (``None`` for leaves); ``grad`` receives accumulated gradients of leaves
 that require grad. Arithmetic operators and the common methods delegate to the
 differentiable ops in ``minigrad.ops``.
 """
+import operator
+
 import numpy
 
 from . import backend
@@ -56,10 +58,55 @@ class Tensor:
         return self.size
 
     def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to a "
+                               f"Python scalar (shape {self.shape})")
         return self.data.item()
+
+    # Python's number protocol, on one-element tensors as in PyTorch
+    def __bool__(self):
+        if self.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        if self.size > 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {self.shape}); use .any() or .all()")
+        return bool(self.data.item())
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if self.dtype.kind not in "biu" or self.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index, got shape {self.shape} and dtype {self.dtype}")
+        return int(self.data.item())
+
+    def __format__(self, format_spec):
+        if self.size == 1:
+            return format(self.data.item(), format_spec)
+        if format_spec:
+            raise TypeError(f"format spec {format_spec!r} needs a one-element tensor, got shape "
+                            f"{self.shape}")
+        return repr(self)
+
+    def _scalar(self, conversion):
+        if self.size != 1:
+            raise TypeError(f"only one element tensors can be converted to Python scalars "
+                            f"({conversion}() of a tensor of shape {self.shape})")
+        return self.data.item()
+
+    # tensors are hashed by identity (dict keys, sets), as in PyTorch; == is elementwise
+    def __hash__(self):
+        return id(self)
 
     def numpy(self):
         """The contents as a NumPy array on the host."""
@@ -145,20 +192,46 @@ class Tensor:
         return ops.getitem(self, index)
 
     # comparisons give plain boolean tensors, outside the graph
+    def __eq__(self, other):
+        return self._compare(operator.eq, other)
+
+    def __ne__(self, other):
+        return self._compare(operator.ne, other)
+
     def __lt__(self, other):
-        return Tensor(self.data < _data(other))
+        return self._compare(operator.lt, other)
 
     def __le__(self, other):
-        return Tensor(self.data <= _data(other))
+        return self._compare(operator.le, other)
 
     def __gt__(self, other):
-        return Tensor(self.data > _data(other))
+        return self._compare(operator.gt, other)
 
     def __ge__(self, other):
-        return Tensor(self.data >= _data(other))
+        return self._compare(operator.ge, other)
+
+    def _compare(self, comparison, other):
+        if other is None or isinstance(other, str):
+            return NotImplemented
+        return Tensor(comparison(self.data, data_of(other)))
 
     def eq(self, other):
-        return Tensor(self.data == _data(other))
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
 
     # methods mirroring torch.Tensor
     def sum(self, dim=None, keepdim=False):
@@ -216,7 +289,8 @@ class Tensor:
         return ops.tanh(self)
 
 
-def _data(x):
+def data_of(x):
+    """The array of a Tensor, or ``x`` itself (an array, a scalar, an index)."""
     return x.data if isinstance(x, Tensor) else x
 
 
