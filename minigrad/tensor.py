@@ -244,10 +244,22 @@ class Tensor:
         return ops.var(self, dim, keepdim, unbiased)
 
     def max(self, dim=None, keepdim=False):
-        return ops.max(self, dim, keepdim)
+        """The maximum, or ``(values, indices)`` over one ``dim`` (as ``torch.Tensor.max``)."""
+        if dim is None:
+            return ops.max(self)
+        return ops.max_with_indices(self, dim, keepdim)
 
-    def argmax(self, dim=None):
-        return Tensor(self.data.argmax(axis=dim))
+    def min(self, dim=None, keepdim=False):
+        """The minimum, or ``(values, indices)`` over one ``dim`` (as ``torch.Tensor.min``)."""
+        if dim is None:
+            return ops.min(self)
+        return ops.min_with_indices(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return ops.argmin(self, dim, keepdim)
 
     def reshape(self, *shape):
         return ops.reshape(self, *shape)

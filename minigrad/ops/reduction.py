@@ -1,9 +1,18 @@
-"""Reductions and their adjoints: sum, mean, max, var, sum_to, broadcast_to.
+"""Reductions and their adjoints: sum, mean, max, min, var, sum_to, broadcast_to; argmax, argmin.
 
 ``sum`` and ``broadcast_to`` are each other's backward, as are ``sum_to`` and
-``broadcast_to``; ``mean`` and ``var`` are built from them.
+``broadcast_to``; ``mean`` and ``var`` are built from them. ``max`` and ``min``
+reduce over one or several axes and return the values, with the gradient on
+the first extreme entry; ``min(a) = −max(−a)``. ``max_with_indices`` and
+``min_with_indices`` (behind ``Tensor.max(dim)`` and ``Tensor.min(dim)``) reduce
+over one axis and return ``(values, indices)`` as PyTorch's ``torch.max(x, dim)``;
+the indices (int64, from ``argmax`` / ``argmin``) are outside the graph.
 """
+import collections
+
 from ..autograd.function import Function
+
+ValuesIndices = collections.namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _axes(dim, ndim):
@@ -98,6 +107,51 @@ def var(a, dim=None, keepdim=False, unbiased=True):
 def max(a, dim=None, keepdim=False):
     """Maximum over ``dim``; the gradient goes to the first maximal entry."""
     return Max.apply(a, axes=_axes(dim, a.ndim), keepdim=keepdim)
+
+
+def min(a, dim=None, keepdim=False):
+    """Minimum over ``dim``; the gradient goes to the first minimal entry."""
+    return -max(-a, dim, keepdim)
+
+
+def argmax(a, dim=None, keepdim=False):
+    """Index (int64) of the first maximum over one ``dim``; of the flattened input when ``None``."""
+    return _extreme_index(a, dim, keepdim, "argmax")
+
+
+def argmin(a, dim=None, keepdim=False):
+    """Index (int64) of the first minimum over one ``dim``; of the flattened input when ``None``."""
+    return _extreme_index(a, dim, keepdim, "argmin")
+
+
+def max_with_indices(a, dim, keepdim=False):
+    """``(values, indices)`` of the maximum over one ``dim`` (PyTorch's ``torch.max(a, dim)``)."""
+    return ValuesIndices(max(a, _one_axis("max", a, dim), keepdim), argmax(a, dim, keepdim))
+
+
+def min_with_indices(a, dim, keepdim=False):
+    """``(values, indices)`` of the minimum over one ``dim`` (PyTorch's ``torch.min(a, dim)``)."""
+    return ValuesIndices(min(a, _one_axis("min", a, dim), keepdim), argmin(a, dim, keepdim))
+
+
+def _one_axis(name, a, dim):
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -a.ndim <= dim < a.ndim:
+        raise ValueError(f"{name}: dim must be one int in [{-a.ndim}, {a.ndim}) for an input of "
+                         f"shape {a.shape}, got {dim!r}")
+    return dim % a.ndim
+
+
+def _extreme_index(a, dim, keepdim, name):
+    from ..tensor import Tensor
+    xp = a.xp
+    if dim is None:
+        index = getattr(a.data.reshape(-1), name)()
+        return Tensor(xp.asarray(index, dtype=xp.int64).reshape((1,) * a.ndim if keepdim else ()))
+    axis = _one_axis(name, a, dim)
+    index = getattr(a.data, name)(axis=axis)
+    if keepdim:
+        index = xp.expand_dims(index, axis)
+    return Tensor(index.astype(xp.int64))
 
 
 def broadcast_to(a, shape):

@@ -1,5 +1,6 @@
-"""``MatMul`` with transposed operands (``transpose_a`` / ``transpose_b``): values against NumPy,
-gradcheck and gradgradcheck, with and without broadcast batch axes; ``linear`` of a vector."""
+"""``matmul`` and ``linear``, and ``MatMul`` with transposed operands (``transpose_a`` /
+``transpose_b``): values against NumPy, gradcheck and gradgradcheck, with and without
+broadcast batch axes; ``linear`` of a vector."""
 import numpy
 import pytest
 
@@ -30,3 +31,15 @@ def test_matmul_with_transposed_operands(transpose_a, transpose_b, batch_a, batc
 def test_linear_of_a_single_vector():
     x, w, b = random_tensor((3,), 1), random_tensor((4, 3), 2), random_tensor((4,), 3)
     check_op(ops.linear, [x, w, b], lambda x, w, b: w @ x + b)
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((3, 4), (4, 2)), ((1, 4), (4, 1)),
+                                             ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 2)),
+                                             ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,))])
+def test_matmul(a_shape, b_shape):
+    check_op(ops.matmul, [random_tensor(a_shape, 1), random_tensor(b_shape, 2)], numpy.matmul)
+
+
+def test_linear_matches_x_wt_plus_b():
+    x, w, b = random_tensor((5, 3), 1), random_tensor((4, 3), 2), random_tensor((4,), 3)
+    check_op(ops.linear, [x, w, b], lambda x, w, b: x @ w.T + b)
