@@ -4,7 +4,10 @@ from .autograd.engine import grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (array_module, backend_name, get_array_module, get_default_dtype,
                       set_default_dtype, to_device, to_host, use)
+from .factories import (arange, empty, empty_like, full, full_like, ones, ones_like, rand,
+                        rand_like, randint, randn, randn_like, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, tensor
 from .threads import get_num_threads, set_num_threads

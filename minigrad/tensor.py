@@ -11,7 +11,7 @@ import operator
 import numpy
 
 from . import backend
-from .autograd import engine
+from .autograd import engine, grad_mode
 
 
 class Tensor:
@@ -128,16 +128,46 @@ class Tensor:
         """The same data, cut from the graph."""
         return Tensor(self.data)
 
+    def clone(self):
+        """A copy of the data that stays in the graph (its gradient flows back to ``self``)."""
+        return ops.clone(self)
+
+    def zero_(self):
+        """Set every entry to zero in place; returns ``self``.
+
+        Refused for a tensor that requires grad while grad mode is on (the
+        graph would silently go wrong); use it under ``no_grad`` or on ``.grad``.
+        """
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(f"zero_: a tensor that requires grad (shape {self.shape}) cannot "
+                               "be changed in place while grad mode is on; wrap the call in "
+                               "`with minigrad.no_grad():`")
+        self.data[...] = 0
+        return self
+
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_ can only change leaf tensors")
         self.requires_grad = requires_grad
         return self
 
-    def to(self, device):
-        """A copy on ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy); keeps requires_grad for leaves."""
-        data = backend.to_host(self.data) if device == "cpu" else _cupy_array(self.data)
-        return Tensor(data, requires_grad=self.requires_grad and self.is_leaf)
+    def to(self, *args, **kwargs):
+        """This tensor on another device and/or dtype (``torch.Tensor.to``).
+
+        ``to("cpu")``, ``to("cuda")`` (CuPy), ``to(dtype)``, ``to(device, dtype)``,
+        ``to(other)`` (the device and dtype of ``other``), or keywords ``device=``,
+        ``dtype=``. Returns ``self`` when nothing changes. A dtype change is the
+        differentiable ``astype``; a device move gives a leaf that keeps
+        ``requires_grad`` for leaves.
+        """
+        device, dtype = parse_to_arguments("Tensor.to", args, kwargs)
+        out = self
+        if device is not None and device != self.device:
+            data = backend.to_host(self.data) if device == "cpu" else _cupy_array(self.data)
+            out = Tensor(data, requires_grad=self.requires_grad and self.is_leaf)
+        if dtype is not None and dtype != out.dtype:
+            out = ops.astype(out, dtype)
+        return out
 
     def cpu(self):
         return self.to("cpu")
@@ -255,6 +285,14 @@ class Tensor:
             return ops.min(self)
         return ops.min_with_indices(self, dim, keepdim)
 
+    def any(self, dim=None, keepdim=False):
+        """Whether any entry (over ``dim``) is nonzero, as a boolean tensor outside the graph."""
+        return Tensor(self.data.any(axis=dim, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every entry (over ``dim``) is nonzero, as a boolean tensor outside the graph."""
+        return Tensor(self.data.all(axis=dim, keepdims=keepdim))
+
     def argmax(self, dim=None, keepdim=False):
         return ops.argmax(self, dim, keepdim)
 
@@ -268,6 +306,12 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
+
+    def unsqueeze(self, dim):
+        return ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return ops.squeeze(self, dim)
 
     def transpose(self, dim0, dim1):
         return ops.transpose(self, dim0, dim1)
@@ -304,6 +348,51 @@ class Tensor:
 def data_of(x):
     """The array of a Tensor, or ``x`` itself (an array, a scalar, an index)."""
     return x.data if isinstance(x, Tensor) else x
+
+
+DEVICES = ("cpu", "cuda")
+
+
+def parse_to_arguments(caller, args, kwargs):
+    """``(device, dtype)`` from the arguments of ``to``; either may be ``None``.
+
+    A string is a device: ``"cpu"``, ``"cuda"`` or ``"cuda:0"`` (one GPU); any
+    other string is an error. A Tensor gives its own device and dtype; anything
+    else must be a NumPy dtype.
+    """
+    unknown = set(kwargs) - {"device", "dtype"}
+    if unknown or len(args) > 2:
+        raise TypeError(f"{caller}: expected (device), (dtype), (device, dtype) or (tensor), "
+                        f"got {len(args)} positional arguments and keywords {sorted(kwargs)}")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            device, dtype = arg.device, arg.dtype
+        elif isinstance(arg, str):
+            device = arg
+        else:
+            dtype = arg
+    return _device(caller, device), _dtype(caller, dtype)
+
+
+def _device(caller, device):
+    if device is None:
+        return None
+    if device == "cuda:0":
+        return "cuda"
+    if device not in DEVICES:
+        raise ValueError(f"{caller}: unknown device {device!r}; expected 'cpu', 'cuda' or "
+                         "'cuda:0'")
+    return device
+
+
+def _dtype(caller, dtype):
+    if dtype is None:
+        return None
+    try:
+        return numpy.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{caller}: {dtype!r} is neither a device string nor a dtype") from err
 
 
 def _cupy_array(array):

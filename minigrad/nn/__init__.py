@@ -1,10 +1,11 @@
 """Layers and losses as Modules (PyTorch's ``torch.nn`` names)."""
 from . import functional, init
 from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
-from .container import Sequential
+from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
+from .hooks import RemovableHandle
 from .init import manual_seed
 from .linear import Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss

@@ -10,18 +10,7 @@ import math
 import numpy
 
 from .. import backend
-
-_generator = [numpy.random.default_rng(0)]
-
-
-def manual_seed(seed):
-    """Reset the generator used for initialisation (and ``dropout`` masks)."""
-    _generator[0] = numpy.random.default_rng(seed)
-
-
-def generator():
-    """The host ``numpy.random.Generator`` behind initialisation."""
-    return _generator[0]
+from ..random import generator, manual_seed  # noqa: F401  (the shared random state)
 
 
 def fan_in(shape):
@@ -32,7 +21,7 @@ def fan_in(shape):
 def uniform(shape, bound, dtype=None):
     """An array of ``shape`` drawn from U(−bound, bound) on the active backend."""
     dtype = dtype or backend.get_default_dtype()
-    values = _generator[0].uniform(-bound, bound, size=shape).astype(dtype)
+    values = generator().uniform(-bound, bound, size=shape).astype(dtype)
     return backend.to_device(values)
 
 

@@ -4,13 +4,27 @@ Attributes that are ``Parameter``s or ``Module``s are registered in assignment
 order, so ``parameters()`` lists them in a fixed, documented order (the order
 curvature quantities use). Buffers (running statistics) are registered with
 ``register_buffer`` and saved in ``state_dict`` with the parameters; assigning a
-new array to a buffer's name keeps it a buffer (as in PyTorch).
+new array to a buffer's name keeps it a buffer (as in PyTorch). A plain list,
+tuple or dict holding Modules or Parameters registers nothing, so assigning one
+is an error that points to ``ModuleList`` / ``ModuleDict``.
+
+Calling a module runs its forward pre-hooks ``hook(module, args)`` (a non-None
+result replaces the arguments), then ``forward``, then its forward hooks
+``hook(module, args, output)`` (a non-None result replaces the output); the
+``register_*`` methods return a ``RemovableHandle``.
+
+``load_state_dict`` copies the arrays it is given (later steps never write into
+the caller's dict) and returns ``IncompatibleKeys(missing_keys, unexpected_keys)``;
+with ``strict=True`` (the default) any such key is an error.
 """
 import collections
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of, parse_to_arguments
+from .hooks import RemovableHandle
 from .parameter import Parameter
+
+IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Module:
@@ -20,12 +34,15 @@ class Module:
         object.__setattr__(self, "_parameters", collections.OrderedDict())
         object.__setattr__(self, "_modules", collections.OrderedDict())
         object.__setattr__(self, "_buffers", collections.OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                  f"before assigning {name!r}")
+        _refuse_unregistered_container(self, name, value)
         stays_buffer = (name in self._buffers and value is not None
                         and not isinstance(value, (Parameter, Module)))
         if not stays_buffer:
@@ -37,6 +54,11 @@ class Module:
                 self._modules[name] = value
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name):
+        for store in (self._parameters, self._modules, self._buffers):
+            store.pop(name, None)
+        object.__delattr__(self, name)
+
     def register_buffer(self, name, array):
         """Register a non-trainable array (e.g. running mean) saved in ``state_dict``."""
         object.__setattr__(self, name, array)
@@ -46,7 +68,31 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, args)`` before each forward; returns a ``RemovableHandle``."""
+        return _register(self._forward_pre_hooks, hook, self, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, args, output)`` after each forward; returns a ``RemovableHandle``."""
+        return _register(self._forward_hooks, hook, self, "register_forward_hook")
+
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and then on this module; returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
 
     def children(self):
         return iter(self._modules.values())
@@ -88,55 +134,73 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none=True):
+        """Clear the parameters' gradients: ``None`` (the default), or zeros in place."""
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
 
     def state_dict(self):
-        """Parameters and buffers as host NumPy arrays, keyed by dotted name."""
-        state = collections.OrderedDict()
-        for name, p in self.named_parameters():
-            state[name] = backend.to_host(p.data).copy()
-        for name, b in self.named_buffers():
-            state[name] = backend.to_host(b).copy()
-        return state
+        """Parameters and buffers as host NumPy arrays (copies), keyed by dotted name."""
+        return collections.OrderedDict(
+            (key, backend.to_host(data_of(current)).copy())
+            for key, (_, _, current) in self._state_targets().items())
 
-    def load_state_dict(self, state):
-        """Copy arrays from ``state`` into parameters and buffers; names and shapes must match."""
-        own = dict(self.named_parameters())
-        buffers = {name for name, _ in self.named_buffers()}
-        expected = set(own) | buffers
-        missing, unexpected = expected - set(state), set(state) - expected
-        if missing or unexpected:
-            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {sorted(missing)}, "
-                           f"unexpected keys {sorted(unexpected)}")
-        for name, p in own.items():
-            value = state[name]
-            if tuple(value.shape) != p.shape:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {name} has shape "
-                                 f"{tuple(value.shape)} in the state but {p.shape} in the model")
-            p.data = p.xp.asarray(value, dtype=p.dtype)
-        for name in buffers:
-            *path, attr = name.split(".")
-            module = self
-            for part in path:
-                module = module._modules[part]
-            current = getattr(module, attr)
-            if tuple(state[name].shape) != tuple(current.shape):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: buffer {name} has shape "
-                                 f"{tuple(state[name].shape)} in the state but "
-                                 f"{tuple(current.shape)} in the model")
-            xp = backend.get_array_module(current)
-            object.__setattr__(module, attr, xp.asarray(state[name], dtype=current.dtype))
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy arrays from ``state_dict`` into parameters and buffers of the same shapes.
 
-    def to(self, device):
-        """Move parameters and buffers to ``"cpu"`` (NumPy) or ``"cuda"`` (CuPy) in place."""
-        for module in self.modules():
-            for name, p in module._parameters.items():
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``; with ``strict``
+        either list being non-empty is a ``RuntimeError`` and nothing is loaded.
+        """
+        name = type(self).__name__
+        targets = self._state_targets()
+        missing = [key for key in targets if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in targets]
+        if strict and (missing or unexpected):
+            raise RuntimeError(f"{name}.load_state_dict: missing keys {missing}, unexpected keys "
+                               f"{unexpected} (strict=False loads the keys that match)")
+        for key, (module, attr, current) in targets.items():
+            if key in state_dict:
+                value = data_of(state_dict[key])
+                if tuple(value.shape) != tuple(current.shape):
+                    raise ValueError(f"{name}.load_state_dict: {key} has shape "
+                                     f"{tuple(value.shape)} in the state but "
+                                     f"{tuple(current.shape)} in the model")
+        for key, (module, attr, current) in targets.items():
+            if key in state_dict:
+                xp = backend.get_array_module(current)
+                copied = xp.array(backend.to_host(data_of(state_dict[key])), dtype=current.dtype)
+                if isinstance(current, Parameter):
+                    current.data = copied
+                else:
+                    object.__setattr__(module, attr, copied)
+        return IncompatibleKeys(missing, unexpected)
+
+    def _state_targets(self):
+        """``{dotted name: (module, attribute, Parameter or buffer array)}`` in state order."""
+        targets = collections.OrderedDict()
+        for prefix, module in self.named_modules():
+            for attr, p in module._parameters.items():
                 if p is not None:
-                    p.data = p.to(device).data
+                    targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr, p)
+        for prefix, module in self.named_modules():
+            for attr in module._buffers:
+                targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr,
+                                                                   getattr(module, attr))
+        return targets
+
+    def to(self, *args, **kwargs):
+        """Move parameters and buffers in place to a device (``"cpu"``, ``"cuda"``) and/or
+        cast the floating ones to a dtype, as ``torch.nn.Module.to``; returns self."""
+        device, dtype = parse_to_arguments(f"{type(self).__name__}.to", args, kwargs)
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is not None:
+                    p.data = _moved(p.data, device, dtype)
             for name in module._buffers:
-                object.__setattr__(module, name, Tensor(getattr(module, name)).to(device).data)
+                object.__setattr__(module, name, _moved(getattr(module, name), device, dtype))
         return self
 
     def extra_repr(self):
@@ -148,3 +212,34 @@ class Module:
             child = repr(module).replace("\n", "\n  ")
             lines.append(f"  ({name}): {child}")
         return "\n".join(lines) + ("\n)" if self._modules else ")")
+
+
+def _moved(array, device, dtype):
+    """``array`` on ``device``, cast to ``dtype`` when it is floating (either may be None)."""
+    moved = Tensor(array).to(device=device).data if device is not None else array
+    if dtype is not None and moved.dtype.kind == "f":
+        moved = moved.astype(dtype)
+    return moved
+
+
+def _register(hooks, hook, module, method):
+    if not callable(hook):
+        raise TypeError(f"{type(module).__name__}.{method}: hook must be callable, got "
+                        f"{type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _refuse_unregistered_container(module, name, value):
+    """A list, tuple or dict of Modules/Parameters would register nothing: raise instead."""
+    items = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, (list, tuple, dict)) or not any(
+            isinstance(item, (Module, Parameter)) for item in items):
+        return
+    container = "nn.ModuleDict" if isinstance(value, dict) else "nn.ModuleList"
+    raise TypeError(f"{type(module).__name__}: attribute {name!r} is a plain "
+                    f"{type(value).__name__} of Modules or Parameters, whose parameters would "
+                    f"not be registered (parameters(), state_dict(), optimizers would miss "
+                    f"them); use {container}(...) for modules, or assign each Parameter to its "
+                    f"own attribute")

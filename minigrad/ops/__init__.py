@@ -13,13 +13,14 @@ from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .reduction import (argmax, argmin, broadcast_to, max, max_with_indices, mean, min,
                         min_with_indices, sum, sum_to, var)
-from .shape import cat, concatenate, flatten, getitem, index_add, permute, reshape, transpose
+from .shape import (cat, clone, concatenate, flatten, getitem, index_add, permute, reshape,
+                    squeeze, transpose, unsqueeze)
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "astype", "broadcast_to", "cat", "concatenate", "div",
-    "exp", "flatten", "getitem", "index_add", "linear", "log", "matmul", "max",
+    "abs", "add", "argmax", "argmin", "astype", "broadcast_to", "cat", "clone", "concatenate",
+    "div", "exp", "flatten", "getitem", "index_add", "linear", "log", "matmul", "max",
     "max_with_indices", "mean", "min", "min_with_indices", "mul", "neg", "permute", "pow",
-    "reshape", "sqrt", "sub", "sum", "sum_to", "transpose", "var",
+    "reshape", "sqrt", "squeeze", "sub", "sum", "sum_to", "transpose", "unsqueeze", "var",
     "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu", "log_softmax",
     "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "softplus", "tanh",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "fold", "im2col",

@@ -1,5 +1,7 @@
 """Ops that move entries without changing them: reshape, permute, transpose,
-flatten, indexing (with its adjoint, ``index_add``) and concatenation."""
+flatten, unsqueeze, squeeze, clone, indexing (with its adjoint, ``index_add``)
+and concatenation. ``unsqueeze`` and ``squeeze`` are reshapes that insert or
+drop axes of size 1; ``clone`` copies the array and passes the gradient through."""
 from .. import backend
 from ..autograd.function import Function
 
@@ -23,6 +25,14 @@ class Permute(Function):
         for i, d in enumerate(self.dims):
             inverse[d] = i
         return (permute(g, *inverse),)
+
+
+class Clone(Function):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return (g,)
 
 
 class GetItem(Function):
@@ -88,6 +98,33 @@ def flatten(a, start_dim=0, end_dim=-1):
     for n in a.shape[start:end + 1]:
         size *= n
     return reshape(a, a.shape[:start] + (size,) + a.shape[end + 1:])
+
+
+def unsqueeze(a, dim):
+    """``a`` with a new axis of size 1 at ``dim`` (``-a.ndim - 1 <= dim <= a.ndim``)."""
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -a.ndim - 1 <= dim <= a.ndim:
+        raise ValueError(f"unsqueeze: dim must be an int in [{-a.ndim - 1}, {a.ndim}] for an "
+                         f"input of shape {a.shape}, got {dim!r}")
+    dim = dim % (a.ndim + 1)
+    return reshape(a, a.shape[:dim] + (1,) + a.shape[dim:])
+
+
+def squeeze(a, dim=None):
+    """``a`` without its axes of size 1 (only axis ``dim``, if it has size 1, when given)."""
+    if dim is None:
+        return reshape(a, tuple(n for n in a.shape if n != 1))
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -a.ndim <= dim < max(a.ndim, 1):
+        raise ValueError(f"squeeze: dim must be an int in [{-a.ndim}, {a.ndim}) for an input of "
+                         f"shape {a.shape}, got {dim!r}")
+    if a.ndim == 0 or a.shape[dim] != 1:
+        return a
+    dim = dim % a.ndim
+    return reshape(a, a.shape[:dim] + a.shape[dim + 1:])
+
+
+def clone(a):
+    """A copy of ``a`` in the graph: the gradient passes through unchanged."""
+    return Clone.apply(a)
 
 
 def _index_arrays(index):

@@ -63,3 +63,59 @@ def test_tensors_are_hashed_by_identity():
     table = {a: "a", b: "b"}
     assert table[a] == "a" and table[b] == "b" and len({a, b, a}) == 2
     assert a in table and minigrad.tensor(1.0) not in {minigrad.tensor(1.0)}
+
+
+def test_any_and_all_reduce_to_boolean_tensors():
+    x = minigrad.tensor([[0.0, 1.0], [0.0, 0.0]])
+    assert x.any() and not x.all() and x.any(dim=1).tolist() == [True, False]
+
+
+def test_clone_copies_the_data_and_passes_the_gradient():
+    x = minigrad.tensor([1.0, 2.0], dtype=numpy.float64, requires_grad=True)
+    y = x.clone()
+    y.data[0] = 5.0
+    assert x.tolist() == [1.0, 2.0]
+    (y * minigrad.tensor([3.0, 4.0], dtype=numpy.float64)).sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0]
+
+
+def test_zero_clears_in_place_and_refuses_tensors_that_require_grad():
+    g = minigrad.tensor([1.0, 2.0])
+    assert g.zero_() is g and g.tolist() == [0.0, 0.0]
+    p = minigrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="zero_: a tensor that requires grad"):
+        p.zero_()
+    with minigrad.no_grad():
+        p.zero_()
+    assert p.tolist() == [0.0]
+
+
+def test_unsqueeze_and_squeeze_insert_and_drop_axes_of_size_one():
+    x = minigrad.zeros(2, 1, 3)
+    assert x.unsqueeze(0).shape == (1, 2, 1, 3) and x.unsqueeze(-1).shape == (2, 1, 3, 1)
+    assert x.squeeze().shape == (2, 3) and x.squeeze(1).shape == (2, 3)
+    assert x.squeeze(0).shape == (2, 1, 3)
+    with pytest.raises(ValueError, match=r"unsqueeze: dim must be an int in \[-4, 3\]"):
+        x.unsqueeze(4)
+    with pytest.raises(ValueError, match="squeeze: dim must be"):
+        x.squeeze(3)
+
+
+def test_to_parses_devices_dtypes_and_tensors():
+    x = minigrad.tensor([1.0, 2.0], dtype=numpy.float32, requires_grad=True)
+    assert x.to("cpu") is x and x.to(device="cpu", dtype=numpy.float32) is x
+    double = x.to(numpy.float64)
+    assert double.dtype == numpy.float64 and double.grad_fn is not None
+    double.sum().backward()
+    assert x.grad.dtype == numpy.float32
+    assert x.to(minigrad.tensor([0], dtype=numpy.int64)).dtype == numpy.int64
+    assert x.to("cpu", numpy.float64).dtype == numpy.float64
+
+
+@pytest.mark.parametrize("argument, error, message", [
+    ("gpu", ValueError, "unknown device 'gpu'"), ("float64", ValueError, "unknown device"),
+    ("cuda:1", ValueError, "unknown device 'cuda:1'"), (3.5, TypeError, "neither a device"),
+], ids=["gpu", "dtype-name", "second-gpu", "number"])
+def test_to_refuses_what_is_neither_a_device_nor_a_dtype(argument, error, message):
+    with pytest.raises(error, match=message):
+        minigrad.tensor([1.0]).to(argument)

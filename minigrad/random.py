@@ -1,0 +1,19 @@
+"""The seeded random state shared by parameter initialisation, dropout masks and ``rand``/``randn``.
+
+One NumPy ``Generator`` on the host; draws are copied to the active backend, so
+a seed gives the same numbers on NumPy and CuPy. ``manual_seed(s)`` (PyTorch's
+``torch.manual_seed``) replaces it with ``numpy.random.default_rng(s)``.
+"""
+import numpy
+
+_state = {"generator": numpy.random.default_rng(0)}
+
+
+def manual_seed(seed):
+    """Reset the generator used for initialisation, ``dropout`` masks and ``rand``/``randn``."""
+    _state["generator"] = numpy.random.default_rng(seed)
+
+
+def generator():
+    """The host ``numpy.random.Generator`` behind every random draw of minigrad."""
+    return _state["generator"]

@@ -1,0 +1,117 @@
+"""Module: apply, zero_grad, forward hooks, load_state_dict (strict, copies), to(), and the
+refusal of plain lists of layers."""
+import numpy
+import pytest
+
+import minigrad
+from minigrad import nn
+from tests.helpers import random_tensor
+
+
+def make_network():
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+
+
+def test_apply_visits_children_before_the_module():
+    network = make_network()
+    seen = []
+    assert network.apply(lambda m: seen.append(type(m).__name__)) is network
+    assert seen == ["Linear", "ReLU", "Linear", "Sequential"]
+    network.apply(lambda m: nn.init.manual_seed(0))
+
+
+def test_zero_grad_sets_none_by_default_and_zeros_on_request():
+    network = make_network()
+    network(random_tensor((2, 3))).sum().backward()
+    network.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.data.any() for p in network.parameters())
+    network.zero_grad()
+    assert all(p.grad is None for p in network.parameters())
+
+
+def test_forward_hooks_record_activations_and_can_be_removed():
+    network = make_network()
+    activations, inputs = {}, []
+    handles = [module.register_forward_hook(
+        lambda m, args, out, name=name: activations.__setitem__(name, out))
+        for name, module in network.named_modules() if name]
+    pre = network[0].register_forward_pre_hook(lambda m, args: inputs.append(args[0]))
+    x = random_tensor((5, 3))
+    out = network(x)
+    assert list(activations) == ["0", "1", "2"] and activations["2"] is out
+    numpy.testing.assert_array_equal(activations["1"].numpy(),
+                                     numpy.maximum(activations["0"].numpy(), 0))
+    assert inputs[0] is x
+    for handle in handles + [pre]:
+        handle.remove()
+    network(x)
+    assert len(inputs) == 1 and len(activations) == 3
+
+
+def test_hooks_may_replace_inputs_and_outputs():
+    layer = nn.Linear(2, 2)
+    with layer.register_forward_pre_hook(lambda m, args: args[0] * 0):
+        with layer.register_forward_hook(lambda m, args, out: out + 1):
+            out = layer(random_tensor((1, 2)))
+    numpy.testing.assert_allclose(out.numpy(), layer.bias.numpy()[None] + 1)
+    assert not layer._forward_hooks and not layer._forward_pre_hooks
+    with pytest.raises(TypeError, match="register_forward_hook: hook must be callable"):
+        layer.register_forward_hook(None)
+
+
+def test_load_state_dict_copies_the_callers_arrays():
+    network = make_network()
+    best = network.state_dict()
+    snapshot = {k: v.copy() for k, v in best.items()}
+    network.load_state_dict(best)
+    with minigrad.no_grad():
+        for p in network.parameters():
+            p.data += 1.0
+    for key, value in best.items():
+        numpy.testing.assert_array_equal(value, snapshot[key])
+
+
+def test_load_state_dict_strict_and_non_strict():
+    network = make_network()
+    state = network.state_dict()
+    del state["2.bias"]
+    state["extra"] = numpy.zeros(1)
+    with pytest.raises(RuntimeError, match=r"missing keys \['2.bias'\], unexpected keys "
+                                           r"\['extra'\]"):
+        network.load_state_dict(state)
+    state["0.weight"] = numpy.ones((4, 3))
+    result = network.load_state_dict(state, strict=False)
+    assert result.missing_keys == ["2.bias"] and result.unexpected_keys == ["extra"]
+    numpy.testing.assert_array_equal(network[0].weight.numpy(), numpy.ones((4, 3)))
+    assert network.load_state_dict(network.state_dict()) == ([], [])
+
+
+def test_to_casts_floating_parameters_and_buffers():
+    network = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    assert network.to(numpy.float32) is network
+    assert {p.dtype for p in network.parameters()} == {numpy.dtype(numpy.float32)}
+    assert network[1].running_var.dtype == numpy.float32
+    network.to("cpu", dtype=numpy.float64)
+    assert network[0].weight.dtype == numpy.float64
+    with pytest.raises(ValueError, match="Sequential.to: unknown device 'gpu'"):
+        network.to("gpu")
+
+
+@pytest.mark.parametrize("value, container", [
+    ([nn.Linear(2, 2), nn.ReLU()], "nn.ModuleList"), ((nn.Linear(2, 2),), "nn.ModuleList"),
+    ({"a": nn.Linear(2, 2)}, "nn.ModuleDict"), ([nn.Parameter(numpy.zeros(2))], "ModuleList"),
+], ids=["list", "tuple", "dict", "parameters"])
+def test_a_plain_container_of_layers_is_refused(value, container):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = value
+
+    with pytest.raises(TypeError, match=f"Net: attribute 'layers' is a plain .*{container}"):
+        Net()
+
+
+def test_plain_containers_of_other_values_are_kept():
+    layer = nn.Linear(2, 2)
+    layer.sizes, layer.names = [1, 2], {"a": 1}
+    assert layer.sizes == [1, 2] and [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
