@@ -27,15 +27,15 @@ def _add(a, b):
     return a if b is None else a + b
 
 
-def _residual_terms(steps, gradient, terms):
+def _second_derivative_terms(steps, gradient, terms):
     """Back-propagate the per-sample gradient; keep D = f'' ⊙ ∂ℓ/∂y per nonlinear step."""
     for step in reversed(steps):
         if isinstance(step, ResidualStep):
-            gradient = (_residual_terms(step.branch, gradient, terms)
-                        + _residual_terms(step.shortcut, gradient, terms))
+            gradient = (_second_derivative_terms(step.branch, gradient, terms)
+                        + _second_derivative_terms(step.shortcut, gradient, terms))
             continue
         if not step.rules.hessian_is_zero(step.module):
-            terms[id(step)] = step.rules.residual(step.module, step.x, gradient)
+            terms[id(step)] = step.rules.second_derivative_term(step.module, step.x, gradient)
         gradient = step.rules.jac_t_mat_prod(step.module, step.x, step.out, gradient[None])[0]
     return gradient
 
@@ -123,7 +123,7 @@ class BlockOperator:
         terms = {}
         if self.hessian:
             gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
-            _residual_terms(batch.steps, gradient.reshape(batch.output.shape), terms)
+            _second_derivative_terms(batch.steps, gradient.reshape(batch.output.shape), terms)
         saved = {}
         top = _forward_tangents(batch.steps, target, None, start, saved)
         flat = top.reshape(top.shape[:2] + (-1,))

@@ -61,14 +61,14 @@ def _add(a, b):
     return a if b is None else a + b
 
 
-def _through_leaf(step, state, with_residuals, diagonal_only_at):
+def _through_leaf(step, state, hessian, diagonal_only_at):
     module, rules, x, out = step.module, step.rules, step.x, step.out
     elementwise = isinstance(rules, ElementwiseDerivatives)
     if state.diagonal is not None and not elementwise:
         if id(step) in diagonal_only_at and isinstance(rules, LinearDerivatives):
             pseudo = rules.diagonal_sandwich(module, x, out, state.diagonal)
             state = CurvatureState(state.groups, None, state.gradient)
-            passed = _through_leaf(step, state, with_residuals, diagonal_only_at)
+            passed = _through_leaf(step, state, hessian, diagonal_only_at)
             passed.diagonal = _add(passed.diagonal, pseudo)
             passed.diagonal_is_exact = False
             return passed
@@ -79,30 +79,30 @@ def _through_leaf(step, state, with_residuals, diagonal_only_at):
         slope = rules.slope(module, x, out)
         diagonal = diagonal * slope * slope
     gradient = None
-    if with_residuals:
+    if hessian:
         gradient = rules.jac_t_mat_prod(module, x, out, state.gradient[None])[0]
         if not rules.hessian_is_zero(module):
-            diagonal = _add(diagonal, rules.residual(module, x, state.gradient))
+            diagonal = _add(diagonal, rules.second_derivative_term(module, x, state.gradient))
     return CurvatureState(groups, diagonal, gradient, state.diagonal_is_exact)
 
 
-def _through_residual(step, state, with_residuals, visit):
+def _through_residual(step, state, hessian, visit):
     state = state.with_diagonal_as_columns()
     incoming = len(state.groups)
-    main = backpropagate(step.branch, state, visit, with_residuals, stop_early=False)
-    skip = backpropagate(step.shortcut, state, visit, with_residuals, stop_early=False)
+    main = backpropagate(step.branch, state, visit, hessian, stop_early=False)
+    skip = backpropagate(step.shortcut, state, visit, hessian, stop_early=False)
     main, skip = main.with_diagonal_as_columns(), skip.with_diagonal_as_columns()
     groups = [(Sb + Ss, w) for (Sb, w), (Ss, _) in zip(main.groups[:incoming], skip.groups)]
     groups += main.groups[incoming:] + skip.groups[incoming:]
-    gradient = main.gradient + skip.gradient if with_residuals else None
+    gradient = main.gradient + skip.gradient if hessian else None
     return CurvatureState(groups, None, gradient)
 
 
-def backpropagate(steps, state, visit, with_residuals=False, diagonal_only_at=frozenset(),
+def backpropagate(steps, state, visit, hessian=False, diagonal_only_at=frozenset(),
                   stop_early=True):
     """Run the recursion down ``steps`` from ``state`` at their output; returns the input state.
 
-    ``with_residuals``: include the D terms (the Hessian; needs ``state.gradient``); without
+    ``hessian``: include the D terms (the Hessian; needs ``state.gradient``); without
     them the result is the Gauss-Newton curvature. ``diagonal_only_at``: ids of ``Linear``
     steps below which only diag(Hpre) is read (see above). ``stop_early``: stop below the lowest
     parameterised step (the returned state is then the one at that step's output).
@@ -111,13 +111,13 @@ def backpropagate(steps, state, visit, with_residuals=False, diagonal_only_at=fr
     for index in range(len(steps) - 1, lowest - 1, -1):
         step = steps[index]
         if isinstance(step, ResidualStep):
-            state = _through_residual(step, state, with_residuals, visit)
+            state = _through_residual(step, state, hessian, visit)
             continue
         if step.params:
             visit(step, state)
             if stop_early and index == lowest:
                 return state
-        state = _through_leaf(step, state, with_residuals, diagonal_only_at)
+        state = _through_leaf(step, state, hessian, diagonal_only_at)
     return state
 
 

@@ -21,6 +21,9 @@ class AveragePoolDerivatives(LinearMapDerivatives):
 
 class MaxPoolDerivatives(Derivatives):
 
+    def hessian_is_zero(self, module):
+        return True
+
     def _pooled(self, module, x, columns):
         xp = get_array_module(x)
         stacked = Tensor(xp.broadcast_to(x, (columns,) + x.shape).reshape((-1,) + x.shape[1:]),
