@@ -14,7 +14,7 @@ vectors without forming it.
 """
 from .block_operator import BlockOperator
 from .layer_columns import layer_jacobian_columns, weighted_gram
-from .recording import parameterised_leaves
+from .walk import parameterised_leaves
 from .recursion import RecordedBatch
 
 
@@ -25,8 +25,9 @@ def _dense_blocks(model, loss, x, y, hessian):
     def visit(step, state):
         state = state.with_diagonal_as_columns()
         block = 0
-        for S, weights in state.groups:
-            block = block + weighted_gram(layer_jacobian_columns(step, S), weights)
+        for group in state.groups:
+            block = block + weighted_gram(layer_jacobian_columns(step, group.columns),
+                                          group.weights)
         blocks[id(step)] = block * batch.scale
 
     batch.backpropagate(visit, hessian=hessian)

@@ -31,8 +31,9 @@ from .derivatives.shared_axis import SharedAxisDerivatives
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
-from .recording import ResidualStep, lowest_parameterised_index, parameterised_leaves
+from .recording import lowest_parameterised_index
 from .recursion import RecordedBatch
+from .walk import parameterised_leaves, walk_backward
 
 
 def is_kronecker_layer(step):
@@ -74,9 +75,8 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size):
     def visit(step, state):
         if not is_kronecker_layer(step):
             return
-        (C, _), = state.groups
         inputs = input_rows(step)
-        A, G = gram(inputs), gram(output_rows(step, C), scale)
+        A, G = gram(inputs), gram(output_rows(step, state.columns), scale)
         key = id(step.module)
         if key in factors:
             factors[key].A += A
@@ -106,23 +106,27 @@ def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
     return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size)
 
 
+def _refuse_block(step, G, walk):
+    raise TypeError(f"KFRA's batch-averaged recursion is defined for feed-forward chains; "
+                    f"{type(step.block).__name__} blocks are not supported (use kflr or kfac)")
+
+
 def kfra(model, loss, x, y):
     """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer."""
     batch = RecordedBatch(model, loss, x, y)
     steps = batch.steps
     G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)
-    G = G * (batch.scale * batch.batch_size)
-    lowest = lowest_parameterised_index(steps)
+    lowest = steps[lowest_parameterised_index(steps)]
     factors = []
-    for index in range(len(steps) - 1, lowest - 1, -1):
-        step = steps[index]
-        if isinstance(step, ResidualStep):
-            raise TypeError(f"KFRA's batch-averaged recursion is defined for feed-forward chains; "
-                            f"{type(step.block).__name__} blocks are not supported (use kflr or "
-                            f"kfac)")
+
+    def through_leaf(step, G):
         if is_kronecker_layer(step):
-            layer_G = step.rules.kfra_output_factor(step.module, G)
-            factors.append(KroneckerFactors(step.params, input_factor(step), layer_G))
-        if index > lowest:
-            G = step.rules.average_sandwich(step.module, step.x, step.out, G)
+            factors.append(KroneckerFactors(step.params, input_factor(step),
+                                            step.rules.kfra_output_factor(step.module, G)))
+        if step is lowest:
+            return G
+        return step.rules.average_sandwich(step.module, step.x, step.out, G)
+
+    walk_backward(steps[steps.index(lowest):], G * (batch.scale * batch.batch_size),
+                  through_leaf, _refuse_block)
     return factors[::-1]

@@ -6,8 +6,6 @@ chain of steps, a ``Residual`` is a step holding the recorded chains of its ``br
 must have rules in ``derivatives.DERIVATIVES`` (otherwise a ``TypeError`` names it). Arrays
 are on the model's backend; leaf steps keep ``x`` (N, *in) and ``out`` (N, *out).
 """
-import math
-
 from ..nn.container import Sequential
 from ..nn.residual import Residual
 from ..tensor import Tensor
@@ -21,10 +19,6 @@ class LeafStep:
         self.module, self.rules, self.x, self.out = module, rules, x, out
         self.param_names = rules.param_names(module)
         self.params = [getattr(module, name) for name in self.param_names]
-
-    @property
-    def num_params(self):
-        return sum(p.size for p in self.params)
 
 
 class ResidualStep:
@@ -64,17 +58,6 @@ def record_forward(model, x):
     return steps, output
 
 
-def parameterised_leaves(steps):
-    """Leaf steps that have parameters, in forward (= ``parameters()``) order."""
-    found = []
-    for step in steps:
-        if isinstance(step, ResidualStep):
-            found += parameterised_leaves(step.branch) + parameterised_leaves(step.shortcut)
-        elif step.params:
-            found.append(step)
-    return found
-
-
 def lowest_parameterised_index(steps):
     """Index of the first top-level step holding parameters (the recursion stops below it)."""
     for i, step in enumerate(steps):
@@ -82,6 +65,3 @@ def lowest_parameterised_index(steps):
             return i
     raise ValueError("the model has no parameters to take curvature of")
 
-
-def output_size(step):
-    return math.prod(step.out.shape[1:])

@@ -106,8 +106,8 @@ class Derivatives:
         return _xp(J).tensordot(weights, J * J, axes=([0, 1], [0, 1]))
 
 
-class LinearMapDerivatives(Derivatives):
-    """Modules whose output is a linear map of the input, the same for every sample.
+class ConstantJacobianDerivatives(Derivatives):
+    """Modules that are one fixed linear map of the input: the Jacobian is a constant.
 
     ``J M`` is the module applied to M; ``Jᵀ M`` is its vector-Jacobian product taken by
     autograd at zero (exact for a linear map). The KFRA step needs one sample only.
