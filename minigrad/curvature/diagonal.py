@@ -17,8 +17,10 @@ diagonal ``diag(Wᵀ diag(d) W) = d (W ⊙ W)`` instead of being expanded into c
 from ..backend import get_array_module
 from .derivatives.elementwise import ElementwiseDerivatives
 from .derivatives.linear import LinearDerivatives
+from .captured_gauss_newton import captured_diag_ggn
+from .evaluation import check_batch
 from .flat import flatten, parameter_list
-from .recording import ResidualStep, lowest_parameterised_index
+from .recording import ResidualStep, is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
 
 
@@ -77,11 +79,19 @@ def _diagonal(model, loss, x, y, hessian, mc_samples=None, seed=None):
 
 
 def diag_hessian(model, loss, x, y):
-    """The exact diagonal of the Hessian of ``loss(model(x), y)``, shape (P,)."""
+    """The exact diagonal of the Hessian of ``loss(model(x), y)``, shape (P,); for chains
+    (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers."""
+    check_batch(x, "diag_hessian")
     return _diagonal(model, loss, x, y, hessian=True)
 
 
 def diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
     """The exact diagonal of the Gauss-Newton matrix (P,); a Monte-Carlo estimate with
-    ``mc_samples`` sampled square-root columns (``seed`` for the draws)."""
+    ``mc_samples`` sampled square-root columns (``seed`` for the draws). Any model: chains
+    take the recursion, others the engine's backward (``captured_gauss_newton.py``)."""
+    check_batch(x, "diag_ggn")
+    if mc_samples is not None and (int(mc_samples) != mc_samples or mc_samples < 1):
+        raise ValueError(f"diag_ggn: mc_samples must be a positive integer, got {mc_samples!r}")
+    if not is_chain(model):
+        return captured_diag_ggn(model, loss, x, y, mc_samples, seed)
     return _diagonal(model, loss, x, y, hessian=False, mc_samples=mc_samples, seed=seed)

@@ -23,17 +23,25 @@ and KFRA replaces per-sample back-propagation by the recursion on batch averages
 with the layer's G = Ḡ at its output (for ``Conv2d`` summed over the position-diagonal blocks,
 matching KFLR). KFRA is defined for feed-forward chains; a ``Residual`` step is refused.
 At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected layer.
+
+KFAC and KFLR work on any ``nn.Module``: a chain (``recording.is_chain``) goes through the
+per-sample recursion, any other model (a custom ``forward``, batch norm in training mode)
+through the engine's backward (``capture.py``), with the same Monte-Carlo draws. Batch-norm
+scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
+Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 import numpy
 
 from ..backend import get_array_module
 from .derivatives.shared_axis import SharedAxisDerivatives
 from .kronecker_factors import KroneckerFactors
+from .capture import CapturedBatch, kronecker_layers
+from .evaluation import check_batch
 from .layer_columns import gram
 from .losses import batch_scale
-from .recording import lowest_parameterised_index
+from .recording import is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
-from .walk import parameterised_leaves, walk_backward
+from .walk import walk_backward
 
 
 def is_kronecker_layer(step):
@@ -62,48 +70,63 @@ def input_factor(step):
     return gram(rows, 1.0 / rows.shape[0])
 
 
-def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size):
+def _layer_columns(model, loss, x, y, mc_samples, draws):
+    """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
+
+    A chain goes through the per-sample recursion, any other model through the engine's
+    backward (``capture.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
+    if not is_chain(model):
+        batch = CapturedBatch(model, loss, x, y)
+        return batch.per_sample_columns(batch.output_columns(mc_samples, draws))
+    found = []
+
+    def visit(step, state):
+        if is_kronecker_layer(step):
+            found.append((step, state.columns))
+
+    RecordedBatch(model, loss, x, y).backpropagate(visit, mc_samples=mc_samples, seed=draws)
+    return found
+
+
+def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
-    n = x.shape[0]
+    n = check_batch(x, method)
     chunk_size = n if chunk_size is None else chunk_size
     if int(chunk_size) != chunk_size or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    layers = kronecker_layers(model)
+    if not layers:
+        raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
+                         f"there are no Kronecker factors to compute")
     draws = numpy.random.default_rng(seed)
     scale = batch_scale(loss, n)
     factors, rows = {}, {}
-
-    def visit(step, state):
-        if not is_kronecker_layer(step):
-            return
-        inputs = input_rows(step)
-        A, G = gram(inputs), gram(output_rows(step, state.columns), scale)
-        key = id(step.module)
-        if key in factors:
-            factors[key].A += A
-            factors[key].G += G
-            rows[key] += inputs.shape[0]
-        else:
-            factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
-
     for start in range(0, n, int(chunk_size)):
         chunk = slice(start, min(start + int(chunk_size), n))
-        batch = RecordedBatch(model, loss, x[chunk], y[chunk])
-        batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
+        for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws):
+            inputs = input_rows(step)
+            A, G = gram(inputs), gram(output_rows(step, C), scale)
+            key = id(step.module)
+            if key in factors:
+                factors[key].A += A
+                factors[key].G += G
+                rows[key] += inputs.shape[0]
+            else:
+                factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
     for key, factor in factors.items():
         factor.A /= rows[key]
-    return [factors[id(step.module)] for step in parameterised_leaves(batch.steps)
-            if is_kronecker_layer(step)]
+    return [factors[id(module)] for module, _ in layers if id(module) in factors]
 
 
 def kflr(model, loss, x, y, chunk_size=None):
     """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
     ``chunk_size`` bounds the samples back-propagated at once (K columns each)."""
-    return _sampled_factors(model, loss, x, y, None, None, chunk_size)
+    return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
 
 
 def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
     """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws)."""
-    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size)
+    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
 
 
 def _refuse_block(step, G, walk):
@@ -112,7 +135,9 @@ def _refuse_block(step, G, walk):
 
 
 def kfra(model, loss, x, y):
-    """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer."""
+    """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer;
+    for feed-forward chains (``nn.Sequential``) of supported layers only."""
+    check_batch(x, "kfra")
     batch = RecordedBatch(model, loss, x, y)
     steps = batch.steps
     G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)

@@ -21,6 +21,8 @@ For ``y = f(x)`` with per-sample Jacobian ``J_n = ∂y_n/∂x_n`` (modules act o
                                          D of the recursion (``minigrad/curvature/README.md``),
                                          for elementwise modules with f'' ≠ 0
     average_sandwich(module, x, out, G)  (1/N) Σ_n J_nᵀ G J_n for G (D_out, D_out) (the KFRA step)
+    couples_samples(module)              an output sample depends on other samples (batch norm
+                                         in training): the per-sample recursion does not apply
 
 Modules with parameters add, for ``name`` in ``param_names(module)`` ("weight", "bias"):
 
@@ -87,6 +89,10 @@ class Derivatives:
 
     def param_names(self, module):
         return ()
+
+    def couples_samples(self, module):
+        """Whether an output sample depends on other input samples (batch statistics)."""
+        return False
 
     def average_sandwich(self, module, x, out, G):
         """(1/N) Σ_n J_nᵀ G J_n by two Jacobian-transpose passes, one per side of G."""

@@ -4,7 +4,8 @@
     ∂y_n/∂W[o, i] = x_n[i] e_o       param_jac_t (weight): M[v, n] ⊗ x_n  (V, N, out, in)
     ∂y_n/∂b = I                      param_jac_t (bias):   M              (V, N, out)
     KFRA step:  Wᵀ G W                (the batch-independent Jacobian)
-    shared axis (one position):  inputs x[:, None] (N, 1, in), columns M[:, :, None] (V, N, 1, out),
+    shared axis (the leading axes after N; one position for (N, in) inputs): inputs (N, S, in),
+                                 columns (V, N, S, out),
                                  KFRA output factor G itself
     diagonal_sandwich(d) = diag(Wᵀ diag(d_n) W) = d (W ⊙ W)   (a GEMM over the batch)
 """
@@ -31,10 +32,10 @@ class LinearDerivatives(SharedAxisDerivatives):
         return super().record_forward(module, x)
 
     def shared_axis_inputs(self, module, x):
-        return x[:, None, :]
+        return x.reshape(x.shape[0], -1, x.shape[-1])
 
     def shared_axis_columns(self, module, M):
-        return M[:, :, None, :]
+        return M.reshape(M.shape[:2] + (-1, M.shape[-1]))
 
     def kfra_output_factor(self, module, G):
         return G
