@@ -17,7 +17,7 @@ from .newton_cg import NewtonCG
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
-from .swa import SWA, SWAG, bn_update
+from .swa import SWA, SWAG
 from .trust_region import TrustRegion
 
 OPTIMIZERS = {

@@ -10,7 +10,8 @@ recursive approximation). The three optimizers differ only in that ``kind``.
 
 Per layer, with ``∇W̃ = [∇W | ∇b]`` of shape ``(out, in + 1)`` (the bias
 gradient as the last column; a convolution weight flattened to
-``(out, in·kh·kw)``):
+``(out, in·kh·kw)``), in the layout of the factor block (``layer.to_matrix`` and
+``layer.from_matrix``):
 
 1. Running averages (the paper's "momentum on the curvature matrix"):
    ``Ā ← ε Ā + (1 − ε) A``, ``Ḡ ← ε Ḡ + (1 − ε) G`` with ``ε = decay``
@@ -42,20 +43,6 @@ def damped_inverses(A, G, damping):
     a_inverse = xp.linalg.inv(A + pi * root * xp.eye(A.shape[0], dtype=A.dtype))
     g_inverse = xp.linalg.inv(G + root / pi * xp.eye(G.shape[0], dtype=G.dtype))
     return a_inverse, g_inverse, pi
-
-
-def gradient_matrix(layer_params, A, G, owner):
-    """``[∇W | ∇b]`` as an ``(out, A.shape[0])`` matrix; shapes checked against the factors."""
-    weight = layer_params[0]
-    xp = weight.xp
-    matrix = weight.grad.data.reshape(weight.shape[0], -1)
-    if len(layer_params) == 2:
-        matrix = xp.concatenate([matrix, layer_params[1].grad.data.reshape(-1, 1)], axis=1)
-    if matrix.shape != (G.shape[0], A.shape[0]):
-        raise ValueError(f"{owner}: a layer with parameters {[p.shape for p in layer_params]} "
-                         f"has a gradient matrix {matrix.shape} but factors A {A.shape} and "
-                         f"G {G.shape}")
-    return matrix
 
 
 class KroneckerFactored(Optimizer):
@@ -109,12 +96,10 @@ class KroneckerFactored(Optimizer):
             if step % group["inverse_period"] == 0 or "A_inverse" not in state:
                 state["A_inverse"], state["G_inverse"], state["pi"] = damped_inverses(
                     state["A"], state["G"], group["damping"])
-            grad = gradient_matrix(layer.params, state["A"], state["G"], name)
+            grad = layer.to_matrix([p.grad.data for p in layer.params])
             update = state["G_inverse"] @ grad @ state["A_inverse"]
-            columns = weight.size // weight.shape[0]
-            directions[id(weight)] = update[:, :columns].reshape(weight.shape)
-            if len(layer.params) == 2:
-                directions[id(layer.params[1])] = update[:, -1]
+            for p, direction in zip(layer.params, layer.from_matrix(update)):
+                directions[id(p)] = direction
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:

@@ -27,9 +27,9 @@ so ``state_dict`` round-trips it.
 """
 from minigrad import backend
 
-from .line_search import (armijo_backtracking, assign_flat, flat_grads, flat_params,
-                          loss_as_float, strong_wolfe)
+from .line_search import armijo_backtracking, loss_as_float, strong_wolfe
 from .optimizer import Optimizer, require
+from .parameter_vectors import gradient_vector, parameter_vector, set_parameters
 
 LINE_SEARCHES = (None, "strong_wolfe", "armijo")
 
@@ -63,7 +63,7 @@ class LBFGS(Optimizer):
 
     def _evaluate(self, closure, params):
         loss = loss_as_float(closure())
-        return loss, flat_grads(params)
+        return loss, gradient_vector(params)
 
     def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss at the start."""
@@ -80,7 +80,7 @@ class LBFGS(Optimizer):
 
         first_loss = closure()
         loss = loss_as_float(first_loss)
-        grad = flat_grads(params)
+        grad = gradient_vector(params)
         xp = backend.get_array_module(grad)
         evaluations = 1
         state["func_evals"] += 1
@@ -117,15 +117,15 @@ class LBFGS(Optimizer):
 
             line_search_evaluations = 0
             if group["line_search_fn"] is None:
-                assign_flat(params, flat_params(params) + t * direction)
+                set_parameters(params, parameter_vector(params) + t * direction)
                 if iteration != group["max_iter"]:
                     loss, grad = self._evaluate(closure, params)
                     line_search_evaluations = 1
             else:
-                start = flat_params(params)
+                start = parameter_vector(params)
 
                 def evaluate(step):
-                    assign_flat(params, start + step * direction)
+                    set_parameters(params, start + step * direction)
                     return self._evaluate(closure, params)
 
                 if group["line_search_fn"] == "strong_wolfe":
@@ -134,7 +134,7 @@ class LBFGS(Optimizer):
                 else:
                     t, (loss, grad), line_search_evaluations = armijo_backtracking(
                         evaluate, loss, slope, t, max_backtracks=25)
-                assign_flat(params, start + t * direction)
+                set_parameters(params, start + t * direction)
             evaluations += line_search_evaluations
             state["func_evals"] += line_search_evaluations
 

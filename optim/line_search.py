@@ -28,31 +28,11 @@ import math
 from minigrad import backend
 
 from .optimizer import Optimizer, require
+from .parameter_vectors import gradient_vector, parameter_vector, set_parameters
 
 
 class LineSearchError(RuntimeError):
     """No acceptable step was found (loss non-finite or never decreasing enough)."""
-
-
-def flat_params(params):
-    """The parameters' data raveled and concatenated (row-major, parameters order)."""
-    xp = backend.get_array_module(params[0].data)
-    return xp.concatenate([p.data.ravel() for p in params])
-
-
-def flat_grads(params):
-    """The gradients raveled and concatenated; a missing gradient counts as zeros."""
-    xp = backend.get_array_module(params[0].data)
-    return xp.concatenate([(p.grad.data if p.grad is not None else xp.zeros_like(p.data)).ravel()
-                           for p in params])
-
-
-def assign_flat(params, vector):
-    """Write a flat vector back into the parameters' data (copies)."""
-    offset = 0
-    for p in params:
-        p.data = vector[offset:offset + p.size].reshape(p.shape).astype(p.dtype, copy=True)
-        offset += p.size
 
 
 def loss_as_float(loss):
@@ -223,15 +203,15 @@ class GradientDescentLineSearch(Optimizer):
         if not math.isfinite(start_loss):
             raise LineSearchError(f"{type(self).__name__}: the loss at the current parameters "
                                   f"is {start_loss}")
-        start = flat_params(params)
-        direction = -flat_grads(params)
+        start = parameter_vector(params)
+        direction = -gradient_vector(params)
         slope = -float(direction @ direction)
         if slope == 0:
             return loss
         trial_loss = closure.loss_value if hasattr(closure, "loss_value") else closure
 
         def evaluate(t):
-            assign_flat(params, start + t * direction)
+            set_parameters(params, start + t * direction)
             return (loss_as_float(trial_loss()),)
 
         try:
@@ -239,9 +219,9 @@ class GradientDescentLineSearch(Optimizer):
                                                     group["rho"], group["c"],
                                                     group["max_backtracks"])
         except LineSearchError:
-            assign_flat(params, start)
+            set_parameters(params, start)
             raise
-        assign_flat(params, start + t * direction)
+        set_parameters(params, start + t * direction)
         state = self.state.setdefault(params[0], {})
         state["step_size"] = t
         state["evaluations"] = state.get("evaluations", 0) + 1 + evaluations

@@ -1,49 +1,43 @@
 """Parameters as one flat vector, for the optimizers that solve linear systems.
 
-The second-order optimizers work with the flattened parameter vector θ of
-CURVATURE.md ("Flattened parameters": ``model.parameters()`` order, each array
-raveled row-major, concatenated). A curvature closure multiplies lists of
+The second-order optimizers and the line searches work with the flattened parameter
+vector θ (``model.parameters()`` order, each array raveled row-major, concatenated;
+``flatten`` / ``unflatten`` of ``minigrad/flat_vectors.py``). A curvature closure multiplies lists of
 parameter-shaped arrays; ``curvature_operator`` wraps it as a map on flat
 vectors ``v ↦ B v`` with ``B`` the Hessian or the Gauss-Newton matrix.
 All arrays stay in the parameters' array module (NumPy or CuPy).
 """
 import math
 
-from minigrad import backend
+from minigrad.flat_vectors import flatten, unflatten
 
 CURVATURES = ("hessian", "ggn")
 
 
-def flatten(arrays):
-    """Concatenate arrays raveled row-major into one 1-D array."""
-    xp = backend.get_array_module(*arrays)
-    return xp.concatenate([xp.ravel(a) for a in arrays])
+def parameter_vector(params):
+    """The parameters' data as one flat vector."""
+    return flatten([p.data for p in params])
 
 
-def unflatten(vector, shapes):
-    """Split a 1-D array into arrays of the given shapes (inverse of ``flatten``)."""
-    arrays, start = [], 0
-    for shape in shapes:
-        size = math.prod(shape)
-        arrays.append(vector[start:start + size].reshape(shape))
-        start += size
-    if start != vector.size:
-        raise ValueError(f"vector has {vector.size} entries but the shapes {shapes} need {start}")
-    return arrays
-
-
-def gradient_vector(params, owner):
-    """The flattened ``.grad`` of ``params``; an error names any parameter without one."""
+def gradient_vector(params, owner=None):
+    """The flattened ``.grad`` of ``params``. With ``owner``, a parameter without a gradient is
+    an error naming it; without, it counts as zeros."""
     missing = [i for i, p in enumerate(params) if p.grad is None]
-    if missing:
+    if missing and owner is not None:
         raise RuntimeError(f"{owner}: parameters {missing} have no .grad after the closure ran; "
                            f"the closure must run backward on the loss")
-    return flatten([p.grad.data for p in params])
+    return flatten([p.xp.zeros_like(p.data) if p.grad is None else p.grad.data for p in params])
+
+
+def set_parameters(params, vector):
+    """Write a flat vector into the parameters' data (copies, in each parameter's dtype)."""
+    for p, piece in zip(params, unflatten(vector, params)):
+        p.data = piece.astype(p.dtype, copy=True)
 
 
 def add_to_parameters(params, vector, scale=1.0):
     """``θ ← θ + scale · vector`` in place on every parameter's data."""
-    for p, piece in zip(params, unflatten(vector, [p.shape for p in params])):
+    for p, piece in zip(params, unflatten(vector, params)):
         p.data += scale * piece.astype(p.dtype, copy=False)
 
 

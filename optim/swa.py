@@ -11,10 +11,8 @@ is updated (step counting as in ``torchcontrib.optim.SWA``: after the optimizer
 step number s, when s > swa_start and s % swa_freq == 0). Without ``swa_start``
 and ``swa_freq`` the caller averages by calling ``update_swa()``.
 ``swap_swa_sgd()`` exchanges the parameters with their averages (call it again
-to swap back). Batch-norm statistics of averaged weights are stale, so
-``bn_update(loader, model)`` recomputes them with one pass over the data: a
-cumulative average over all batches (momentum b / (n + b) for a batch of b
-after n samples — PyTorch's ``momentum=None`` semantics, weighted by batch size).
+to swap back). Batch-norm statistics of averaged weights are stale: the model-side
+``minigrad.nn.update_bn(loader, model)`` recomputes them with one pass over the data.
 
 SWAG (Maddox et al. 2019, "A simple baseline for Bayesian uncertainty in deep
 learning", Section 4): from the collected iterates θ_i (i = 1 … n) keep the
@@ -33,9 +31,8 @@ import copy
 
 import numpy
 
-import minigrad
 from minigrad import backend
-from minigrad.tensor import Tensor
+from minigrad.flat_vectors import flatten, unflatten
 
 from .optimizer import Optimizer, require
 
@@ -125,48 +122,6 @@ class SWA(Optimizer):
             xp = backend.get_array_module(params[i].data)
             self.swa_state[params[i]] = {"swa_buffer": xp.array(saved["swa_buffer"], copy=True)}
 
-    @staticmethod
-    def bn_update(loader, model):
-        """Recompute batch-norm running statistics of ``model`` (see ``bn_update``)."""
-        bn_update(loader, model)
-
-
-def _is_batch_norm(module):
-    return hasattr(module, "running_mean") and hasattr(module, "running_var")
-
-
-def bn_update(loader, model):
-    """One pass over ``loader`` (batches ``x`` or ``(x, y, …)``) to refresh batch-norm statistics.
-
-    The running mean and variance are reset and then become the cumulative
-    average over the batches: the batch of size b after n samples uses
-    momentum b / (n + b). The model's train/eval mode and momenta are restored.
-    """
-    layers = [m for m in model.modules() if _is_batch_norm(m)]
-    if not layers:
-        return
-    was_training = model.training
-    momenta = {id(m): m.momentum for m in layers}
-    for m in layers:
-        m.running_mean[...] = 0
-        m.running_var[...] = 1
-    model.train()
-    seen = 0
-    try:
-        with minigrad.no_grad():
-            for batch in loader:
-                x = batch[0] if isinstance(batch, (list, tuple)) else batch
-                x = x if isinstance(x, Tensor) else Tensor(x)
-                size = x.shape[0]
-                for m in layers:
-                    m.momentum = size / (seen + size)
-                model(x)
-                seen += size
-    finally:
-        for m in layers:
-            m.momentum = momenta[id(m)]
-        model.train(was_training)
-
 
 class SWAG:
     """SWAG(params, max_num_models=20, var_clamp=1e-30, seed=0): Gaussian over collected iterates.
@@ -193,8 +148,7 @@ class SWAG:
         self.deviations = []
 
     def _flat(self):
-        return numpy.concatenate([backend.to_host(p.data).ravel().astype(numpy.float64)
-                                  for p in self.params])
+        return backend.to_host(flatten([p.data for p in self.params])).astype(numpy.float64)
 
     def collect(self):
         """Update mean, second moment and the deviation matrix with the current parameters."""
@@ -229,11 +183,8 @@ class SWAG:
             perturbation += (self.deviation_matrix() @ generator.standard_normal(columns)
                              / numpy.sqrt(columns - 1))
         theta = self.mean + numpy.sqrt(scale) * perturbation
-        offset = 0
-        for p in self.params:
-            values = theta[offset:offset + p.size].reshape(p.shape).astype(p.dtype)
-            p.data = backend.get_array_module(p.data).asarray(values)
-            offset += p.size
+        for p, values in zip(self.params, unflatten(theta, self.params)):
+            p.data = backend.get_array_module(p.data).asarray(values.astype(p.dtype))
         return theta
 
     def state_dict(self):

@@ -11,7 +11,8 @@ from .blocks import block_ggn, block_hessian
 from .derivatives import DERIVATIVES, derivatives_for
 from .diagonal import diag_ggn, diag_hessian
 from .ggn import ggn
-from .kronecker import KroneckerFactors, kfac, kflr, kfra
+from .kronecker import kfac, kflr, kfra
+from .kronecker_factors import KroneckerFactors
 from .losses import LOSS_DERIVATIVES
 from .closure import Closure
 from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten

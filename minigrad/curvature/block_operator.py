@@ -17,8 +17,8 @@ and ``xp`` it is accepted by ``aslinearoperator`` (Hutchinson, Lanczos, ``top_ei
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .losses import batch_scale
-from .recording import ResidualStep, parameterised_leaves
 from .recursion import RecordedBatch
+from .walk import parameterised_leaves, walk_backward, walk_forward
 
 
 def _add(a, b):
@@ -27,51 +27,60 @@ def _add(a, b):
     return a if b is None else a + b
 
 
-def _residual_terms(steps, gradient, terms):
-    """Back-propagate the per-sample gradient; keep D = f'' ⊙ ∂ℓ/∂y per nonlinear step."""
-    for step in reversed(steps):
-        if isinstance(step, ResidualStep):
-            gradient = (_residual_terms(step.branch, gradient, terms)
-                        + _residual_terms(step.shortcut, gradient, terms))
-            continue
+def _add_paths(step, value, walk):
+    return _add(walk(step.branch, value), walk(step.shortcut, value))
+
+
+def _second_derivative_terms(steps, gradient):
+    """``{id(step): f'' ⊙ ∂ℓ/∂y}`` for every step with a second-derivative term, from the
+    per-sample gradient back-propagated from the output."""
+    terms = {}
+
+    def through_leaf(step, g):
         if not step.rules.hessian_is_zero(step.module):
-            terms[id(step)] = step.rules.residual(step.module, step.x, gradient)
-        gradient = step.rules.jac_t_mat_prod(step.module, step.x, step.out, gradient[None])[0]
-    return gradient
+            terms[id(step)] = step.rules.second_derivative_term(step.module, step.x, g)
+        return step.rules.jac_t_mat_prod(step.module, step.x, step.out, g[None])[0]
+
+    walk_backward(steps, gradient, through_leaf, _add_paths)
+    return terms
 
 
-def _forward_tangents(steps, target, tangent, start, saved):
-    for step in steps:
-        if isinstance(step, ResidualStep):
-            tangent = _add(_forward_tangents(step.branch, target, tangent, start, saved),
-                           _forward_tangents(step.shortcut, target, tangent, start, saved))
-        elif step is target:
-            tangent = start
-        elif tangent is not None:
-            if not step.rules.hessian_is_zero(step.module):
-                saved[id(step)] = tangent
-            tangent = step.rules.jac_mat_prod(step.module, step.x, step.out, tangent)
-    return tangent
+def _forward_tangents(steps, target, start, saved):
+    """The tangent ``J u`` at the output, starting from ``start`` at ``target``'s output;
+    the tangent at the input of every step with a second-derivative term goes into ``saved``."""
+    def through_leaf(step, tangent):
+        if step is target:
+            return start
+        if tangent is None:
+            return None
+        if not step.rules.hessian_is_zero(step.module):
+            saved[id(step)] = tangent
+        return step.rules.jac_mat_prod(step.module, step.x, step.out, tangent)
+
+    return walk_forward(steps, None, through_leaf, _add_paths)
 
 
 def _backward_products(steps, target, r, saved, terms):
-    """``(r at the steps' input, r captured at target's output or None)``."""
-    for step in reversed(steps):
-        if isinstance(step, ResidualStep):
-            main, captured = _backward_products(step.branch, target, r, saved, terms)
-            if captured is not None:
-                return None, captured
-            skip, captured = _backward_products(step.shortcut, target, r, saved, terms)
-            if captured is not None:
-                return None, captured
-            r = main + skip
-            continue
+    """``r ← Jᵀ r + D ⊙ u`` from the output down to ``target``; returns r at its output."""
+    captured = []
+
+    def through_leaf(step, r):
+        if r is None:
+            return None
         if step is target:
-            return None, r
+            captured.append(r)
+            return None
         r = step.rules.jac_t_mat_prod(step.module, step.x, step.out, r)
         if id(step) in saved and id(step) in terms:
             r = r + terms[id(step)][None] * saved[id(step)]
-    return r, None
+        return r
+
+    def through_block(step, r, walk):
+        main, skip = walk(step.branch, r), walk(step.shortcut, r)
+        return None if main is None or skip is None else main + skip
+
+    walk_backward(steps, r, through_leaf, through_block)
+    return captured[0]
 
 
 class BlockOperator:
@@ -123,12 +132,12 @@ class BlockOperator:
         terms = {}
         if self.hessian:
             gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
-            _residual_terms(batch.steps, gradient.reshape(batch.output.shape), terms)
+            terms = _second_derivative_terms(batch.steps, gradient.reshape(batch.output.shape))
         saved = {}
-        top = _forward_tangents(batch.steps, target, None, start, saved)
+        top = _forward_tangents(batch.steps, target, start, saved)
         flat = top.reshape(top.shape[:2] + (-1,))
         r = batch.loss_rules.hessian_mat_prod(batch.loss, batch.logits, batch.y, flat)
-        _, captured = _backward_products(batch.steps, target, r.reshape(top.shape), saved, terms)
+        captured = _backward_products(batch.steps, target, r.reshape(top.shape), saved, terms)
         xp = get_array_module(rows)
         parts = [target.rules.param_jac_t_mat_prod(target.module, target.x, target.out, captured,
                                                    name, sum_samples=True).reshape(rows.shape[0], -1)

@@ -14,7 +14,10 @@ vectors without forming it.
 """
 from .block_operator import BlockOperator
 from .layer_columns import layer_jacobian_columns, weighted_gram
-from .recording import parameterised_leaves
+from .walk import parameterised_leaves
+from .captured_gauss_newton import captured_block_ggn
+from .evaluation import check_batch
+from .recording import is_chain
 from .recursion import RecordedBatch
 
 
@@ -25,8 +28,9 @@ def _dense_blocks(model, loss, x, y, hessian):
     def visit(step, state):
         state = state.with_diagonal_as_columns()
         block = 0
-        for S, weights in state.groups:
-            block = block + weighted_gram(layer_jacobian_columns(step, S), weights)
+        for group in state.groups:
+            block = block + weighted_gram(layer_jacobian_columns(step, group.columns),
+                                          group.weights)
         blocks[id(step)] = block * batch.scale
 
     batch.backpropagate(visit, hessian=hessian)
@@ -40,19 +44,31 @@ def _operators(model, loss, x, y, hessian, chunk_size):
 
 
 def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
-    """The exact diagonal blocks of the Hessian of ``loss(model(x), y)``, one per layer.
+    """The exact diagonal blocks of the Hessian of ``loss(model(x), y)``, one per layer; for
+    chains (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers.
 
     ``dense=True``: a list of (P_λ, P_λ) arrays over each layer's ``[W.ravel(), b]``.
     ``dense=False``: a list of ``BlockOperator`` (``op @ v``), each processing ``chunk_size``
     samples at a time.
     """
+    check_batch(x, "block_hessian")
     if dense:
         return _dense_blocks(model, loss, x, y, hessian=True)
     return _operators(model, loss, x, y, True, chunk_size)
 
 
 def block_ggn(model, loss, x, y, dense=True, chunk_size=256):
-    """The exact diagonal blocks of the Gauss-Newton matrix ``Jᵀ H_loss J``; as ``block_hessian``."""
+    """The exact diagonal blocks of the Gauss-Newton matrix ``Jᵀ H_loss J``; as ``block_hessian``,
+    and for any model with ``dense=True`` (a model that is not a chain takes the engine's
+    backward, one block per module owning parameters: ``captured_gauss_newton.py``)."""
+    check_batch(x, "block_ggn")
+    if not is_chain(model):
+        if not dense:
+            raise ValueError(f"block_ggn(dense=False) applies blocks by the layerwise recursion, "
+                             f"which needs a chain (nn.Sequential with nn.Residual blocks, no "
+                             f"batch norm in training mode); {type(model).__name__} is not one: "
+                             f"use dense=True")
+        return captured_block_ggn(model, loss, x, y)
     if dense:
         return _dense_blocks(model, loss, x, y, hessian=False)
     return _operators(model, loss, x, y, False, chunk_size)

@@ -13,6 +13,15 @@ import contextlib
 from ..tensor import Tensor
 
 
+def check_batch(x, what):
+    """The batch size N of ``x`` (array or Tensor); an error naming ``what`` if the batch is empty."""
+    shape = tuple(x.shape)
+    if not shape or shape[0] == 0:
+        raise ValueError(f"{what}: the batch is empty (x has shape {shape}); curvature of a mean "
+                         f"loss needs at least one sample")
+    return shape[0]
+
+
 def as_input(x):
     """``x`` as a Tensor (arrays are wrapped as they are, outside the graph)."""
     return x if isinstance(x, Tensor) else Tensor(x)

@@ -27,13 +27,12 @@ def ggn(model, loss, x, y):
     """The dense (P, P) Gauss-Newton matrix of ``loss(model(x), y)`` over all parameters."""
     batch = RecordedBatch(model, loss, x, y)
     offsets, total = parameter_offsets(model)
-    (root, _), = batch.initial_state().groups
+    root = batch.initial_state().columns
     xp = get_array_module(root)
     columns = xp.zeros(root.shape[:2] + (total,), dtype=root.dtype)
 
     def visit(step, state):
-        (S, _), = state.groups
-        local = layer_jacobian_columns(step, S)
+        local = layer_jacobian_columns(step, state.columns)
         position = 0
         for p in step.params:
             start = offsets[id(p)][0]

@@ -23,168 +23,135 @@ and KFRA replaces per-sample back-propagation by the recursion on batch averages
 with the layer's G = Ḡ at its output (for ``Conv2d`` summed over the position-diagonal blocks,
 matching KFLR). KFRA is defined for feed-forward chains; a ``Residual`` step is refused.
 At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected layer.
+
+KFAC and KFLR work on any ``nn.Module``: a chain (``recording.is_chain``) goes through the
+per-sample recursion, any other model (a custom ``forward``, batch norm in training mode)
+through the engine's backward (``capture.py``), with the same Monte-Carlo draws. Batch-norm
+scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
+Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 import numpy
 
 from ..backend import get_array_module
-from .derivatives.conv import Conv2dDerivatives, patches
-from .derivatives.linear import LinearDerivatives
+from .derivatives.shared_axis import SharedAxisDerivatives
+from .kronecker_factors import KroneckerFactors
+from .capture import CapturedBatch, kronecker_layers
+from .evaluation import check_batch
 from .layer_columns import gram
 from .losses import batch_scale
-from .recording import ResidualStep, lowest_parameterised_index, parameterised_leaves
+from .recording import is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
-
-KRONECKER_RULES = (LinearDerivatives, Conv2dDerivatives)
-
-
-class KroneckerFactors:
-    """``G ⊗ A`` for one layer; ``params`` are its Parameters (weight, then bias if any)."""
-
-    def __init__(self, params, A, G):
-        self.params, self.A, self.G = params, A, G
-
-    @property
-    def has_bias(self):
-        return len(self.params) == 2
-
-    def to_dense(self):
-        """The block ``G ⊗ A`` over ``[W.ravel(), b]`` (the bias coordinate moved last)."""
-        xp = get_array_module(self.A)
-        full = xp.kron(self.G, self.A)
-        if not self.has_bias:
-            return full
-        out, width = self.G.shape[0], self.A.shape[0]
-        order = xp.arange(out * width).reshape(out, width)
-        order = xp.concatenate([order[:, :-1].reshape(-1), order[:, -1]])
-        return full[order][:, order]
-
-    @property
-    def shape(self):
-        size = self.G.shape[0] * self.A.shape[0]
-        return (size, size)
-
-    @property
-    def dtype(self):
-        return self.A.dtype
-
-    def __matmul__(self, v):
-        """``(G ⊗ A) v`` over ``[W.ravel(), b]`` without forming the block: ``G V A`` with
-        ``V`` the ``(out, width)`` matrix of ``v`` (bias as the last column); ``v`` may be a
-        vector ``(P,)`` or a matrix ``(P, k)``."""
-        out, width = self.G.shape[0], self.A.shape[0]
-        columns = v.reshape(v.shape[0], -1)
-        xp = get_array_module(columns)
-        if self.has_bias:
-            weight, bias = columns[:out * (width - 1)], columns[out * (width - 1):]
-            V = xp.concatenate([weight.reshape(out, width - 1, -1), bias[:, None, :]], axis=1)
-        else:
-            V = columns.reshape(out, width, -1)
-        product = xp.einsum("oj,jwk,wv->ovk", self.G, V, self.A)
-        if self.has_bias:
-            product = xp.concatenate([product[:, :-1].reshape(-1, product.shape[2]),
-                                      product[:, -1]], axis=0)
-        return product.reshape(v.shape)
-
-    def __repr__(self):
-        return f"KroneckerFactors(G={tuple(self.G.shape)}, A={tuple(self.A.shape)})"
+from .walk import walk_backward
 
 
-def _layer_inputs(step):
-    """(N·L, in [+ 1]) rows ā of the layer inputs (patches for a convolution)."""
-    x = step.x
-    xp = get_array_module(x)
-    if isinstance(step.rules, Conv2dDerivatives):
-        cols = patches(step.module, x)
-        rows = cols.transpose(0, 2, 1).reshape(-1, cols.shape[1])
-    else:
-        rows = x
+def is_kronecker_layer(step):
+    """Whether ``step`` is a layer of the shared-axis form (``Linear``, ``Conv2d``)."""
+    return isinstance(step.rules, SharedAxisDerivatives)
+
+
+def input_rows(step):
+    """(N·S, in [+ 1]) rows ā of the layer inputs in the shared-axis form (1 appended for a bias)."""
+    inputs = step.rules.shared_axis_inputs(step.module, step.x)
+    rows = inputs.reshape(-1, inputs.shape[-1])
     if len(step.params) == 2:
+        xp = get_array_module(rows)
         rows = xp.concatenate([rows, xp.ones((rows.shape[0], 1), dtype=rows.dtype)], axis=1)
     return rows
 
 
+def output_rows(step, C):
+    """(V·N·S, out): the columns ``C`` (V, N, *out) at the layer output, one row per position."""
+    columns = step.rules.shared_axis_columns(step.module, C)
+    return columns.reshape(-1, columns.shape[-1])
+
+
 def input_factor(step):
-    rows = _layer_inputs(step)
+    rows = input_rows(step)
     return gram(rows, 1.0 / rows.shape[0])
 
 
-def _channels_last(C):
-    """(V, N, out, *positions) → (V·N·L, out)."""
-    flat = C.reshape(C.shape[:3] + (-1,))
-    return flat.transpose(0, 1, 3, 2).reshape(-1, C.shape[2])
+def _layer_columns(model, loss, x, y, mc_samples, draws):
+    """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
+
+    A chain goes through the per-sample recursion, any other model through the engine's
+    backward (``capture.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
+    if not is_chain(model):
+        batch = CapturedBatch(model, loss, x, y)
+        return batch.per_sample_columns(batch.output_columns(mc_samples, draws))
+    found = []
+
+    def visit(step, state):
+        if is_kronecker_layer(step):
+            found.append((step, state.columns))
+
+    RecordedBatch(model, loss, x, y).backpropagate(visit, mc_samples=mc_samples, seed=draws)
+    return found
 
 
-def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size):
+def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
-    n = x.shape[0]
+    n = check_batch(x, method)
     chunk_size = n if chunk_size is None else chunk_size
     if int(chunk_size) != chunk_size or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    layers = kronecker_layers(model)
+    if not layers:
+        raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
+                         f"there are no Kronecker factors to compute")
     draws = numpy.random.default_rng(seed)
     scale = batch_scale(loss, n)
     factors, rows = {}, {}
-
-    def visit(step, state):
-        if not isinstance(step.rules, KRONECKER_RULES):
-            return
-        (C, _), = state.groups
-        inputs = _layer_inputs(step)
-        A, G = gram(inputs), gram(_channels_last(C), scale)
-        key = id(step.module)
-        if key in factors:
-            factors[key].A += A
-            factors[key].G += G
-            rows[key] += inputs.shape[0]
-        else:
-            factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
-
     for start in range(0, n, int(chunk_size)):
         chunk = slice(start, min(start + int(chunk_size), n))
-        batch = RecordedBatch(model, loss, x[chunk], y[chunk])
-        batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
+        for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws):
+            inputs = input_rows(step)
+            A, G = gram(inputs), gram(output_rows(step, C), scale)
+            key = id(step.module)
+            if key in factors:
+                factors[key].A += A
+                factors[key].G += G
+                rows[key] += inputs.shape[0]
+            else:
+                factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
     for key, factor in factors.items():
         factor.A /= rows[key]
-    return [factors[id(step.module)] for step in parameterised_leaves(batch.steps)
-            if isinstance(step.rules, KRONECKER_RULES)]
+    return [factors[id(module)] for module, _ in layers if id(module) in factors]
 
 
 def kflr(model, loss, x, y, chunk_size=None):
     """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
     ``chunk_size`` bounds the samples back-propagated at once (K columns each)."""
-    return _sampled_factors(model, loss, x, y, None, None, chunk_size)
+    return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
 
 
 def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
     """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws)."""
-    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size)
+    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
 
 
-def _position_trace(G, channels):
-    """Σ_t G[(c, t), (c', t)] for G over (channels·L)²."""
-    positions = G.shape[0] // channels
-    return get_array_module(G).einsum("atbt->ab", G.reshape(channels, positions, channels,
-                                                            positions))
+def _refuse_block(step, G, walk):
+    raise TypeError(f"KFRA's batch-averaged recursion is defined for feed-forward chains; "
+                    f"{type(step.block).__name__} blocks are not supported (use kflr or kfac)")
 
 
 def kfra(model, loss, x, y):
-    """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer."""
+    """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer;
+    for feed-forward chains (``nn.Sequential``) of supported layers only."""
+    check_batch(x, "kfra")
     batch = RecordedBatch(model, loss, x, y)
     steps = batch.steps
     G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)
-    G = G * (batch.scale * batch.batch_size)
-    lowest = lowest_parameterised_index(steps)
+    lowest = steps[lowest_parameterised_index(steps)]
     factors = []
-    for index in range(len(steps) - 1, lowest - 1, -1):
-        step = steps[index]
-        if isinstance(step, ResidualStep):
-            raise TypeError(f"KFRA's batch-averaged recursion is defined for feed-forward chains; "
-                            f"{type(step.block).__name__} blocks are not supported (use kflr or "
-                            f"kfac)")
-        if isinstance(step.rules, KRONECKER_RULES):
-            layer_G = G
-            if isinstance(step.rules, Conv2dDerivatives):
-                layer_G = _position_trace(G, step.module.out_channels)
-            factors.append(KroneckerFactors(step.params, input_factor(step), layer_G))
-        if index > lowest:
-            G = step.rules.average_sandwich(step.module, step.x, step.out, G)
+
+    def through_leaf(step, G):
+        if is_kronecker_layer(step):
+            factors.append(KroneckerFactors(step.params, input_factor(step),
+                                            step.rules.kfra_output_factor(step.module, G)))
+        if step is lowest:
+            return G
+        return step.rules.average_sandwich(step.module, step.x, step.out, G)
+
+    walk_backward(steps[steps.index(lowest):], G * (batch.scale * batch.batch_size),
+                  through_leaf, _refuse_block)
     return factors[::-1]

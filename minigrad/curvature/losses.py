@@ -1,4 +1,5 @@
-"""Loss Hessians and their square roots with respect to the network output (CURVATURE.md).
+"""Loss Hessians and their square roots with respect to the network output
+(``minigrad/curvature/README.md``).
 
 The batch loss is ``L = c_N Σ_n ℓ_n`` with ``c_N = 1/N`` for ``reduction="mean"`` (the mean
 loss) or ``"batchmean"`` and ``1`` for ``"sum"``; everything below is per sample ``ℓ_n`` of the output
@@ -23,7 +24,7 @@ import numpy
 
 from ..backend import get_array_module, to_host
 from ..nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
-from ..ops.activation import Sigmoid
+from ..ops.activation import Sigmoid, Softmax
 from ..tensor import Tensor
 from .registry import rules_for
 
@@ -57,9 +58,7 @@ class CrossEntropyDerivatives:
         return labels
 
     def _probabilities(self, z):
-        xp = get_array_module(z)
-        e = xp.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return Softmax().forward(z, 1)
 
     def gradient(self, loss, z, y):
         p = self._probabilities(z)

@@ -3,15 +3,15 @@
 ``record_forward(model, x)`` walks the model's structure explicitly: a ``Sequential`` is a
 chain of steps, a ``Residual`` is a step holding the recorded chains of its ``branch`` and
 ``shortcut`` (output = branch(x) + shortcut(x)), and every other module is a leaf step that
-must have rules in ``derivatives.DERIVATIVES`` (otherwise a ``TypeError`` names it). Arrays
-are on the model's backend; leaf steps keep ``x`` (N, *in) and ``out`` (N, *out).
+must have rules in ``derivatives.DERIVATIVES`` (otherwise a ``TypeError`` names it and says
+which functions work on any model). Arrays are on the model's backend; leaf steps keep
+``x`` (N, *in) and ``out`` (N, *out). ``is_chain(model)`` says whether a model can be recorded
+so, with every sample treated alone (no batch norm in training mode).
 """
-import math
-
 from ..nn.container import Sequential
 from ..nn.residual import Residual
 from ..tensor import Tensor
-from .derivatives import derivatives_for
+from .derivatives import DERIVATIVES
 
 
 class LeafStep:
@@ -21,10 +21,6 @@ class LeafStep:
         self.module, self.rules, self.x, self.out = module, rules, x, out
         self.param_names = rules.param_names(module)
         self.params = [getattr(module, name) for name in self.param_names]
-
-    @property
-    def num_params(self):
-        return sum(p.size for p in self.params)
 
 
 class ResidualStep:
@@ -50,7 +46,14 @@ def _record(module, x, steps):
         out = main + skip
         steps.append(ResidualStep(module, branch, shortcut, x, out))
         return out
-    rules = derivatives_for(module)
+    rules = DERIVATIVES.get(type(module))
+    if rules is None:
+        supported = ", ".join(sorted(cls.__name__ for cls in DERIVATIVES))
+        raise TypeError(
+            f"the layerwise curvature recursion does not support the module "
+            f"{type(module).__name__} ({module!r}): the exact Hessian recursion (block_hessian, "
+            f"diag_hessian, ggn) and KFRA walk nn.Sequential chains and nn.Residual blocks of "
+            f"{supported}; kfac, kflr, diag_ggn and block_ggn work on any model")
     out, recorded = rules.record_forward(module, x)
     steps.append(LeafStep(recorded, rules, x, out))
     return out
@@ -64,15 +67,15 @@ def record_forward(model, x):
     return steps, output
 
 
-def parameterised_leaves(steps):
-    """Leaf steps that have parameters, in forward (= ``parameters()``) order."""
-    found = []
-    for step in steps:
-        if isinstance(step, ResidualStep):
-            found += parameterised_leaves(step.branch) + parameterised_leaves(step.shortcut)
-        elif step.params:
-            found.append(step)
-    return found
+def is_chain(module):
+    """Whether ``record_forward`` can record ``module``: ``Sequential`` / ``Residual`` structure
+    down to leaves with rules, none of which couples the samples of a batch."""
+    if isinstance(module, Sequential):
+        return all(is_chain(child) for child in module)
+    if isinstance(module, Residual):
+        return is_chain(module.branch) and is_chain(module.shortcut)
+    rules = DERIVATIVES.get(type(module))
+    return rules is not None and not rules.couples_samples(module)
 
 
 def lowest_parameterised_index(steps):
@@ -82,6 +85,3 @@ def lowest_parameterised_index(steps):
             return i
     raise ValueError("the model has no parameters to take curvature of")
 
-
-def output_size(step):
-    return math.prod(step.out.shape[1:])

@@ -1,32 +1,41 @@
-"""The backward recursion of per-sample curvature through recorded steps (CURVATURE.md).
+"""The backward recursion of per-sample curvature through recorded steps.
 
 The per-sample pre-activation curvature at a point of the network is kept factored as
 
     Hpre_n = Σ_groups S_n diag(w_n) S_nᵀ + diag(d_n)
 
-with column groups ``S`` (V, N, *shape) and signs/weights ``w`` (V, N) (``None`` means all 1),
-and a diagonal ``d`` (N, *shape). At the output ``S`` is the loss Hessian's square root
-(exact: K columns; or Monte-Carlo columns), so ``S Sᵀ`` is the Gauss-Newton part. Going down
-through a step with per-sample Jacobian ``J_n`` the recursion
+with column groups (``ColumnGroup``: columns ``S`` (V, N, *shape) and signs/weights ``w``
+(V, N), ``None`` meaning all 1) and a diagonal ``d`` (N, *shape). At the output ``S`` is the
+loss Hessian's square root (exact: K columns; or Monte-Carlo columns), so ``S Sᵀ`` is the
+Gauss-Newton part. Going down through a step with per-sample Jacobian ``J_n`` the recursion
+(Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``)
 
-    Hpre_in = J_nᵀ Hpre_out J_n + diag(f''(x_n) ⊙ ∂ℓ/∂y_n)          (the D term; Hessian only)
+    Hpre_in = J_nᵀ Hpre_out J_n + diag(f''(x_n) ⊙ ∂ℓ/∂y_n)   (second-derivative term; Hessian only)
 
 becomes: columns ``S ← J_nᵀ S`` (one Jacobian-transpose product per column), the diagonal
-stays diagonal through elementwise steps (``d ← f'² ⊙ d``) and gains the D term there; at a
-step that mixes entries the diagonal is turned into columns ``√|d_k| e_k`` with weights
-``sign(d_k)``. For the ``Linear`` steps in ``diagonal_only_at`` the caller promises that
-only diag(Hpre) is read below them, and ``diag(J_nᵀ diag(d_n) J_n)`` is passed instead (a GEMM for ``Linear``).
+stays diagonal through elementwise steps (``d ← f'² ⊙ d``) and gains the second-derivative
+term there; at a step that mixes entries the diagonal is turned into columns ``√|d_k| e_k``
+with weights ``sign(d_k)``. A caller that reads only diag(Hpre) below a step may pass a
+``shortcut`` strategy (``diagonal.py``) that carries the diagonal through that step as a
+diagonal instead.
 
-At a ``Residual`` step the incoming groups run through both paths and are added at the
+At a ``Residual`` block the incoming groups run through both paths and are added at the
 block input (``J = J_branch + J_shortcut``, so ``Jᵀ S`` adds); groups created inside a path
 stay with that path. ``visit(step, state)`` is called at every parameterised leaf with the
 curvature at the leaf's output; the walk stops below the lowest parameterised top-level step.
 """
 from ..backend import get_array_module
 from .derivatives.elementwise import ElementwiseDerivatives
-from .derivatives.linear import LinearDerivatives
 from .losses import batch_scale, loss_derivatives_for
-from .recording import ResidualStep, lowest_parameterised_index, record_forward
+from .recording import lowest_parameterised_index, record_forward
+from .walk import walk_backward
+
+
+class ColumnGroup:
+    """Columns ``S`` (V, N, *shape) with weights ``w`` (V, N) (None: all 1): ``S diag(w) Sᵀ``."""
+
+    def __init__(self, columns, weights=None):
+        self.columns, self.weights = columns, weights
 
 
 class CurvatureState:
@@ -37,6 +46,12 @@ class CurvatureState:
         self.diagonal = diagonal
         self.gradient = gradient
         self.diagonal_is_exact = diagonal_is_exact
+
+    @property
+    def columns(self):
+        """The columns of the only group (the Gauss-Newton recursion has one, unweighted)."""
+        (group,) = self.groups
+        return group.columns
 
     def with_diagonal_as_columns(self):
         """The same curvature with ``diag(d)`` moved into a column group (exact)."""
@@ -50,8 +65,7 @@ class CurvatureState:
         n, size = d.shape[0], d[0].size
         flat = d.reshape(n, size)
         columns = xp.eye(size, dtype=d.dtype)[:, None, :] * xp.sqrt(xp.abs(flat)).T[:, :, None]
-        weights = xp.sign(flat).T
-        group = (columns.reshape((size,) + d.shape), weights)
+        group = ColumnGroup(columns.reshape((size,) + d.shape), xp.sign(flat).T)
         return CurvatureState(self.groups + [group], None, self.gradient)
 
 
@@ -61,64 +75,65 @@ def _add(a, b):
     return a if b is None else a + b
 
 
-def _through_leaf(step, state, with_residuals, diagonal_only_at):
+def _through_leaf(step, state, hessian, shortcut):
     module, rules, x, out = step.module, step.rules, step.x, step.out
     elementwise = isinstance(rules, ElementwiseDerivatives)
     if state.diagonal is not None and not elementwise:
-        if id(step) in diagonal_only_at and isinstance(rules, LinearDerivatives):
-            pseudo = rules.diagonal_sandwich(module, x, out, state.diagonal)
-            state = CurvatureState(state.groups, None, state.gradient)
-            passed = _through_leaf(step, state, with_residuals, diagonal_only_at)
-            passed.diagonal = _add(passed.diagonal, pseudo)
+        if shortcut is not None and shortcut.applies(step):
+            passed = _through_leaf(step, CurvatureState(state.groups, None, state.gradient),
+                                   hessian, shortcut)
+            passed.diagonal = _add(passed.diagonal, shortcut.diagonal_through(step, state.diagonal))
             passed.diagonal_is_exact = False
             return passed
         state = state.with_diagonal_as_columns()
-    groups = [(rules.jac_t_mat_prod(module, x, out, S), w) for S, w in state.groups]
+    groups = [ColumnGroup(rules.jac_t_mat_prod(module, x, out, group.columns), group.weights)
+              for group in state.groups]
     diagonal = state.diagonal
     if diagonal is not None:
         slope = rules.slope(module, x, out)
         diagonal = diagonal * slope * slope
     gradient = None
-    if with_residuals:
+    if hessian:
         gradient = rules.jac_t_mat_prod(module, x, out, state.gradient[None])[0]
         if not rules.hessian_is_zero(module):
-            diagonal = _add(diagonal, rules.residual(module, x, state.gradient))
+            diagonal = _add(diagonal, rules.second_derivative_term(module, x, state.gradient))
     return CurvatureState(groups, diagonal, gradient, state.diagonal_is_exact)
 
 
-def _through_residual(step, state, with_residuals, visit):
+def _through_block(step, state, hessian, walk):
     state = state.with_diagonal_as_columns()
     incoming = len(state.groups)
-    main = backpropagate(step.branch, state, visit, with_residuals, stop_early=False)
-    skip = backpropagate(step.shortcut, state, visit, with_residuals, stop_early=False)
-    main, skip = main.with_diagonal_as_columns(), skip.with_diagonal_as_columns()
-    groups = [(Sb + Ss, w) for (Sb, w), (Ss, _) in zip(main.groups[:incoming], skip.groups)]
+    main = walk(step.branch, state).with_diagonal_as_columns()
+    skip = walk(step.shortcut, state).with_diagonal_as_columns()
+    groups = [ColumnGroup(b.columns + s.columns, b.weights)
+              for b, s in zip(main.groups[:incoming], skip.groups)]
     groups += main.groups[incoming:] + skip.groups[incoming:]
-    gradient = main.gradient + skip.gradient if with_residuals else None
+    gradient = main.gradient + skip.gradient if hessian else None
     return CurvatureState(groups, None, gradient)
 
 
-def backpropagate(steps, state, visit, with_residuals=False, diagonal_only_at=frozenset(),
-                  stop_early=True):
-    """Run the recursion down ``steps`` from ``state`` at their output; returns the input state.
+def backpropagate(steps, state, visit, hessian=False, shortcut=None):
+    """Run the recursion down ``steps`` from ``state`` at their output, calling ``visit``.
 
-    ``with_residuals``: include the D terms (the Hessian; needs ``state.gradient``); without
-    them the result is the Gauss-Newton curvature. ``diagonal_only_at``: ids of ``Linear``
-    steps below which only diag(Hpre) is read (see above). ``stop_early``: stop below the lowest
-    parameterised step (the returned state is then the one at that step's output).
+    ``hessian``: include the second-derivative terms (needs ``state.gradient``); without
+    them the curvature is the Gauss-Newton one. ``shortcut``: a strategy with
+    ``applies(step)`` and ``diagonal_through(step, d)`` for steps below which only diag(Hpre)
+    is read (see ``diagonal.py``). The walk stops at the lowest parameterised top-level step:
+    it is visited, and nothing below it is computed.
     """
-    lowest = lowest_parameterised_index(steps) if stop_early else 0
-    for index in range(len(steps) - 1, lowest - 1, -1):
-        step = steps[index]
-        if isinstance(step, ResidualStep):
-            state = _through_residual(step, state, with_residuals, visit)
-            continue
+    lowest = steps[lowest_parameterised_index(steps)]
+
+    def through_leaf(step, current):
         if step.params:
-            visit(step, state)
-            if stop_early and index == lowest:
-                return state
-        state = _through_leaf(step, state, with_residuals, diagonal_only_at)
-    return state
+            visit(step, current)
+        if step is lowest:
+            return current
+        return _through_leaf(step, current, hessian, shortcut)
+
+    def through_block(step, current, walk):
+        return _through_block(step, current, hessian, walk)
+
+    return walk_backward(steps[steps.index(lowest):], state, through_leaf, through_block)
 
 
 class RecordedBatch:
@@ -137,7 +152,8 @@ class RecordedBatch:
 
     def initial_state(self, mc_samples=None, seed=None, with_gradient=False):
         """The curvature at the output: the exact square root of the per-sample loss Hessian,
-        or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the D terms."""
+        or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the
+        second-derivative terms."""
         rules, z = self.loss_rules, self.logits
         if mc_samples is None:
             root = rules.sqrt_hessian(self.loss, z, self.y)
@@ -148,9 +164,8 @@ class RecordedBatch:
         gradient = None
         if with_gradient:
             gradient = rules.gradient(self.loss, z, self.y).reshape(self.output.shape)
-        return CurvatureState([(self._columns(root), None)], None, gradient)
+        return CurvatureState([ColumnGroup(self._columns(root))], None, gradient)
 
-    def backpropagate(self, visit, hessian=False, mc_samples=None, seed=None,
-                      diagonal_only_at=frozenset()):
+    def backpropagate(self, visit, hessian=False, mc_samples=None, seed=None, shortcut=None):
         state = self.initial_state(mc_samples, seed, with_gradient=hessian)
-        return backpropagate(self.steps, state, visit, hessian, diagonal_only_at)
+        return backpropagate(self.steps, state, visit, hessian, shortcut)

@@ -1,6 +1,7 @@
 """Layers and losses as Modules (PyTorch's ``torch.nn`` names)."""
 from . import functional, init
 from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .batch_norm_update import update_bn
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout

@@ -18,9 +18,9 @@ import pytest
 
 import minigrad
 from minigrad import nn
+from minigrad.curvature import KroneckerFactors
 from optim.parameter_vectors import flatten, unflatten
 
-KroneckerLayer = collections.namedtuple("KroneckerLayer", "params A G")
 SHAPES = [(2, 3), (4,)]
 
 
@@ -125,7 +125,7 @@ class LinearRegressionClosure(ModelClosure):
         if self.bias:
             a = numpy.concatenate([a, numpy.ones((a.shape[0], 1))], axis=1)
         out = self.y.shape[1]
-        return [KroneckerLayer(self.params, a.T @ a / a.shape[0], 2.0 / out * numpy.eye(out))]
+        return [KroneckerFactors(self.params, a.T @ a / a.shape[0], 2.0 / out * numpy.eye(out))]
 
 
 def least_squares(x, y):

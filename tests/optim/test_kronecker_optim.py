@@ -128,7 +128,7 @@ def test_shape_mismatch_names_the_layer():
     x, y = regression_data(seed=7)
     closure = LinearRegressionClosure(x, y, bias=False)
     closure.bias = True
-    with pytest.raises(ValueError, match=r"gradient matrix \(2, 3\) but factors A \(4, 4\)"):
+    with pytest.raises(ValueError, match=r"give a matrix \(2, 3\) but the factors are A \(4, 4\)"):
         KFLR(closure.params).step(closure)
 
 

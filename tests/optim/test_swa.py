@@ -45,7 +45,7 @@ def test_swa_manual_mode_and_errors():
         optim.SWA(optim.SGD(params, lr=0.1), swa_start=3)
 
 
-def test_bn_update_recomputes_cumulative_batch_statistics():
+def test_update_bn_recomputes_cumulative_batch_statistics():
     nn.manual_seed(0)
     previous = minigrad.get_default_dtype()
     minigrad.set_default_dtype(numpy.float64)
@@ -56,7 +56,7 @@ def test_bn_update_recomputes_cumulative_batch_statistics():
     rng = numpy.random.default_rng(1)
     batches = [rng.standard_normal((5, 3)) * 2 + 1 for _ in range(4)]
     model.eval()
-    optim.SWA.bn_update([(minigrad.tensor(b), None) for b in batches], model)
+    nn.update_bn([(minigrad.tensor(b), None) for b in batches], model)
     weight, bias = host(model[0].weight.data), host(model[0].bias.data)
     features = [b @ weight.T + bias for b in batches]
     bn = model[1]

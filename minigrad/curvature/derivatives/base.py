@@ -13,10 +13,16 @@ For ``y = f(x)`` with per-sample Jacobian ``J_n = ∂y_n/∂x_n`` (modules act o
                                          in training)
     jac_mat_prod(module, x, out, M)      M (V, N, *in_shape)  → J_n M[v, n]   (V, N, *out_shape)
     jac_t_mat_prod(module, x, out, M)    M (V, N, *out_shape) → J_nᵀ M[v, n]  (V, N, *in_shape)
-    hessian_is_zero(module)              every ∂²y/∂x² vanishes (linear maps, ReLU, max-pooling)
-    residual(module, x, grad_out)        the diagonal f''(x) ⊙ ∂ℓ/∂y, (N, *in_shape): D_λ of
-                                         CURVATURE.md, for elementwise modules with f'' ≠ 0
+    hessian_is_zero(module)              every ∂²y/∂x² vanishes (linear maps, ReLU, max-pooling);
+                                         REQUIRED: a subclass that does not declare it (itself
+                                         or through a base) is refused when it is defined
+    second_derivative_term(module, x, grad_out)
+                                         the diagonal f''(x) ⊙ ∂ℓ/∂y, (N, *in_shape): the term
+                                         D of the recursion (``minigrad/curvature/README.md``),
+                                         for elementwise modules with f'' ≠ 0
     average_sandwich(module, x, out, G)  (1/N) Σ_n J_nᵀ G J_n for G (D_out, D_out) (the KFRA step)
+    couples_samples(module)              an output sample depends on other samples (batch norm
+                                         in training): the per-sample recursion does not apply
 
 Modules with parameters add, for ``name`` in ``param_names(module)`` ("weight", "bias"):
 
@@ -53,7 +59,19 @@ def sample_dims(array):
 
 
 class Derivatives:
-    """Defaults shared by all modules; subclasses override what their module needs."""
+    """Defaults shared by all modules; subclasses override what their module needs.
+
+    ``hessian_is_zero`` has no default: a rules class that forgot it would have the
+    Gauss-Newton curvature reported as the Hessian, so defining one is an error.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "hessian_is_zero", None)):
+            raise TypeError(f"{cls.__name__} must declare hessian_is_zero(self, module): whether "
+                            f"every second derivative of its module's output in its input "
+                            f"vanishes (the Hessian recursion adds second_derivative_term "
+                            f"where it does not)")
 
     def record_forward(self, module, x):
         with no_grad():
@@ -65,14 +83,16 @@ class Derivatives:
     def jac_t_mat_prod(self, module, x, out, M):
         raise NotImplementedError(f"{type(self).__name__}.jac_t_mat_prod")
 
-    def hessian_is_zero(self, module):
-        return True
-
-    def residual(self, module, x, grad_out):
-        raise ValueError(f"{type(module).__name__} has a zero second derivative; no residual term")
+    def second_derivative_term(self, module, x, grad_out):
+        raise ValueError(f"{type(module).__name__} has a zero second derivative; no second-"
+                         f"derivative term")
 
     def param_names(self, module):
         return ()
+
+    def couples_samples(self, module):
+        """Whether an output sample depends on other input samples (batch statistics)."""
+        return False
 
     def average_sandwich(self, module, x, out, G):
         """(1/N) Σ_n J_nᵀ G J_n by two Jacobian-transpose passes, one per side of G."""
@@ -92,12 +112,15 @@ class Derivatives:
         return _xp(J).tensordot(weights, J * J, axes=([0, 1], [0, 1]))
 
 
-class LinearMapDerivatives(Derivatives):
-    """Modules whose output is a linear map of the input, the same for every sample.
+class ConstantJacobianDerivatives(Derivatives):
+    """Modules that are one fixed linear map of the input: the Jacobian is a constant.
 
     ``J M`` is the module applied to M; ``Jᵀ M`` is its vector-Jacobian product taken by
     autograd at zero (exact for a linear map). The KFRA step needs one sample only.
     """
+
+    def hessian_is_zero(self, module):
+        return True
 
     def jac_mat_prod(self, module, x, out, M):
         with no_grad():

@@ -7,12 +7,15 @@ With the patches ``cols_n`` (K = C·kh·kw, L = out_h·out_w) and ``W_mat = W.re
     param_jac_t (weight): M[v, n] cols_nᵀ  (V, N, out, C, kh, kw)    (bias): Σ_l M[v, n, :, l]
     param_diagonal_of_diagonal (weight): Σ_{n,l} d[n, o, l] cols[n, k, l]²
     KFRA step: the Jacobian is the same for every sample, so one sample is propagated.
+    shared axis (L positions): inputs cols_nᵀ (N, L, K), columns M (V, N, L, out),
+                               KFRA output factor Σ_l G[(o, l), (o', l)] (out, out)
 """
 from ...autograd.grad_mode import no_grad
 from ...backend import get_array_module
 from ...ops.conv import Col2Im, conv2d, unfold_array, window_geometry
 from ...tensor import Tensor
-from .base import Derivatives, merge_columns, split_columns
+from .base import merge_columns, split_columns
+from .shared_axis import SharedAxisDerivatives
 
 
 def geometry(module, x):
@@ -25,10 +28,19 @@ def patches(module, x):
     return unfold_array(x, geometry(module, x))
 
 
-class Conv2dDerivatives(Derivatives):
+class Conv2dDerivatives(SharedAxisDerivatives):
 
-    def param_names(self, module):
-        return ("weight", "bias") if module.bias is not None else ("weight",)
+    def shared_axis_inputs(self, module, x):
+        return patches(module, x).transpose(0, 2, 1)
+
+    def shared_axis_columns(self, module, M):
+        return M.reshape(M.shape[:3] + (-1,)).transpose(0, 1, 3, 2)
+
+    def kfra_output_factor(self, module, G):
+        channels = module.out_channels
+        positions = G.shape[0] // channels
+        return get_array_module(G).einsum("atbt->ab", G.reshape(channels, positions, channels,
+                                                                positions))
 
     def _flat_weight(self, module):
         return module.weight.data.reshape(module.out_channels, -1)

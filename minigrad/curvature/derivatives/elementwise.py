@@ -1,13 +1,13 @@
 """Rules for elementwise activations ``y = f(x)`` (ReLU, LeakyReLU, Sigmoid, Tanh, Softplus).
 
 The Jacobian is ``B_n = diag(f'(x_n))`` and the second-derivative term is the diagonal
-``D_n = f''(x_n) ⊙ ∂ℓ/∂y_n`` (CURVATURE.md, the recursion). ``f'`` and ``f''`` are the
+``D_n = f''(x_n) ⊙ ∂ℓ/∂y_n`` (``minigrad/curvature/README.md``, the recursion). ``f'`` and ``f''`` are the
 static ``derivative`` / ``second_derivative`` of the op classes in ``minigrad/ops/activation.py``;
 the module's hyper-parameters (negative slope, β, threshold) are passed on. Where the op
 computes ``f'`` from its output (sigmoid, tanh: ``derivative_from_output``), the recorded
 output is used instead of evaluating ``f`` again.
 
-    jac = jac_t:  f'(x) ⊙ M                   residual: f''(x) ⊙ grad_out
+    jac = jac_t:  f'(x) ⊙ M                   second_derivative_term: f''(x) ⊙ grad_out
     KFRA step:    G ⊙ (1/N) Σ_n f'(x_n) f'(x_n)ᵀ
 """
 from ...ops import activation
@@ -43,7 +43,7 @@ class ElementwiseDerivatives(Derivatives):
     def hessian_is_zero(self, module):
         return self.piecewise_linear
 
-    def residual(self, module, x, grad_out):
+    def second_derivative_term(self, module, x, grad_out):
         return self.function.second_derivative(x, **self._keywords(module)) * grad_out
 
     def average_sandwich(self, module, x, out, G):

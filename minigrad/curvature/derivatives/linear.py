@@ -4,10 +4,13 @@
     ∂y_n/∂W[o, i] = x_n[i] e_o       param_jac_t (weight): M[v, n] ⊗ x_n  (V, N, out, in)
     ∂y_n/∂b = I                      param_jac_t (bias):   M              (V, N, out)
     KFRA step:  Wᵀ G W                (the batch-independent Jacobian)
+    shared axis (the leading axes after N; one position for (N, in) inputs): inputs (N, S, in),
+                                 columns (V, N, S, out),
+                                 KFRA output factor G itself
     diagonal_sandwich(d) = diag(Wᵀ diag(d_n) W) = d (W ⊙ W)   (a GEMM over the batch)
 """
 from ...backend import get_array_module
-from .base import Derivatives
+from .shared_axis import SharedAxisDerivatives
 
 
 def _check_input(module, x):
@@ -22,14 +25,20 @@ def _rows_times(M, matrix):
     return product.reshape(M.shape[:-1] + (matrix.shape[1],))
 
 
-class LinearDerivatives(Derivatives):
+class LinearDerivatives(SharedAxisDerivatives):
 
     def record_forward(self, module, x):
         _check_input(module, x)
         return super().record_forward(module, x)
 
-    def param_names(self, module):
-        return ("weight", "bias") if module.bias is not None else ("weight",)
+    def shared_axis_inputs(self, module, x):
+        return x.reshape(x.shape[0], -1, x.shape[-1])
+
+    def shared_axis_columns(self, module, M):
+        return M.reshape(M.shape[:2] + (-1, M.shape[-1]))
+
+    def kfra_output_factor(self, module, G):
+        return G
 
     def jac_mat_prod(self, module, x, out, M):
         return _rows_times(M, module.weight.data.T)

@@ -1,6 +1,6 @@
 """Rules for pooling: ``AvgPool2d`` and ``AdaptiveAvgPool2d`` (linear maps) and ``MaxPool2d``.
 
-Average pooling is linear and the same for every sample (``LinearMapDerivatives``).
+Average pooling is linear and the same for every sample (``ConstantJacobianDerivatives``).
 Max pooling is piecewise linear: ``J_n`` picks, for each window, its first maximal entry
 of ``x_n``, so ``∂²y/∂x² = 0``. Its products are taken by autograd at the recorded input,
 with the V vectors of a sample stacked along the batch axis:
@@ -12,14 +12,17 @@ from ...autograd.engine import grad
 from ...autograd.grad_mode import enable_grad
 from ...backend import get_array_module
 from ...tensor import Tensor
-from .base import Derivatives, LinearMapDerivatives, merge_columns, split_columns
+from .base import Derivatives, ConstantJacobianDerivatives, merge_columns, split_columns
 
 
-class AveragePoolDerivatives(LinearMapDerivatives):
+class AveragePoolDerivatives(ConstantJacobianDerivatives):
     pass
 
 
 class MaxPoolDerivatives(Derivatives):
+
+    def hessian_is_zero(self, module):
+        return True
 
     def _pooled(self, module, x, columns):
         xp = get_array_module(x)

@@ -8,10 +8,10 @@ products use (J = diag(scale), different per sample).
 """
 from ...autograd.grad_mode import enable_grad
 from ...tensor import Tensor
-from .base import Derivatives, LinearMapDerivatives
+from .base import Derivatives, ConstantJacobianDerivatives
 
 
-class IdentityDerivatives(LinearMapDerivatives):
+class IdentityDerivatives(ConstantJacobianDerivatives):
 
     def jac_mat_prod(self, module, x, out, M):
         return M
@@ -20,7 +20,7 @@ class IdentityDerivatives(LinearMapDerivatives):
         return M
 
 
-class FlattenDerivatives(LinearMapDerivatives):
+class FlattenDerivatives(ConstantJacobianDerivatives):
 
     def jac_mat_prod(self, module, x, out, M):
         return M.reshape(M.shape[:2] + out.shape[1:])
@@ -40,6 +40,9 @@ class FrozenDropout:
 
 
 class DropoutDerivatives(Derivatives):
+
+    def hessian_is_zero(self, module):
+        return True
 
     def record_forward(self, module, x):
         if not module.training:

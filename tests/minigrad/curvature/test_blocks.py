@@ -100,7 +100,7 @@ def test_batchnorm_in_training_mode_is_refused_with_explanation():
     model, loss, x, y = cnn_norm_case()
     model.train()
     with pytest.raises(ValueError, match="couples the samples"):
-        block_ggn(model, loss, x, y)
+        block_hessian(model, loss, x, y)
 
 
 def test_loss_without_reduction_is_refused():

@@ -5,27 +5,35 @@ import pytest
 import minigrad
 from minigrad import nn
 from minigrad.backend import to_device
-from minigrad.curvature.derivatives import derivatives_for
+from minigrad.curvature.derivatives import DERIVATIVES, Derivatives, derivatives_for
 from minigrad.curvature.losses import loss_derivatives_for
 from tests.minigrad.curvature.layerwise_reference import (
     _inputs, _labels, _unit_targets, float64_models, host)
 
 MODULE_CASES = [
-    (lambda: nn.Linear(3, 2), (2, 3)),
-    (lambda: nn.Conv2d(2, 3, 2, stride=1, padding=1), (2, 2, 3, 3)),
-    (nn.ReLU, (2, 5)), (lambda: nn.LeakyReLU(0.2), (2, 5)), (nn.Sigmoid, (2, 5)),
-    (nn.Tanh, (2, 5)), (lambda: nn.Softplus(beta=2.0), (2, 5)),
-    (lambda: nn.MaxPool2d(2), (2, 2, 4, 4)), (lambda: nn.AvgPool2d(2, stride=1), (2, 1, 3, 3)),
-    (lambda: nn.AdaptiveAvgPool2d(2), (2, 2, 3, 3)), (nn.Flatten, (2, 2, 2, 2)),
-    (nn.Identity, (2, 3)), (lambda: nn.Dropout(0.5).eval(), (2, 3)),
-    (lambda: nn.BatchNorm1d(3).eval(), (2, 3)),
+    pytest.param(lambda: nn.Linear(3, 2), (2, 3), id="linear"),
+    pytest.param(lambda: nn.Conv2d(2, 3, 2, stride=1, padding=1), (2, 2, 3, 3), id="conv"),
+    pytest.param(nn.ReLU, (2, 5), id="relu"),
+    pytest.param(lambda: nn.LeakyReLU(0.2), (2, 5), id="leaky_relu"),
+    pytest.param(nn.Sigmoid, (2, 5), id="sigmoid"),
+    pytest.param(nn.Tanh, (2, 5), id="tanh"),
+    pytest.param(lambda: nn.Softplus(beta=2.0), (2, 5), id="softplus"),
+    pytest.param(lambda: nn.MaxPool2d(2), (2, 2, 4, 4), id="maxpool"),
+    pytest.param(lambda: nn.AvgPool2d(2, stride=1), (2, 1, 3, 3), id="avgpool"),
+    pytest.param(lambda: nn.AdaptiveAvgPool2d(2), (2, 2, 3, 3), id="adaptive_avgpool"),
+    pytest.param(nn.Flatten, (2, 2, 2, 2), id="flatten"),
+    pytest.param(nn.Identity, (2, 3), id="identity"),
+    pytest.param(lambda: nn.Dropout(0.5).eval(), (2, 3), id="dropout-eval"),
+    pytest.param(lambda: nn.BatchNorm1d(3).eval(), (2, 3), id="batchnorm-eval"),
+    pytest.param(lambda: nn.AdaptiveMaxPool2d(2), (2, 1, 4, 4), id="adaptive_maxpool"),
+    pytest.param(lambda: nn.BatchNorm2d(2).eval(), (2, 2, 2, 2), id="batchnorm2d-eval"),
 ]
-IDS = ["linear", "conv", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "maxpool",
-       "avgpool", "adaptive_avgpool", "flatten", "identity", "dropout-eval", "batchnorm-eval"]
+IDS = [case.id for case in MODULE_CASES]
 
 
-def _module_case(index):
-    build, shape = MODULE_CASES[index]
+def _module_case(name):
+    index = IDS.index(name)
+    build, shape = MODULE_CASES[index].values
     with float64_models(index):
         module = build()
     return module, _inputs(shape, index)
@@ -41,9 +49,10 @@ def _jacobians(module, x):
     return numpy.array(rows).reshape(n, out, -1)
 
 
-@pytest.mark.parametrize("index", range(len(MODULE_CASES)), ids=IDS)
-def test_jacobian_products_and_kfra_step(index):
-    module, x = _module_case(index)
+@pytest.mark.parametrize("name", IDS)
+def test_jacobian_products_and_kfra_step(name):
+    index = IDS.index(name)
+    module, x = _module_case(name)
     rules = derivatives_for(module)
     out, recorded = rules.record_forward(module, x.data)
     J = _jacobians(module, x)
@@ -63,22 +72,22 @@ def test_jacobian_products_and_kfra_step(index):
                                   expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("index", [IDS.index(name) for name in ("sigmoid", "tanh", "softplus")])
-def test_residual_is_second_derivative_times_gradient(index):
-    module, x = _module_case(index)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus"])
+def test_residual_is_second_derivative_times_gradient(name):
+    module, x = _module_case(name)
     rules = derivatives_for(module)
     g = _inputs(x.shape, 99)
     leaf = minigrad.Tensor(x.data, requires_grad=True)
     (first,) = minigrad.grad((module(leaf) * g).sum(), [leaf], create_graph=True)
     (second,) = minigrad.grad(first.sum(), [leaf])
     assert not rules.hessian_is_zero(module)
-    numpy.testing.assert_allclose(host(rules.residual(module, x.data, g.data)), host(second.data),
+    numpy.testing.assert_allclose(host(rules.second_derivative_term(module, x.data, g.data)), host(second.data),
                                   atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["linear", "conv", "batchnorm-eval"])
 def test_parameter_jacobian_products(name):
-    module, x = _module_case(IDS.index(name))
+    module, x = _module_case(name)
     rules = derivatives_for(module)
     out = module(x)
     flat = out.reshape(x.shape[0], -1)
@@ -99,6 +108,49 @@ def test_parameter_jacobian_products(name):
         numpy.testing.assert_allclose(host(forward).reshape(2, x.shape[0], -1),
                                       numpy.einsum("nop,vp->vno", J, V_p.reshape(2, -1)),
                                       atol=1e-12)
+
+
+def _second_derivative_term_by_double_backward(module, x, g):
+    """(N·D, N·D): the Hessian in x of Σ g ⊙ module(x), by differentiating its gradient again."""
+    leaf = minigrad.Tensor(x.data, requires_grad=True)
+    (first,) = minigrad.grad((module(leaf) * g).sum(), [leaf], create_graph=True)
+    size = x.data.size
+    if not first.requires_grad:
+        return numpy.zeros((size, size))
+    flat = first.reshape(-1)
+    rows = []
+    for i in range(size):
+        (row,) = minigrad.grad(flat[i], [leaf], retain_graph=True, allow_unused=True)
+        rows.append(numpy.zeros(size) if row is None else host(row.data).ravel())
+    return numpy.array(rows)
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_second_derivative_term_against_double_backward(name):
+    module, x = _module_case(name)
+    rules = derivatives_for(module)
+    out, recorded = rules.record_forward(module, x.data)
+    g = _inputs(out.shape, 99)
+    expected = _second_derivative_term_by_double_backward(module, x, g)
+    if rules.hessian_is_zero(module):
+        numpy.testing.assert_allclose(expected, 0.0, atol=1e-12)
+        return
+    term = host(rules.second_derivative_term(recorded, x.data, g.data)).ravel()
+    numpy.testing.assert_allclose(expected, numpy.diag(term), atol=1e-12)
+
+
+def test_every_rules_class_is_in_the_table():
+    covered = {type(derivatives_for(_module_case(name)[0])) for name in IDS}
+    assert covered == {type(rules) for rules in DERIVATIVES.values()}
+
+
+def test_a_rules_class_without_hessian_is_zero_is_refused():
+    with pytest.raises(TypeError, match="SquareDerivatives must declare hessian_is_zero"):
+        class SquareDerivatives(Derivatives):
+            def jac_mat_prod(self, module, x, out, M):
+                return 2 * x * M
+
+            jac_t_mat_prod = jac_mat_prod
 
 
 def test_dropout_in_training_is_the_recorded_mask():

@@ -4,10 +4,8 @@ import pytest
 
 import minigrad
 from minigrad import nn
-from minigrad.curvature import KroneckerFactors, block_ggn, kfac, kflr, kfra
-from minigrad.backend import to_device
+from minigrad.curvature import block_ggn, kfac, kflr, kfra
 from minigrad.nn.activation import ReLU, Sigmoid, Tanh
-from tests.helpers import float64_default
 from tests.minigrad.curvature.layerwise_reference import (
     _inputs, _labels, cnn_case, float64_models, host, mlp_case, output_hessian, residual_case)
 
@@ -18,18 +16,6 @@ def test_batch_of_one_gives_exact_gn_blocks(activation, loss_name, method):
     model, loss, x, y = mlp_case(activation, loss_name, n=1)
     for factors, block in zip(method(model, loss, x, y), block_ggn(model, loss, x, y)):
         numpy.testing.assert_allclose(host(factors.to_dense()), host(block), rtol=0, atol=1e-12)
-
-
-def test_to_dense_orders_weight_then_bias():
-    rng = numpy.random.default_rng(0)
-    G, A = rng.standard_normal((2, 2)), rng.standard_normal((4, 4))
-    weight, bias = nn.Parameter(numpy.zeros((2, 3))), nn.Parameter(numpy.zeros(2))
-    dense = KroneckerFactors([weight, bias], A, G).to_dense()
-    for o in range(2):
-        for p in range(2):
-            numpy.testing.assert_allclose(dense[o * 3:o * 3 + 3, p * 3:p * 3 + 3], G[o, p] * A[:3, :3])
-            numpy.testing.assert_allclose(dense[o * 3:o * 3 + 3, 6 + p], G[o, p] * A[:3, 3])
-            assert dense[6 + o, 6 + p] == pytest.approx(G[o, p] * A[3, 3])
 
 
 def test_kfra_recursion_on_batch_averages():
@@ -125,23 +111,3 @@ def test_chunked_factors_equal_whole_batch_factors():
     for whole, chunked in zip(kflr(model, loss, x, y), kflr(model, loss, x, y, chunk_size=2)):
         numpy.testing.assert_allclose(host(chunked.G), host(whole.G), rtol=1e-10, atol=1e-14)
         numpy.testing.assert_allclose(host(chunked.A), host(whole.A), rtol=1e-10, atol=1e-14)
-
-
-@pytest.mark.parametrize("bias", [True, False])
-def test_kronecker_block_applies_to_vectors_as_its_dense_form(bias):
-    from minigrad import curvature
-    with float64_default():
-        nn.manual_seed(0)
-        model = nn.Sequential(nn.Linear(4, 3, bias=bias), nn.Sigmoid(), nn.Linear(3, 2))
-        rng = numpy.random.default_rng(0)
-        x = minigrad.tensor(rng.standard_normal((5, 4)))
-        y = minigrad.tensor(rng.integers(0, 2, 5))
-        for block in curvature.kflr(model, nn.CrossEntropyLoss(), x, y):
-            dense = block.to_dense()
-            v = to_device(rng.standard_normal((dense.shape[0], 3)))
-            numpy.testing.assert_allclose(host(block @ v), host(dense @ v), atol=1e-12)
-            numpy.testing.assert_allclose(host(block @ v[:, 0]), host(dense @ v[:, 0]), atol=1e-12)
-            op = curvature.aslinearoperator(block)
-            top = curvature.top_eigen(op, 1)[0]
-            numpy.testing.assert_allclose(host(top)[0], numpy.linalg.eigvalsh(host(dense))[-1],
-                                          rtol=1e-8)
