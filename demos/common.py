@@ -314,3 +314,24 @@ class CountingClosure:
     def ggnvp(self, vectors):
         self.counts["products"] += 1
         return self.closure.ggnvp(vectors)
+
+    def hessian_product(self, backward=True):
+        """The wrapped operator (one gradient: forward and backward), its products counted."""
+        self.counts["backprops"] += 1
+        return CountedProduct(self.closure.hessian_product(backward), self.counts)
+
+    def gauss_newton_product(self, backward=True):
+        self.counts["backprops"] += 1
+        return CountedProduct(self.closure.gauss_newton_product(backward), self.counts)
+
+
+class CountedProduct:
+    """A curvature product operator that adds each application to ``counts["products"]``."""
+
+    def __init__(self, product, counts):
+        self.product, self.counts = product, counts
+        self.loss = product.loss
+
+    def apply(self, vectors, retain_graph=True):
+        self.counts["products"] += 1
+        return self.product.apply(vectors, retain_graph)

@@ -12,11 +12,12 @@ adahessian-hybrid-resnet18-mnist.txt eqs. (3), (8)–(10). At step t = 1, 2, …
     v ← β₂ v + (1 − β₂) D⁽ˢ⁾ ⊙ D⁽ˢ⁾         second moment, eq. (10)
     θ ← θ − η [ (m / (1 − β₁ᵗ)) / ((√v / √(1 − β₂ᵗ))ᵏ + ε) + λ θ ]
 
-k is ``hessian_power``, λ the decoupled weight decay (as AdamW). The Hessian-
-vector product ``H z`` comes from the closure: ``step(closure)`` needs a
-closure with ``closure.hvp(vectors)`` (``minigrad.curvature.Closure``), called
-right after ``closure()`` at the same parameters. The probes come from a
-seeded host generator whose state ``state_dict`` saves.
+k is ``hessian_power``, λ the decoupled weight decay (as AdamW). Gradient and
+Hessian-vector product come from one forward pass: ``step(closure)`` asks the
+closure (``minigrad.curvature.Closure``) for ``closure.hessian_product()``,
+which fills ``p.grad`` and keeps the gradient's graph, and applies it to the
+probe. The probes come from a seeded host generator whose state
+``state_dict`` saves.
 """
 import copy
 
@@ -65,16 +66,16 @@ class AdaHessian(Optimizer):
 
     def step(self, closure=None):
         """Evaluate loss and gradient, estimate the Hessian diagonal, update; returns the loss."""
-        if closure is None or not callable(getattr(closure, "hvp", None)):
-            raise TypeError(f"{type(self).__name__}.step needs a closure with an hvp(vectors) "
-                            "method (minigrad.curvature.Closure) to estimate the Hessian diagonal")
-        loss = closure()
+        if closure is None:
+            raise TypeError(f"{type(self).__name__}.step needs a curvature closure "
+                            "(minigrad.curvature.Closure) for its hessian_product()")
+        hessian = closure.hessian_product()
+        loss = hessian.loss
         params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
         if not params:
             return loss
         probes = rademacher_probes(self.generator, params)
-        closure_params = list(getattr(closure, "params", params))
-        products = self._hessian_products(closure, closure_params, params, probes)
+        products = self._hessian_products(hessian, list(closure.params), params, probes)
         diagonals = {id(p): hessian_diagonal_estimate(hz, z)
                      for p, hz, z in zip(params, products, probes)}
         initial_state = lambda group, p: _initial_state(p, diagonals[id(p)])  # noqa: E731
@@ -95,17 +96,17 @@ class AdaHessian(Optimizer):
                                      + group["weight_decay"] * p.data)
         return loss
 
-    def _hessian_products(self, closure, closure_params, params, probes):
+    def _hessian_products(self, hessian, closure_params, params, probes):
         """``H z`` for the optimized parameters; other closure parameters get zero probes."""
         position = {id(p): i for i, p in enumerate(closure_params)}
         missing = [p.shape for p in params if id(p) not in position]
         if missing:
             raise ValueError(f"{type(self).__name__}: parameters of shapes {missing} are not "
-                             "among the closure's params, so its hvp cannot cover them")
+                             "among the closure's params, so its Hessian cannot cover them")
         vectors = [backend.get_array_module(p.data).zeros_like(p.data) for p in closure_params]
         for p, z in zip(params, probes):
             vectors[position[id(p)]] = z
-        products = closure.hvp(vectors)
+        products = hessian.apply(vectors, retain_graph=False)
         return [products[position[id(p)]] for p in params]
 
     def state_dict(self):

@@ -8,7 +8,8 @@ class k = 1..C), the low-rank Hessian model (eqs. 3–4)
     λ_k = (1/|B|) Σ_{μ∈B} y_k^μ p_k^μ (1 − p_k^μ) ‖c_k‖²
 
 (``y^μ`` the one-hot label and ``p^μ = softmax(z^μ)`` the predicted class
-probabilities of example μ of the batch, from one extra forward pass) gives,
+probabilities of example μ of the batch, from the logits ``closure.latest_output``
+of the gradient's forward pass, so batch-norm statistics move once per step) gives,
 with Newton's method in span{v_k} and SGD with learning rate η in the
 complement ``P = I − Σ_k v_k v_kᵀ`` (eq. 5), the update (eq. 6)
 
@@ -23,7 +24,7 @@ use, so that eq. 6 keeps its meaning. ``damping`` δ ≥ 0 replaces ``1/λ_k`` b
 The model must output logits ``(N, C)`` and the closure's ``y`` hold class
 indices ``(N,)`` or one-hot rows ``(N, C)``.
 """
-from minigrad import backend, no_grad
+from minigrad import Tensor, backend
 from .optimizer import Optimizer, require
 from .parameter_vectors import add_to_parameters, check_closure_parameters, gradient_vector
 
@@ -81,9 +82,9 @@ class ClassSubspaceNewton(Optimizer):
         class_gradients = closure.class_gradients()
         norms = xp.sqrt((class_gradients ** 2).sum(axis=1))
         directions = class_gradients / xp.where(norms > 0, norms, 1)[:, None]
-        with no_grad():
-            logits = closure.model(closure.x).data
-        targets = one_hot(getattr(closure.y, "data", closure.y), logits.shape[1], name)
+        logits = closure.latest_output.data
+        labels = closure.y.data if isinstance(closure.y, Tensor) else closure.y
+        targets = one_hot(labels, logits.shape[1], name)
         eigenvalues = class_eigenvalues(norms, softmax(logits), targets)
 
         state = self.state.setdefault(params[0], {})

@@ -39,6 +39,8 @@ import numpy
 import scipy.optimize
 
 from minigrad import backend
+from minigrad.curvature.lanczos import Lanczos
+from minigrad.curvature.operators import LinearOperator
 from .optimizer import require
 from .regularized_newton import RegularizedNewton
 
@@ -81,37 +83,30 @@ def minimize_small_cubic(tridiagonal, gradient_norm, sigma):
 
 
 def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
-    """Minimise ``gᵀs + ½ sᵀBs + σ/3 ‖s‖³`` over Lanczos subspaces; see the module docstring."""
+    """Minimise ``gᵀs + ½ sᵀBs + σ/3 ‖s‖³`` over Lanczos subspaces; see the module docstring.
+
+    ``matvec`` is ``v ↦ B v`` on vectors shaped like ``g``; the Krylov basis and
+    ``T_k`` come from ``minigrad.curvature.Lanczos`` (full reorthogonalisation).
+    """
     if sigma <= 0:
         raise ValueError(f"solve_cubic_subproblem: sigma must be positive, got {sigma}")
     xp = backend.get_array_module(g)
     gradient_norm = math.sqrt(float(g.dot(g)))
     if gradient_norm == 0:
         return CubicResult(g * 0, 0.0, 0, 0.0, 0.0, 0.0)
-    basis, alphas, betas = [g / gradient_norm], [], []
-    y = numpy.zeros(1)
-    for _ in range(max_iter):
-        q = basis[-1]
-        w = matvec(q)
-        alphas.append(float(q.dot(w)))
-        if not math.isfinite(alphas[-1]):
-            raise FloatingPointError(f"solve_cubic_subproblem: curvature qᵀBq is {alphas[-1]}")
-        for _ in range(2):
-            for previous in basis:
-                w = w - float(previous.dot(w)) * previous
-        beta = math.sqrt(float(w.dot(w)))
-        tridiagonal = numpy.diag(alphas) + numpy.diag(betas, 1) + numpy.diag(betas, -1)
+    lanczos = Lanczos(LinearOperator(matvec, (g.size, g.size), g.dtype, xp), g, max_iter)
+    while lanczos.step():
+        tridiagonal = lanczos.tridiagonal()
         y = minimize_small_cubic(tridiagonal, gradient_norm, sigma)
-        if beta * abs(y[-1]) <= tol * gradient_norm or beta <= 1e-12 * gradient_norm:
+        beta = lanczos.last_beta
+        if lanczos.done or beta * abs(y[-1]) <= tol * gradient_norm \
+                or beta <= 1e-12 * gradient_norm:
             break
-        betas.append(beta)
-        basis.append(w / beta)
-    basis = basis[:len(y)]
-    step = sum(float(coefficient) * q for coefficient, q in zip(y, basis))
+    step = lanczos.ritz_vectors(y[:, None])[:, 0]
     gradient_step, curvature_step = gradient_norm * float(y[0]), float(y @ tridiagonal @ y)
     y_norm = float(numpy.linalg.norm(y))
     model = gradient_step + 0.5 * curvature_step + sigma / 3 * y_norm ** 3
-    return CubicResult(xp.asarray(step), -model, len(y), gradient_step, curvature_step, y_norm)
+    return CubicResult(step, -model, len(y), gradient_step, curvature_step, y_norm)
 
 
 class CubicRegularization(RegularizedNewton):
@@ -145,8 +140,8 @@ class CubicRegularization(RegularizedNewton):
         group = self.param_groups[0]
         state = self.global_state
         sigma = state.setdefault("sigma", float(group["sigma"]))
-        loss, value, g = self._evaluate(closure)
-        scale, curvature, scaled_gradient = self._scaled_model(g, closure, curvature_closure)
+        loss, value, g, curvature = self._evaluate(closure, curvature_closure)
+        scale, curvature, scaled_gradient = self._scaled_model(g, curvature)
         result = solve_cubic_subproblem(curvature, scaled_gradient, sigma,
                                         group["max_krylov_iter"], group["krylov_tol"])
         lr = group["lr"]

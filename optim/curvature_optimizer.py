@@ -2,8 +2,9 @@
 
 Newton-CG, the trust-region method and cubic regularisation work on the
 flattened parameter vector (``parameter_vectors.py``) and need a closure of the
-contract in ``minigrad.curvature.Closure`` (``__call__``, ``loss_value``,
-``hvp``, ``ggnvp``). They take one parameter group (their adaptive quantities
+contract ``minigrad.curvature.closure.CurvatureClosure`` (``__call__``,
+``loss_value``, ``hessian_product``, ``gauss_newton_product``): one forward
+pass gives the gradient and the operator for every CG/Lanczos product. They take one parameter group (their adaptive quantities
 — damping, radius, σ — are global to the problem, not per parameter), keep those
 quantities in ``state`` under the first parameter (so ``state_dict`` saves
 them), multiply by ``B`` = the Hessian (``curvature="hessian"``) or the
@@ -16,8 +17,8 @@ steps: after ``max_failures`` failures in a row the optimizer raises
 import math
 
 from .optimizer import Optimizer, require, require_positive_integer
-from .parameter_vectors import (CURVATURES, add_to_parameters, check_closure_parameters,
-                                curvature_operator, finite, gradient_vector, restore, snapshot)
+from .parameter_vectors import (CURVATURES, add_to_parameters, check_closure_parameters, finite,
+                                flatten, gradient_vector, restore, snapshot, unflatten)
 
 
 class CurvatureOptimizer(Optimizer):
@@ -47,14 +48,25 @@ class CurvatureOptimizer(Optimizer):
         """The optimizer-wide state (step count, radius, damping …), stored with parameter 0."""
         return self.state.setdefault(self.param_groups[0]["params"][0], {})
 
-    def _evaluate(self, closure):
-        """Run the closure; return ``(loss tensor, loss float, flat gradient)``; raise if not finite."""
+    def _evaluate(self, closure, curvature_closure=None):
+        """``(loss tensor, loss float, flat gradient, v ↦ B v)``; raise if not finite.
+
+        One forward of ``closure`` gives the gradient and, without a
+        ``curvature_closure`` (a closure on another batch at the same
+        parameters), the curvature operator too.
+        """
         if closure is None:
             raise ValueError(f"{type(self).__name__}.step needs a curvature closure "
                              f"(minigrad.curvature.Closure(model, loss_fn, x, y))")
         params = self.param_groups[0]["params"]
         check_closure_parameters(closure, params, type(self).__name__)
-        loss = closure()
+        if curvature_closure is None:
+            product = self._curvature_product(closure, backward=True)
+            loss = product.loss
+        else:
+            check_closure_parameters(curvature_closure, params, type(self).__name__)
+            product = self._curvature_product(curvature_closure, backward=False)
+            loss = closure()
         value = float(loss.item())
         if not math.isfinite(value):
             raise FloatingPointError(f"{type(self).__name__}: the loss at the current parameters "
@@ -64,15 +76,14 @@ class CurvatureOptimizer(Optimizer):
         if not math.isfinite(norm):
             raise FloatingPointError(f"{type(self).__name__}: the gradient at the current "
                                      f"parameters is not finite (norm {norm})")
-        return loss, value, gradient
+        shapes = [p.shape for p in params]
+        return loss, value, gradient, lambda v: flatten(product.apply(unflatten(v, shapes)))
 
-    def _curvature_operator(self, closure, curvature_closure=None):
-        """``v ↦ B v`` on flat vectors, from ``curvature_closure`` when given (same parameters)."""
-        params = self.param_groups[0]["params"]
-        if curvature_closure is not None:
-            check_closure_parameters(curvature_closure, params, type(self).__name__)
-        return curvature_operator(curvature_closure or closure, self.param_groups[0]["curvature"],
-                                  params)
+    def _curvature_product(self, closure, backward):
+        """The closure's Hessian or Gauss-Newton operator (``curvature``), built once."""
+        if self.param_groups[0]["curvature"] == "hessian":
+            return closure.hessian_product(backward=backward)
+        return closure.gauss_newton_product(backward=backward)
 
     def _try_step(self, closure, step, acceptable):
         """θ ← θ + step; undo it unless the trial loss is finite and ``acceptable(loss)``.

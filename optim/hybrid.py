@@ -79,7 +79,7 @@ class Hybrid(Optimizer):
             self.switch_epoch = self.epochs_observed
 
     def step(self, closure=None):
-        """An SGD step before the switch, an AdaHessian step (closure with ``hvp``) after it."""
+        """An SGD step before the switch, an AdaHessian step (curvature closure) after it."""
         return self.active.step(closure)
 
     def state_dict(self):

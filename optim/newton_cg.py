@@ -1,8 +1,9 @@
 """``NewtonCG``: damped Newton / Gauss-Newton by truncated conjugate gradients (Hessian-free).
 
-With ``g = ∇L(θ)`` and ``B`` the Hessian (``curvature="hessian"``, products
-from ``closure.hvp``) or the Gauss-Newton matrix (``"ggn"``, ``closure.ggnvp``),
-one step solves the damped system (adaptive-norms-trust-region.txt, App. G,
+With ``g = ∇L(θ)`` and ``B`` the Hessian (``curvature="hessian"``, the operator
+of ``closure.hessian_product()``) or the Gauss-Newton matrix (``"ggn"``,
+``closure.gauss_newton_product()``), both from the one forward pass that gives
+``g``, one step solves the damped system (adaptive-norms-trust-region.txt, App. G,
 eq. 53)
 
     (B + λ I) d = −g
@@ -55,8 +56,7 @@ class NewtonCG(CurvatureOptimizer):
         group = self.param_groups[0]
         state = self.global_state
         damping = state.setdefault("damping", float(group["damping"]))
-        loss, value, g = self._evaluate(closure)
-        curvature = self._curvature_operator(closure)
+        loss, value, g, curvature = self._evaluate(closure)
 
         def damped(v):
             return curvature(v) + damping * v

@@ -59,10 +59,9 @@ class RegularizedNewton(CurvatureOptimizer):
         return inverse_sqrt_diagonal(group["norm"], second_moment, state["norm_step"],
                                      group["beta"], group["eps"])
 
-    def _scaled_model(self, g, closure, curvature_closure):
+    def _scaled_model(self, g, curvature):
         """``(D, ŝ ↦ D B D ŝ, D g)``: the model in the variables ``ŝ = D⁻¹ s`` where ``‖s‖_M = ‖ŝ‖``."""
         scale = self._norm_scaling(g)
-        curvature = self._curvature_operator(closure, curvature_closure)
         return scale, (lambda v: scale * curvature(scale * v)), scale * g
 
     def _ratio_test(self, closure, value, step, predicted):

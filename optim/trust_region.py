@@ -1,8 +1,9 @@
 """``TrustRegion``: second-order trust region with spherical or ellipsoidal norms.
 
 adaptive-norms-trust-region.txt, eq. 7 and App. F: at θ with ``g = ∇L(θ)``
-and ``B`` the Hessian (``curvature="hessian"``, from ``closure.hvp``) or the
-Gauss-Newton matrix (``"ggn"``), one step approximately solves
+and ``B`` the Hessian (``curvature="hessian"``, the operator of
+``closure.hessian_product()``) or the Gauss-Newton matrix (``"ggn"``), both
+from the one forward pass that gives ``g``, one step approximately solves
 
     min_s  m(s) = L(θ) + gᵀs + ½ sᵀBs    subject to  ‖s‖_M ≤ Δ
 
@@ -32,7 +33,8 @@ last loss, ratio and radius. One ``step`` is one trial.
 
 Sub-sampled curvature: ``step(closure, curvature_closure=c)`` takes the
 gradient and losses from ``closure`` and the curvature products from ``c``
-(a closure on another batch, at the same parameters).
+(a closure on another batch, at the same parameters; one forward pass of each).
+
 """
 from .cg import steihaug_cg
 from .optimizer import require
@@ -49,6 +51,21 @@ class TrustRegion(RegularizedNewton):
     adaptive-norms-trust-region.txt eq. 7: ``s ≈ argmin gᵀs + ½ sᵀBs`` over ``‖s‖_M ≤ Δ``,
     ``θ ← θ + s`` when ``ρ ≥ η1``; Δ shrinks by γ1 on rejection, grows by γ2 on ρ > η2
     at the boundary.
+
+    >>> import numpy, minigrad, optim
+    >>> from minigrad import nn
+    >>> from minigrad.curvature import Closure
+    >>> nn.init.manual_seed(0)
+    >>> model = nn.Linear(3, 1)
+    >>> x = numpy.random.default_rng(0).standard_normal((16, 3)).astype("float32")
+    >>> x = minigrad.tensor(x)
+    >>> closure = Closure(model, nn.MSELoss(), x, x.sum(1, keepdim=True))
+    >>> optimizer = optim.TrustRegion(model.parameters(), radius=10.0)
+    >>> start = closure.loss_value()
+    >>> for _ in range(3):
+    ...     loss = optimizer.step(closure)
+    >>> closure.loss_value() < 1e-6 * start
+    True
     """
 
     def __init__(self, params, lr=1.0, radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75,
@@ -69,8 +86,8 @@ class TrustRegion(RegularizedNewton):
         group = self.param_groups[0]
         state = self.global_state
         radius = state.setdefault("radius", float(group["radius"]))
-        loss, value, g = self._evaluate(closure)
-        scale, curvature, scaled_gradient = self._scaled_model(g, closure, curvature_closure)
+        loss, value, g, curvature = self._evaluate(closure, curvature_closure)
+        scale, curvature, scaled_gradient = self._scaled_model(g, curvature)
         result = steihaug_cg(curvature, scaled_gradient, radius, group["max_cg_iter"],
                              group["cg_tol"])
         lr = group["lr"]

@@ -19,16 +19,23 @@ Both differentiate the real graph, so they are exact in every mode the model
 runs in, including batch normalisation in training mode, where the samples are
 coupled through the batch statistics.
 
-``HessianProduct`` and ``GaussNewtonProduct`` build the graphs once at the
-current parameters and then apply the product to many vectors (each product
-costs one or three backward passes, no forward). They are snapshots: the
-parameters must not change while one is in use. The functions ``hvp`` and
+``HessianProduct`` and ``GaussNewtonProduct`` build the graphs from one forward
+pass at the current parameters and then apply the product to many vectors
+(each product costs one or three backward passes, no forward). They keep the
+batch ``loss`` (a Tensor) and the parameter ``gradient`` (arrays; a
+Gauss-Newton product gets it as ``Jᵀ ∇_z L`` from its own graph), so a
+second-order step needs no other forward pass. They are snapshots: the
+parameters must not change while one is in use. By default they put the
+model's buffers back afterwards; ``updates_buffers=True`` lets batch norm move
+its running statistics once, as the forward of a training step does. The functions ``hvp`` and
 ``ggnvp`` build one and apply it once. Products take and return either flat
 ``(P,)`` vectors (``__call__``) or lists of parameter-shaped arrays
 (``apply``). ``hvp_fd`` (central differences of the gradient) is a check;
 ``hessian`` assembles the dense ``(P, P)`` matrix from ``P`` products with unit
 vectors (small nets only).
 """
+import contextlib
+
 from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
@@ -65,6 +72,16 @@ def _backward_product(outputs, inputs, cotangents, retain_graph):
     return [t.xp.zeros_like(t.data) if g is None else g.data for t, g in zip(inputs, result)]
 
 
+def _buffer_guard(model, updates_buffers):
+    """Restore the buffers on exit unless the forward is a training step's (``updates_buffers``)."""
+    return contextlib.nullcontext() if updates_buffers else preserved_buffers(model)
+
+
+def _arrays_or_zeros(gradients, params):
+    """Gradient Tensors as arrays; zeros for a parameter the loss does not depend on."""
+    return [p.xp.zeros_like(p.data) if g is None else g.data for p, g in zip(params, gradients)]
+
+
 class _Product:
     """Shared interface: ``apply`` on parameter-shaped lists, ``__call__`` on flat vectors."""
 
@@ -89,26 +106,29 @@ class _Product:
 
 
 class HessianProduct(_Product):
-    """``v ↦ H v`` at the current parameters (the gradient graph is built once)."""
+    """``v ↦ H v`` at the current parameters (one forward; the gradient graph is built once)."""
 
-    def __init__(self, model, loss_fn, x, y):
+    def __init__(self, model, loss_fn, x, y, updates_buffers=False):
         super().__init__(model)
-        with enable_grad(), preserved_buffers(model):
-            loss = batch_loss(model, loss_fn, x, y)
-            self.gradient = grad(loss, self.params, create_graph=True, allow_unused=True)
+        with enable_grad(), _buffer_guard(model, updates_buffers):
+            self.output = model(as_input(x))
+            self.loss = scalar_loss(loss_fn, self.output, y)
+            self.gradient_graph = grad(self.loss, self.params, create_graph=True,
+                                       allow_unused=True)
+        self.gradient = _arrays_or_zeros(self.gradient_graph, self.params)
 
     def apply(self, vectors, retain_graph=True):
         vectors = _as_parameter_arrays(vectors, self.params, "HessianProduct")
         with enable_grad():
-            return _backward_product(self.gradient, self.params, vectors, retain_graph)
+            return _backward_product(self.gradient_graph, self.params, vectors, retain_graph)
 
 
 class GaussNewtonProduct(_Product):
-    """``v ↦ Jᵀ H_z J v`` at the current parameters (the graphs are built once)."""
+    """``v ↦ Jᵀ H_z J v`` at the current parameters (one forward; the graphs are built once)."""
 
-    def __init__(self, model, loss_fn, x, y):
+    def __init__(self, model, loss_fn, x, y, updates_buffers=False):
         super().__init__(model)
-        with enable_grad(), preserved_buffers(model):
+        with enable_grad(), _buffer_guard(model, updates_buffers):
             self.output = model(as_input(x))
             if not self.output.requires_grad:
                 raise ValueError(f"the output of {type(model).__name__} does not depend on "
@@ -119,8 +139,19 @@ class GaussNewtonProduct(_Product):
                                                     grad_outputs=self.cotangent,
                                                     create_graph=True, allow_unused=True)
             self.detached_output = Tensor(self.output.data, requires_grad=True)
-            loss = scalar_loss(loss_fn, self.detached_output, y)
-            self.output_gradient = grad(loss, self.detached_output, create_graph=True)
+            self.loss = scalar_loss(loss_fn, self.detached_output, y)
+            self.output_gradient = grad(self.loss, self.detached_output, create_graph=True)
+        self._gradient = None
+
+    @property
+    def gradient(self):
+        """``∇_θ L = Jᵀ ∇_z L`` as arrays, by one backward pass through the kept graph (once)."""
+        if self._gradient is None:
+            with enable_grad():
+                self._gradient = _backward_product([self.output], self.params,
+                                                   [self.output_gradient[0].data],
+                                                   retain_graph=True)
+        return self._gradient
 
     def apply(self, vectors, retain_graph=True):
         vectors = _as_parameter_arrays(vectors, self.params, "GaussNewtonProduct")

@@ -14,14 +14,22 @@ onto the input position it came from, summing where patches overlap. Each is
 the other's backward, so any composition of them is differentiable to any
 order.
 
+Neither loops in Python. ``im2col`` is one copy out of the strided view
+``windows[n, c, i, j, y, z]`` of the padded input (``as_strided``, so the same
+code runs on CuPy). ``col2im`` writes non-overlapping windows back through that
+view; overlapping ones go into ``spread[i, j, n, c, h, w]`` through the skewed
+view ``spread[i, j, n, c, y s_h + i d_h, z s_w + j d_w]``, which is then summed
+over the kernel offsets ``(i, j)``. Both also take the layout
+``(C kh kw, N L)`` (``batch_last``), the columns of all samples side by side.
+
 A convolution with weight ``W`` of shape ``(out, C, kh, kw)`` is then a
 matrix product per sample,
 
     y[n] = W_mat cols[n] + b,    W_mat = W.reshape(out, C kh kw)
 
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
-and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` places the columns of all
-samples side by side, ``(C kh kw, N L)``, so each of these is a single GEMM.
+and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` unfolds straight into the
+``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM.
 The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
 """
@@ -68,55 +76,100 @@ def window_geometry(input_shape, kernel_size, stride, padding, dilation, functio
     return kernel, stride, padding, dilation, tuple(out)
 
 
-def _offset_slices(i, j, stride, dilation, out_size):
-    """The strided slices of the padded input read by kernel offset ``(i, j)``."""
-    rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (out_size[0] - 1) + 1, stride[0])
-    cols = slice(j * dilation[1], j * dilation[1] + stride[1] * (out_size[1] - 1) + 1, stride[1])
-    return rows, cols
+def _padded(x, padding):
+    """``x`` with ``padding`` zeros on both sides of its last two axes (``x`` itself if none)."""
+    (ph, pw) = padding
+    if not (ph or pw):
+        return x
+    n, c, h, w = x.shape
+    padded = Function.xp(x).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    padded[:, :, ph:ph + h, pw:pw + w] = x
+    return padded
 
 
-def unfold_array(x, geometry):
-    """``im2col`` on a plain NumPy/CuPy array (no graph) for a ``window_geometry``."""
-    kernel, stride, padding, dilation, out_size = geometry
-    xp = Function.xp(x)
+def _window_view(padded, geometry):
+    """The view ``windows[n, c, i, j, y, z] = padded[n, c, y s_h + i d_h, z s_w + j d_w]`` (no copy)."""
+    kernel, stride, _, dilation, out_size = geometry
+    sn, sc, sh, sw = padded.strides
+    return Function.xp(padded).lib.stride_tricks.as_strided(
+        padded, padded.shape[:2] + kernel + out_size,
+        (sn, sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw))
+
+
+def _windows_overlap(geometry):
+    """Whether some input entry lies in two windows (then ``col2im`` must add, not place)."""
+    kernel, stride, _, dilation, _ = geometry
+    return any(k > 1 and (d > 1 or s < k) for k, s, d in zip(kernel, stride, dilation))
+
+
+def unfold_array(x, geometry, batch_last=False):
+    """``im2col`` on a plain NumPy/CuPy array (no graph) for a ``window_geometry``.
+
+    One copy out of a strided view of the padded input. The result is
+    ``(N, C·kh·kw, L)``, or with ``batch_last`` ``(C·kh·kw, N·L)`` (the columns of
+    all samples side by side, as one GEMM operand).
+    """
+    kernel, out_size = geometry[0], geometry[4]
     n, c = x.shape[:2]
-    (ph, pw), (kh, kw) = padding, kernel
-    padded = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = xp.empty((n, c, kh, kw) + out_size, dtype=x.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = _offset_slices(i, j, stride, dilation, out_size)
-            cols[:, :, i, j] = padded[:, :, rows, columns]
-    return cols.reshape(n, c * kh * kw, out_size[0] * out_size[1])
+    windows = _window_view(_padded(x, geometry[2]), geometry)
+    rows, positions = c * kernel[0] * kernel[1], out_size[0] * out_size[1]
+    if batch_last:
+        return windows.transpose(1, 2, 3, 0, 4, 5).reshape(rows, n * positions)
+    return windows.reshape(n, rows, positions)
+
+
+def fold_array(cols, input_shape, geometry, batch_last=False):
+    """``col2im`` on a plain array: the adjoint of ``unfold_array`` with the same layout.
+
+    Non-overlapping windows are written into place through the strided window
+    view. Overlapping ones go, one kernel offset per axis, into a zero array
+    ``spread[n, c, i, j, h, w]`` through the skewed view
+    ``spread[n, c, i, j, y s_h + i d_h, z s_w + j d_w]`` and are summed over the
+    offsets ``(i, j)``: no loop over the image or the kernel.
+    """
+    kernel, stride, padding, dilation, out_size = geometry
+    xp = Function.xp(cols)
+    n, c, h, w = input_shape
+    (ph, pw) = padding
+    if batch_last:
+        patches = cols.reshape((c,) + kernel + (n,) + out_size).transpose(3, 0, 1, 2, 4, 5)
+    else:
+        patches = cols.reshape((n, c) + kernel + out_size)
+    padded_shape = (n, c, h + 2 * ph, w + 2 * pw)
+    if not _windows_overlap(geometry):
+        padded = xp.zeros(padded_shape, dtype=cols.dtype)
+        _window_view(padded, geometry)[...] = patches
+    else:
+        spread = xp.zeros(kernel + padded_shape, dtype=cols.dtype)
+        si, sj, sn, sc, sh, sw = spread.strides
+        skewed = xp.lib.stride_tricks.as_strided(
+            spread, patches.shape,
+            (sn, sc, si + dilation[0] * sh, sj + dilation[1] * sw, stride[0] * sh, stride[1] * sw))
+        skewed[...] = patches
+        padded = spread.sum(axis=(0, 1))
+    if not (ph or pw):
+        return padded
+    return xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
 
 
 class Im2Col(Function):
-    def forward(self, x, geometry):
-        self.geometry = geometry
+    def forward(self, x, geometry, batch_last=False):
+        self.geometry, self.batch_last = geometry, batch_last
         self.input_shape = x.shape
-        return unfold_array(x, geometry)
+        return unfold_array(x, geometry, batch_last)
 
     def backward(self, g):
-        return (Col2Im.apply(g, input_shape=self.input_shape, geometry=self.geometry),)
+        return (Col2Im.apply(g, input_shape=self.input_shape, geometry=self.geometry,
+                             batch_last=self.batch_last),)
 
 
 class Col2Im(Function):
-    def forward(self, cols, input_shape, geometry):
-        xp = self.xp(cols)
-        kernel, stride, padding, dilation, out_size = geometry
-        self.geometry = geometry
-        n, c, h, w = input_shape
-        (ph, pw), (kh, kw) = padding, kernel
-        padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-        patches = cols.reshape((n, c, kh, kw) + out_size)
-        for i in range(kh):
-            for j in range(kw):
-                rows, columns = _offset_slices(i, j, stride, dilation, out_size)
-                padded[:, :, rows, columns] += patches[:, :, i, j]
-        return xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
+    def forward(self, cols, input_shape, geometry, batch_last=False):
+        self.geometry, self.batch_last = geometry, batch_last
+        return fold_array(cols, input_shape, geometry, batch_last)
 
     def backward(self, g):
-        return (Im2Col.apply(g, geometry=self.geometry),)
+        return (Im2Col.apply(g, geometry=self.geometry, batch_last=self.batch_last),)
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
@@ -185,8 +238,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias must have shape ({out_channels},) for weight shape "
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     geometry = window_geometry(input.shape, weight.shape[2:], stride, padding, dilation, "conv2d")
-    cols = Im2Col.apply(input, geometry=geometry)
-    batch_cols = reshape(permute(cols, 1, 0, 2), cols.shape[1], -1)
-    out = matmul(reshape(weight, out_channels, -1), batch_cols)
+    cols = Im2Col.apply(input, geometry=geometry, batch_last=True)
+    out = matmul(reshape(weight, out_channels, -1), cols)
     out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)

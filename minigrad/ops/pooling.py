@@ -15,14 +15,17 @@ window entries in row-major order, ``l`` over the output positions; see
 likewise). The bins are separable, so ``y = P_h x P_wᵀ`` with the averaging
 matrix ``P_h[i, h] = 1 / |bin i|`` on the bin and 0 elsewhere.
 
-All three are built from differentiable ops (``im2col``, ``max``, ``mean``,
-``matmul``), so their backward passes can be differentiated again.
+When the windows tile the input (stride = kernel, no padding or dilation, the
+common ``MaxPool2d(2)``) they are a reshape ``(N, C, out_h, kh, out_w, kw)`` of
+the input and no patches are copied; otherwise ``im2col`` gathers them. All
+three are built from differentiable ops (``im2col``, ``reshape``, ``max``,
+``sum``, ``matmul``), so their backward passes can be differentiated again.
 """
 from ..tensor import Tensor
 from .conv import Im2Col, _check_4d, _pair, unfold_array, window_geometry
 from .linalg import matmul
 from .reduction import max, sum
-from .shape import reshape, transpose
+from .shape import getitem, reshape, transpose
 
 
 def _pool_geometry(x, kernel_size, stride, padding, dilation, function):
@@ -37,11 +40,28 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, function):
     return geometry
 
 
+def _tiles(geometry):
+    """Whether the windows tile the input: stride = kernel, no padding, no dilation."""
+    kernel, stride, padding, dilation, _ = geometry
+    return kernel == stride and not any(padding) and dilation == (1, 1)
+
+
 def _windows(x, geometry):
-    """The unfolded windows of ``x`` as ``(N, C, kh·kw, L)``."""
-    (kh, kw) = geometry[0]
+    """The windows of ``x`` and the axes that run over a window's entries.
+
+    Tiling windows are a reshape ``(N, C, out_h, kh, out_w, kw)`` of the input
+    (cropped to ``out_h·kh × out_w·kw``), reduced over axes ``(3, 5)``; others are
+    unfolded by ``im2col`` to ``(N, C, kh·kw, L)`` and reduced over axis 2. Either
+    way the entries of a window are met in row-major order.
+    """
+    (kh, kw), out_size = geometry[0], geometry[4]
     n, c = x.shape[:2]
-    return reshape(Im2Col.apply(x, geometry=geometry), n, c, kh * kw, -1)
+    if _tiles(geometry):
+        (oh, ow) = out_size
+        if x.shape[2:] != (oh * kh, ow * kw):
+            x = getitem(x, (slice(None), slice(None), slice(0, oh * kh), slice(0, ow * kw)))
+        return reshape(x, n, c, oh, kh, ow, kw), (3, 5)
+    return reshape(Im2Col.apply(x, geometry=geometry), n, c, kh * kw, -1), 2
 
 
 def _padding_entries(x, geometry):
@@ -59,12 +79,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
     window (row-major order).
     """
     geometry = _pool_geometry(input, kernel_size, stride, padding, dilation, "max_pool2d")
-    windows = _windows(input, geometry)
+    windows, axes = _windows(input, geometry)
     if any(geometry[2]):
         xp = input.xp
         windows = windows + Tensor(xp.where(_padding_entries(input, geometry), -xp.inf, 0.0)
                                    .astype(input.dtype))
-    return reshape(max(windows, 2), input.shape[:2] + geometry[4])
+    return reshape(max(windows, axes), input.shape[:2] + geometry[4])
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
@@ -76,8 +96,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=Tru
     """
     geometry = _pool_geometry(input, kernel_size, stride, padding, 1, "avg_pool2d")
     (kh, kw), out_size = geometry[0], geometry[4]
-    total = sum(_windows(input, geometry), 2)
-    if count_include_pad:
+    total = sum(*_windows(input, geometry))
+    if count_include_pad or not any(geometry[2]):
         counts = kh * kw
     else:
         counts = Tensor((~_padding_entries(input, geometry)).sum(axis=2).astype(input.dtype))

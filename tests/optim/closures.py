@@ -3,8 +3,10 @@
 ``AutogradClosure(loss_fn, params)`` follows the closure contract of
 ``minigrad.curvature.Closure``: calling it zeroes the grads, evaluates
 ``loss_fn()`` (a scalar Tensor built from ``params``), back-propagates and
-returns the loss; ``loss_value()`` is the forward only; ``hvp(vectors)`` is the
-exact Hessian-vector product by double backward. ``calls`` counts evaluations.
+returns the loss; ``loss_value()`` is the forward only; ``hessian_product()``
+does what calling it does, keeping the gradient's graph, and returns the
+operator of exact Hessian-vector products by double backward. ``calls``
+counts evaluations.
 """
 import numpy
 
@@ -29,12 +31,20 @@ class AutogradClosure:
         with minigrad.no_grad():
             return float(self.loss_fn().item())
 
-    def hvp(self, vectors):
+    def hessian_product(self, backward=True):
+        from tests.optim.curvature_doubles import ListProduct
+        self.calls += 1
         loss = self.loss_fn()
         grads = minigrad.grad(loss, self.params, create_graph=True)
-        products = minigrad.grad(list(grads), self.params,
-                                 grad_outputs=[minigrad.Tensor(v) for v in vectors])
-        return [h.data for h in products]
+        if backward:
+            for p, g in zip(self.params, grads):
+                p.grad = g.detach()
+
+        def multiply(vectors):
+            products = minigrad.grad(list(grads), self.params, retain_graph=True,
+                                     grad_outputs=[minigrad.Tensor(v) for v in vectors])
+            return [h.data for h in products]
+        return ListProduct(multiply, loss)
 
 
 def parameter(values):

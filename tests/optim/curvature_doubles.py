@@ -2,8 +2,9 @@
 
 ``QuadraticClosure``: ``f(θ) = ½ θᵀAθ − bᵀθ`` over parameters of given shapes
 (θ is their row-major concatenation), with exact products ``hvp(v) = A v`` and
-``ggnvp(v) = G v`` (G = A unless given) and a switch that makes the loss
-non-finite. ``FunctionClosure``: any smooth function given by its value,
+``ggnvp(v) = G v`` (G = A unless given), served as the operators of
+``hessian_product()`` / ``gauss_newton_product()``, and a switch that makes the
+loss non-finite. ``FunctionClosure``: any smooth function given by its value,
 gradient and Hessian as NumPy callables. ``LinearRegressionClosure``: a real
 ``nn.Linear`` with ``nn.MSELoss`` (a ``ModelClosure``); its Kronecker factors are computed here
 independently with NumPy (``Ā = (1/N) Σ ã ãᵀ`` with ``ã = [a, 1]`` and
@@ -64,6 +65,25 @@ class FunctionClosure:
     def ggnvp(self, vectors):
         return self._product(self.hessian(self.theta), vectors)
 
+    def _operator(self, multiply, backward):
+        return ListProduct(multiply, self() if backward else minigrad.tensor(self._value()))
+
+    def hessian_product(self, backward=True):
+        return self._operator(self.hvp, backward)
+
+    def gauss_newton_product(self, backward=True):
+        return self._operator(self.ggnvp, backward)
+
+
+class ListProduct:
+    """The curvature operator of a test closure: ``apply`` is one of its product methods."""
+
+    def __init__(self, multiply, loss):
+        self.multiply, self.loss = multiply, loss
+
+    def apply(self, vectors, retain_graph=True):
+        return self.multiply(vectors)
+
 
 class QuadraticClosure(FunctionClosure):
     """``f(θ) = ½ θᵀAθ − bᵀθ``; ``ggnvp`` multiplies by ``G`` (default A)."""
@@ -93,8 +113,10 @@ class ModelClosure:
     def __call__(self):
         for p in self.params:
             p.grad = None
-        loss = self.loss_fn(self.model(self.x), self.y)
+        output = self.model(self.x)
+        loss = self.loss_fn(output, self.y)
         loss.backward()
+        self.latest_output = output.detach()
         return loss
 
     def loss_value(self):
@@ -255,3 +277,57 @@ class ClassificationClosure(ModelClosure):
             grads = minigrad.grad(selected, self.params, retain_graph=True)
             rows.append(flatten([g.data for g in grads]))
         return numpy.stack(rows)
+
+
+class CountingModel(nn.Module):
+    """``model`` with a count of its forward passes (``forwards``)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.forwards = 0
+
+    def forward(self, x):
+        self.forwards += 1
+        return self.model(x)
+
+
+def counted_batch_norm_closure(seed=0, n=12):
+    """A real ``Closure`` over a float64 MLP with batch norm in training mode, forwards counted."""
+    from minigrad.curvature import Closure
+    nn.init.manual_seed(0)
+    model = CountingModel(nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Tanh(),
+                                        nn.Linear(6, 3)))
+    for p in model.parameters():
+        p.data = p.data.astype(numpy.float64)
+    return Closure(model, nn.CrossEntropyLoss(), *classification_batch(seed, n))
+
+
+def classification_batch(seed, n=12):
+    rng = numpy.random.default_rng(seed)
+    return minigrad.tensor(rng.standard_normal((n, 4))), minigrad.tensor(numpy.arange(n) % 3)
+
+
+def running_statistics(model):
+    return [minigrad.to_host(b).copy() for _, b in model.named_buffers()]
+
+
+def assert_one_forward_per_evaluation(make_optimizer, curvature_batch=False):
+    """One step costs one forward for gradient and curvature, plus one for the trial loss.
+
+    Batch-norm running statistics move exactly as after one ``closure()``; a
+    curvature closure on another batch costs one more forward and leaves the
+    grads and the buffers alone.
+    """
+    from minigrad.curvature import Closure
+    closure = counted_batch_norm_closure()
+    reference = counted_batch_norm_closure()
+    reference()
+    step_arguments = {}
+    if curvature_batch:
+        step_arguments["curvature_closure"] = Closure(closure.model, closure.loss_fn,
+                                                      *classification_batch(seed=1))
+    make_optimizer(closure.params).step(closure, **step_arguments)
+    assert closure.model.forwards == (3 if curvature_batch else 2)
+    for mine, want in zip(running_statistics(closure.model), running_statistics(reference.model)):
+        numpy.testing.assert_allclose(mine, want, rtol=1e-14)

@@ -84,10 +84,12 @@ def test_adahessian_uses_seeded_rademacher_probes_on_coupled_quadratic():
     numpy.testing.assert_allclose(host(p.data), expected[-1][0], rtol=1e-12)
 
 
-def test_adahessian_needs_a_closure_with_hvp():
+def test_adahessian_needs_a_curvature_closure():
     params, closure = diagonal_quadratic(CURVATURES[:1], CENTRES[:1], STARTS[:1])
-    with pytest.raises(TypeError, match="hvp"):
+    with pytest.raises(AttributeError, match="hessian_product"):
         optim.AdaHessian(params).step(lambda: closure())
+    with pytest.raises(TypeError, match="curvature closure"):
+        optim.AdaHessian(params).step()
     with pytest.raises(ValueError, match="hessian_power"):
         optim.AdaHessian(params, hessian_power=2)
 
@@ -178,3 +180,13 @@ def test_hybrid_rejects_bad_arguments_by_name(hyper, argument):
     params, _ = diagonal_quadratic(CURVATURES[:1], CENTRES[:1], STARTS[:1])
     with pytest.raises(ValueError, match=f"Hybrid: invalid {argument}="):
         optim.Hybrid(params, **hyper)
+
+
+def test_gradient_and_hessian_product_come_from_one_forward_pass():
+    from tests.optim.curvature_doubles import counted_batch_norm_closure, running_statistics
+    closure, reference = counted_batch_norm_closure(), counted_batch_norm_closure()
+    reference()
+    optim.AdaHessian(closure.params).step(closure)
+    assert closure.model.forwards == 1
+    for mine, want in zip(running_statistics(closure.model), running_statistics(reference.model)):
+        numpy.testing.assert_allclose(mine, want, rtol=1e-14)

@@ -104,3 +104,12 @@ def test_state_dict_round_trip():
 def test_rejects_bad_hyper_parameters(kwargs):
     with pytest.raises(ValueError):
         ClassSubspaceNewton(make_closure().params, **kwargs)
+
+
+def test_batch_norm_statistics_move_once_per_step():
+    from tests.optim.curvature_doubles import counted_batch_norm_closure, running_statistics
+    closure, reference = counted_batch_norm_closure(), counted_batch_norm_closure()
+    reference()
+    ClassSubspaceNewton(closure.params, lr=0.1, damping=1.0).step(closure)
+    for mine, want in zip(running_statistics(closure.model), running_statistics(reference.model)):
+        numpy.testing.assert_allclose(mine, want, rtol=1e-14)

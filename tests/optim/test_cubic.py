@@ -6,6 +6,7 @@ import pytest
 
 from optim.cubic import CubicRegularization, minimize_small_cubic, solve_cubic_subproblem
 from tests.optim.curvature_doubles import (FunctionClosure, assert_decreases_rosenbrock,
+                                           assert_one_forward_per_evaluation,
                                            assert_rejects_argument, assert_state_dict_round_trip,
                                            quadratic_finite_only_near, rosenbrock_closure)
 
@@ -107,3 +108,10 @@ def test_state_dict_round_trip(norm):
     (dict(curvature="kfac"), "curvature")])
 def test_rejects_bad_hyper_parameters(kwargs, argument):
     assert_rejects_argument(CubicRegularization, kwargs, argument)
+
+
+@pytest.mark.parametrize("curvature", ["hessian", "ggn"])
+def test_one_forward_pass_per_step_plus_the_trial_loss(curvature):
+    assert_one_forward_per_evaluation(
+        lambda params: CubicRegularization(params, max_krylov_iter=10, krylov_tol=1e-12,
+                                           curvature=curvature))

@@ -4,6 +4,7 @@ import pytest
 
 from optim.newton_cg import NewtonCG
 from tests.optim.curvature_doubles import (SHAPES, QuadraticClosure, assert_decreases_rosenbrock,
+                                           assert_one_forward_per_evaluation,
                                            assert_one_step_solves_least_squares,
                                            assert_rejects_argument, assert_state_dict_round_trip,
                                            quadratic_finite_only_near, rosenbrock_closure,
@@ -96,3 +97,9 @@ def test_real_closure_linear_least_squares_in_one_step(curvature):
     assert_one_step_solves_least_squares(
         lambda params: NewtonCG(params, damping=0.0, max_cg_iter=50, cg_tol=1e-12,
                                 curvature=curvature), seed=5)
+
+
+@pytest.mark.parametrize("curvature", ["hessian", "ggn"])
+def test_one_forward_pass_per_step_plus_the_trial_loss(curvature):
+    assert_one_forward_per_evaluation(
+        lambda params: NewtonCG(params, max_cg_iter=10, cg_tol=1e-12, curvature=curvature))

@@ -6,6 +6,7 @@ import pytest
 from optim.norms import inverse_sqrt_diagonal, update_second_moment
 from optim.trust_region import TrustRegion
 from tests.optim.curvature_doubles import (SHAPES, QuadraticClosure, assert_decreases_rosenbrock,
+                                           assert_one_forward_per_evaluation,
                                            assert_one_step_solves_least_squares,
                                            assert_rejects_argument, assert_state_dict_round_trip,
                                            quadratic_finite_only_near, rosenbrock_closure,
@@ -150,3 +151,9 @@ def test_real_closure_linear_least_squares_in_one_step():
     assert_one_step_solves_least_squares(
         lambda params: TrustRegion(params, radius=1e3, max_radius=1e3, norm="rmsprop",
                                    max_cg_iter=50, cg_tol=1e-12), seed=7)
+
+
+@pytest.mark.parametrize("curvature_batch", [False, True])
+def test_one_forward_pass_per_step_plus_the_trial_loss(curvature_batch):
+    assert_one_forward_per_evaluation(
+        lambda params: TrustRegion(params, max_cg_iter=10, cg_tol=1e-12), curvature_batch)

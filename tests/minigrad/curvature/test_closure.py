@@ -107,3 +107,38 @@ def test_closure_keeps_the_outputs_of_its_first_call():
     closure()
     numpy.testing.assert_allclose(closure.output.numpy(), first)
     numpy.testing.assert_allclose(first, model(x).numpy() - 3.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["hessian_product", "gauss_newton_product"])
+def test_product_operators_are_the_closures_evaluation_from_one_forward(kind):
+    model, loss_fn, x, y = build("conv_batch_norm_cross_entropy")
+    reference = Closure(model, loss_fn, x, y)
+    buffers = [minigrad.to_host(b).copy() for _, b in model.named_buffers()]
+    loss = reference()
+    gradients = [p.grad.data.copy() for p in reference.params]
+    moved = [minigrad.to_host(b).copy() for _, b in model.named_buffers()]
+    for (_, b), value in zip(model.named_buffers(), buffers):
+        b[...] = value
+    closure = Closure(model, loss_fn, x, y)
+    product = getattr(closure, kind)()
+    assert product.loss.item() == pytest.approx(loss.item(), rel=1e-14)
+    for p, g in zip(closure.params, gradients):
+        assert relative_error(p.grad.data, g) < 1e-13
+    for (_, b), want in zip(model.named_buffers(), moved):
+        numpy.testing.assert_array_equal(minigrad.to_host(b), want)
+    numpy.testing.assert_array_equal(closure.latest_output.numpy(), closure.output.numpy())
+    for (_, b), value in zip(model.named_buffers(), buffers):
+        b[...] = value
+    one_off = {"hessian_product": closure.hvp, "gauss_newton_product": closure.ggnvp}[kind]
+    for seed in (0, 1):
+        vectors = unflatten(random_direction(model, seed), closure.params)
+        assert relative_error(flatten(product.apply(vectors)), flatten(one_off(vectors))) < 1e-12
+
+
+def test_a_curvature_batch_product_leaves_grads_and_buffers_alone(closure):
+    buffers = [minigrad.to_host(b).copy() for _, b in closure.model.named_buffers()]
+    product = closure.hessian_product(backward=False)
+    assert all(p.grad is None for p in closure.params) and closure.latest_output is None
+    assert all(numpy.array_equal(before, minigrad.to_host(after))
+               for before, (_, after) in zip(buffers, closure.model.named_buffers()))
+    assert product.loss.item() == pytest.approx(closure.loss_value(), rel=1e-14)

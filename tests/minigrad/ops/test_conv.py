@@ -4,6 +4,7 @@ import numpy
 import pytest
 
 from minigrad import ops
+from minigrad.ops.conv import fold_array, unfold_array, window_geometry
 from tests.helpers import check_op, random_tensor
 
 
@@ -131,3 +132,23 @@ def test_fold_and_unfold_use_pytorch_argument_order():
 def test_bad_arguments_raise_clear_errors(fn, message):
     with pytest.raises(ValueError, match=message):
         fn()
+
+
+@pytest.mark.parametrize("x_shape,kernel,stride,padding,dilation", [
+    ((2, 3, 6, 5), 3, 1, 1, 1), ((2, 2, 7, 6), 2, 2, 0, 1), ((1, 2, 7, 7), 3, 2, 2, 2),
+    ((3, 1, 4, 4), 1, 1, 0, 1)])
+def test_batch_last_layout_is_the_per_sample_layout_transposed(x_shape, kernel, stride, padding,
+                                                               dilation):
+    x = random_tensor(x_shape, 9)
+    geometry = window_geometry(x_shape, kernel, stride, padding, dilation, "test")
+    per_sample = unfold_array(x.data, geometry)
+    side_by_side = unfold_array(x.data, geometry, batch_last=True)
+    n, rows, positions = per_sample.shape
+    numpy.testing.assert_array_equal(side_by_side,
+                                     per_sample.transpose(1, 0, 2).reshape(rows, n * positions))
+    cols = numpy.random.default_rng(10).standard_normal(per_sample.shape)
+    numpy.testing.assert_allclose(
+        fold_array(cols.transpose(1, 0, 2).reshape(rows, -1), x_shape, geometry, batch_last=True),
+        fold_array(cols, x_shape, geometry), rtol=1e-14)
+    check_op(lambda x: ops.conv2d(x, random_tensor((2,) + x_shape[1:2] + _pair(kernel), 11),
+                                  stride=stride, padding=padding, dilation=dilation), [x])
