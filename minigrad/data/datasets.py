@@ -257,6 +257,21 @@ def _load_cifar(split, root, download, check_md5):
             numpy.concatenate([b[1] for b in batches]))
 
 
+def folder_of(name, split="train", root=None):
+    """The folder ``load`` reads ``name``'s ``split`` from, or ``None`` (synthetic, not found)."""
+    bases = search_directories(root)
+    if name in IDX_SETS:
+        spec = IDX_SETS[name]
+        paths = _find(bases, [spec["folder"]], spec["files"][split], _idx_path)
+    elif name == "cifar10":
+        locate = lambda folder, n: folder / n if (folder / n).is_file() else None  # noqa: E731
+        paths = next(filter(None, (_find(bases, CIFAR10["folders"], names, locate)
+                                   for names in CIFAR10["files"][split])), None)
+    else:
+        paths = None
+    return None if not paths else str(paths[0].parent)
+
+
 def load(name, split="train", root=None, download=True, check_md5=True):
     """``(images (N, C, H, W) uint8, labels (N,) int64)`` of data set ``name``'s ``split``.
 

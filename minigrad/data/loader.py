@@ -117,15 +117,16 @@ class DataLoader:
                 images = self.transform(images)
             fields = (numpy.asarray(images, dtype=backend.get_default_dtype()),
                       numpy.asarray(labels, dtype=numpy.int64))
-        return tuple(Tensor(backend.to_device(backend.to_host(f))) for f in fields)
+        return tuple(Tensor(backend.to_device(f)) for f in fields)
 
     def state_dict(self):
         """``{"seed", "generator": PCG64 state at the start of the pass, "batches": handed
-        out in it}`` (between passes: the state of the next pass and 0)."""
+        out in it}`` (between passes: the state of the next pass and the batches it skips)."""
         if self._pass_start is not None and self._handed_out < len(self):
             return {"seed": self.seed, "generator": self._pass_start,
                     "batches": self._handed_out}
-        return {"seed": self.seed, "generator": self.generator.bit_generator.state, "batches": 0}
+        return {"seed": self.seed, "generator": self.generator.bit_generator.state,
+                "batches": self._skip}
 
     def load_state_dict(self, state):
         """Continue from a state saved by ``state_dict``: the next pass repeats the saved pass's
