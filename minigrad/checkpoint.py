@@ -10,37 +10,30 @@ their type (int keys of an optimizer's state stay ints) and their order.
 checkpoint can never run code; arrays that lived on the GPU, and Tensors, come
 back on the active backend.
 
-Writes are atomic (a temporary file in the same folder, then ``os.replace``),
-so a crash mid-write leaves the previous checkpoint intact.
+Writes go through ``atomic_write`` (``minigrad.atomic``), so a crash mid-write
+leaves the previous checkpoint intact. Reading a file that is missing, empty,
+truncated or corrupt, or a weights file written by ``minigrad.save``, raises
+``CheckpointError`` naming the file (and, for a weights file, ``minigrad.load``);
+``require(state, keys, path)`` does the same for a missing entry.
 """
 import json
 import os
-import tempfile
+import zipfile
 
 import numpy
 
 from . import backend
+from .atomic import atomic_write
 from .tensor import Tensor
+
+__all__ = ["CheckpointError", "atomic_write", "load", "require", "save"]
 
 STRUCTURE_KEY = "structure"
 
 
-def atomic_write(path, write):
-    """Call ``write(file)`` on a temporary binary file beside ``path``, flush it to disk, then
-    move it onto ``path`` with ``os.replace``; on any error ``path`` is left as it was."""
-    path = os.fspath(path)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+class CheckpointError(ValueError):
+    """A checkpoint file that is missing, empty, truncated, corrupt or lacks an entry; the
+    message names the file."""
 
 
 def _encode(value, arrays, where):
@@ -99,10 +92,33 @@ def save(state, path):
 
 def load(path):
     """The nested state saved by ``save`` at ``path`` (no pickle involved)."""
-    with numpy.load(path, allow_pickle=False) as archive:
-        if STRUCTURE_KEY not in archive.files:
-            raise ValueError(f"checkpoint.load: {path} is not a minigrad checkpoint "
-                             f"(no '{STRUCTURE_KEY}' entry)")
-        structure = json.loads(archive[STRUCTURE_KEY].tobytes().decode("utf-8"))
-        arrays = {key: archive[key] for key in archive.files if key != STRUCTURE_KEY}
-    return _decode(structure, arrays)
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise CheckpointError(f"checkpoint.load: no checkpoint file at {path}")
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f"checkpoint.load: {path} is empty (0 bytes)")
+    try:
+        with numpy.load(path, allow_pickle=False) as archive:
+            if not isinstance(archive, numpy.lib.npyio.NpzFile):
+                raise ValueError("a single .npy array, not an .npz archive")
+            if STRUCTURE_KEY not in archive.files:
+                raise CheckpointError(
+                    f"checkpoint.load: {path} is not a minigrad checkpoint (no "
+                    f"'{STRUCTURE_KEY}' entry) but a weights file as minigrad.save writes "
+                    f"them: read it with minigrad.load")
+            structure = json.loads(archive[STRUCTURE_KEY].tobytes().decode("utf-8"))
+            arrays = {key: archive[key] for key in archive.files if key != STRUCTURE_KEY}
+        return _decode(structure, arrays)
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        raise CheckpointError(f"checkpoint.load: {path} is truncated or corrupt, not a readable "
+                              f"minigrad checkpoint ({type(error).__name__}: {error})") from error
+
+
+def require(state, keys, path):
+    """Raise ``CheckpointError`` naming ``path`` unless the loaded ``state`` has every key."""
+    missing = [key for key in keys if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} lacks the entries {missing}; it was not "
+                              f"written by this trainer, or is damaged")

@@ -2,12 +2,14 @@
 
 ``save(module_or_state_dict, path)`` writes one array per dotted name
 (``"0.weight"``, ``"1.running_mean"``, ...) in ``state_dict`` order. The archive
-is written by ``checkpoint.atomic_write``: to a temporary file in the target's
+is written by ``minigrad.atomic.atomic_write``: to a temporary file in the target's
 directory, flushed to disk, and moved onto ``path`` with ``os.replace``, so
 ``path`` holds either the previous file or the complete new one, never a
 partial write. ``load(path)`` returns an
 ``OrderedDict`` of host NumPy arrays in the saved order, ready for
-``Module.load_state_dict``. Arrays are stored without pickling.
+``Module.load_state_dict``. Arrays are stored without pickling. A training
+checkpoint (``minigrad.checkpoint.save``) given to ``load`` is refused with a
+message naming ``minigrad.checkpoint.load``.
 """
 import collections
 import collections.abc
@@ -17,7 +19,8 @@ import zipfile
 import numpy
 
 from . import backend
-from .checkpoint import atomic_write
+from .atomic import atomic_write
+from .checkpoint import STRUCTURE_KEY
 from .tensor import Tensor
 
 
@@ -45,18 +48,29 @@ def save(state, path):
     atomic_write(path, lambda file: numpy.savez(file, **arrays))
 
 
+def _read_archive(path):
+    """The ``OrderedDict`` of every entry of the ``.npz`` archive at ``path``."""
+    try:
+        archive = numpy.load(path, allow_pickle=False)
+        if not isinstance(archive, numpy.lib.npyio.NpzFile):
+            raise ValueError(f"load: {path!r} holds a single .npy array, not an .npz archive "
+                             f"written by minigrad.save")
+        with archive:
+            return collections.OrderedDict((name, archive[name]) for name in archive.files)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        if str(error).startswith("load: "):
+            raise
+        raise ValueError(f"load: {path!r} is not an .npz archive written by minigrad.save "
+                         f"({error})") from error
+
+
 def load(path):
     """The ``OrderedDict`` of NumPy arrays saved at ``path`` by ``save``."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: no file at {path!r}")
-    try:
-        archive = numpy.load(path, allow_pickle=False)
-        if isinstance(archive, numpy.lib.npyio.NpzFile):
-            with archive:
-                return collections.OrderedDict((name, archive[name]) for name in archive.files)
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"load: {path!r} is not an .npz archive written by minigrad.save "
-                         f"({error})") from error
-    raise ValueError(f"load: {path!r} holds a single .npy array, not an .npz archive written "
-                     f"by minigrad.save")
+    arrays = _read_archive(path)
+    if STRUCTURE_KEY in arrays:
+        raise ValueError(f"load: {path!r} is a training checkpoint, not a weights file: read it "
+                         f"with minigrad.checkpoint.load (its 'model' entry is the state dict)")
+    return arrays

@@ -8,8 +8,10 @@ B planes of 32×32 pixels, row-major; ``b'labels'`` a list of N ints in [0, 10).
 Unpickling can run arbitrary code, so ``RestrictedUnpickler`` admits only the
 globals that rebuild a NumPy array (``_reconstruct``, which the published
 files use, and ``_frombuffer``, which pickle protocol 5 uses, each under its
-NumPy 1 and 2 module names; ``numpy.ndarray``, ``numpy.dtype``) and rejects any other class
-with a ``DataFormatError`` naming the class and the file.
+NumPy 1 and 2 module names; ``numpy.ndarray``, ``numpy.dtype``), plus the
+``_codecs.encode(text, "latin1")`` by which protocol-2 pickles written by Python 3
+store bytes (admitted as a function that only re-encodes text as Latin-1), and
+rejects any other global with a ``DataFormatError`` naming it and the file.
 
 Shapes returned: images ``(N, 3, 32, 32)`` uint8, labels ``(N,)`` int64.
 """
@@ -20,6 +22,16 @@ import numpy
 from .errors import DataFormatError
 
 NUM_CLASSES = 10
+LATIN1_NAMES = ("latin1", "latin-1", "iso-8859-1", "iso8859-1")
+
+
+def _latin1_bytes(text, encoding):
+    """``_codecs.encode`` as protocol-2 pickles use it: the bytes whose Latin-1 text is ``text``."""
+    if not isinstance(text, str) or encoding not in LATIN1_NAMES:
+        raise pickle.UnpicklingError(f"_codecs.encode is admitted only as encode(str, 'latin1'), "
+                                     f"got encode({type(text).__name__}, {encoding!r})")
+    return text.encode("latin1")
+
 _RECONSTRUCT = numpy.zeros(1).__reduce_ex__(2)[0]
 _FROMBUFFER = numpy.zeros(1).__reduce_ex__(5)[0]
 ALLOWED_GLOBALS = {
@@ -29,6 +41,7 @@ ALLOWED_GLOBALS = {
     ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
     ("numpy", "ndarray"): numpy.ndarray,
     ("numpy", "dtype"): numpy.dtype,
+    ("_codecs", "encode"): _latin1_bytes,
 }
 
 

@@ -4,20 +4,29 @@ Returns ``(images, labels)``: images ``(N, C, H, W)`` uint8 — ``(N, 1, 28, 28)
 for MNIST, Fashion-MNIST and the synthetic digits (the IDX ``(N, 28, 28)`` with a
 channel axis added), ``(N, 3, 32, 32)`` for CIFAR-10 — and labels ``(N,)`` int64.
 
-Files are looked for, in order, in ``root``, ``$MINIGRAD_DATA``, ``../shared/data``
-beside the repository or the working directory, and the user cache
-(``$XDG_CACHE_HOME/minigrad``, default ``~/.cache/minigrad``); in each place both
-in the data set's own subfolder (``mnist/``, ``fashion-mnist/``,
-``cifar-10-batches-py/`` or ``cifar-10-subset/``) and directly. IDX files may be
-gzip-compressed (``*.gz``) or raw. CIFAR-10 accepts the original batches
-(``data_batch_1`` … ``data_batch_5``, ``test_batch``) or the subset files
-``data_batch_1_first4000`` / ``test_batch_first1000``.
+With ``root`` given, files are looked for in ``root`` alone, which must be an
+existing folder (``NotADirectoryError`` otherwise). Without it they are looked
+for, in order, in ``$MINIGRAD_DATA``, ``../shared/data`` beside the repository or
+the working directory, and the user cache (``$XDG_CACHE_HOME/minigrad``, default
+``~/.cache/minigrad``). In each place both in the data set's own subfolder
+(``mnist/``, ``fashion-mnist/``, ``cifar-10-batches-py/`` or ``cifar-10-subset/``)
+and directly. IDX files may be gzip-compressed (``*.gz``) or raw. CIFAR-10 accepts
+the original batches (``data_batch_1`` … ``data_batch_5``, ``test_batch``) or the
+subset files ``data_batch_1_first4000`` / ``test_batch_first1000``.
+
+Every file found under a name in ``MD5`` is checked against that digest (the
+published one of the original files; for the CIFAR-10 subset files, the digest
+of the subset as distributed) before it is read, unless ``check_md5=False``; a
+mismatch raises ``DataFormatError`` naming the file. Uncompressed IDX files
+have no published digest and are read unchecked.
 
 When nothing is found and ``download`` is true, the original files are fetched
 from their official locations, checked against their published MD5 digests
-and written atomically into ``root`` (or the cache); otherwise
-``FileNotFoundError`` names the files, the folders searched and where to put them.
+and written atomically into ``root`` (or the cache); a failed download removes
+the folders it created and says so. Otherwise ``FileNotFoundError`` names the
+files, the folders searched and where to put them.
 """
+import functools
 import os
 import pathlib
 import tarfile
@@ -67,6 +76,19 @@ CIFAR10 = {
                                                                         "batches.meta"),
 }
 NAMES = tuple(IDX_SETS) + ("cifar10", "synthetic")
+CIFAR10_MD5 = {
+    "data_batch_1": "c99cafc152244af753f735de768cd75f",
+    "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+    "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+    "test_batch": "40351d587109b95175f43aff81a1287e",
+    "batches.meta": "5ff9c542aee3614f3951f8cda6e48888",
+    "data_batch_1_first4000": "5539074f06094362eb65abeec2a716dc",
+    "test_batch_first1000": "dad0c89421ceed5329ba4906cc71e62f",
+}
+MD5 = {"mnist": IDX_SETS["mnist"]["md5"], "fashion-mnist": IDX_SETS["fashion-mnist"]["md5"],
+       "cifar10": CIFAR10_MD5}
 
 
 def cache_directory():
@@ -76,9 +98,16 @@ def cache_directory():
 
 
 def search_directories(root=None):
-    """The base folders ``load`` searches, in order (only those that exist)."""
+    """The base folders ``load`` searches, in order: ``root`` alone when given (it must exist),
+    else those of the default places that exist."""
+    if root is not None:
+        path = pathlib.Path(root).expanduser().resolve()
+        if not path.is_dir():
+            raise NotADirectoryError(f"data root {root}: no such folder (root names the folder "
+                                     f"holding the data files, e.g. its mnist/ subfolder)")
+        return [path]
     repository = pathlib.Path(__file__).resolve().parents[2]
-    candidates = [root, os.environ.get("MINIGRAD_DATA"),
+    candidates = [os.environ.get("MINIGRAD_DATA"),
                   repository.parent / "shared" / "data",
                   pathlib.Path.cwd().parent / "shared" / "data", cache_directory()]
     found = []
@@ -88,6 +117,45 @@ def search_directories(root=None):
             if path.is_dir() and path not in found:
                 found.append(path)
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_md5(path, size, mtime_ns):
+    return downloads.md5sum(path)
+
+
+def verify_md5(name, path):
+    """Raise ``DataFormatError`` unless the file ``path`` of data set ``name`` has the digest
+    ``MD5`` lists for its file name (files it does not list pass)."""
+    expected = MD5.get(name, {}).get(pathlib.Path(path).name)
+    if expected is None:
+        return
+    info = os.stat(path)
+    digest = _cached_md5(os.fspath(path), info.st_size, info.st_mtime_ns)
+    if digest != expected:
+        raise DataFormatError(f"{path}: MD5 {digest} differs from the published {expected}; the "
+                              f"file is corrupt or not the original (check_md5=False, or "
+                              f"--no-md5-check on the training command, reads it anyway)")
+
+
+def _created_folders(folder):
+    """The folders ``folder`` and its missing parents, deepest first, that do not exist yet."""
+    missing = []
+    for path in [folder, *folder.parents]:
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _remove_empty(folders):
+    """Remove those of ``folders`` (deepest first) that are empty; a note naming them or ''."""
+    removed = []
+    for path in folders:
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+            removed.append(str(path))
+    return f" Removed the empty folders it created: {', '.join(removed)}." if removed else ""
 
 
 def _idx_path(folder, name):
@@ -118,7 +186,7 @@ def _not_found(name, split, names, bases, folder, reason):
         f"root=<folder> or set MINIGRAD_DATA=<folder>. {reason}")
 
 
-def _load_idx(name, split, root, download):
+def _load_idx(name, split, root, download, check_md5):
     spec = IDX_SETS[name]
     names = spec["files"][split]
     bases = search_directories(root)
@@ -127,11 +195,16 @@ def _load_idx(name, split, root, download):
         if not download:
             _not_found(name, split, names, bases, spec["folder"], "Downloading is switched off.")
         folder = pathlib.Path(root or cache_directory()) / spec["folder"]
+        created = _created_folders(folder)
         try:
             paths = [downloads.download([url + n for url in spec["urls"]], folder / n,
                                         spec["md5"][n]) for n in names]
         except OSError as err:
-            _not_found(name, split, names, bases, spec["folder"], f"Download failed: {err}")
+            _not_found(name, split, names, bases, spec["folder"],
+                       f"Download failed: {err}.{_remove_empty(created)}")
+    if check_md5:
+        for path in paths:
+            verify_md5(name, path)
     images, labels = read_idx_images(paths[0]), read_idx_labels(paths[1])
     if len(images) != len(labels):
         raise DataFormatError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds "
@@ -156,7 +229,7 @@ def _download_cifar(directory):
     archive.unlink()
 
 
-def _load_cifar(split, root, download):
+def _load_cifar(split, root, download, check_md5):
     bases = search_directories(root)
     locate = lambda folder, n: folder / n if (folder / n).is_file() else None  # noqa: E731
     for names in CIFAR10["files"][split]:
@@ -168,28 +241,49 @@ def _load_cifar(split, root, download):
         if not download:
             _not_found("cifar10", split, names, bases, CIFAR10["archive_folder"],
                        "Downloading is switched off.")
+        directory = pathlib.Path(root or cache_directory())
+        created = _created_folders(directory / CIFAR10["archive_folder"])
         try:
-            _download_cifar(pathlib.Path(root or cache_directory()))
+            _download_cifar(directory)
         except OSError as err:
             _not_found("cifar10", split, names, bases, CIFAR10["archive_folder"],
-                       f"Download failed: {err}")
-        return _load_cifar(split, root, download=False)
+                       f"Download failed: {err}.{_remove_empty(created)}")
+        return _load_cifar(split, root, False, check_md5)
+    if check_md5:
+        for path in paths:
+            verify_md5("cifar10", path)
     batches = [read_cifar_batch(path) for path in paths]
     return (numpy.concatenate([b[0] for b in batches]),
             numpy.concatenate([b[1] for b in batches]))
 
 
-def load(name, split="train", root=None, download=True):
+def folder_of(name, split="train", root=None):
+    """The folder ``load`` reads ``name``'s ``split`` from, or ``None`` (synthetic, not found)."""
+    bases = search_directories(root)
+    if name in IDX_SETS:
+        spec = IDX_SETS[name]
+        paths = _find(bases, [spec["folder"]], spec["files"][split], _idx_path)
+    elif name == "cifar10":
+        locate = lambda folder, n: folder / n if (folder / n).is_file() else None  # noqa: E731
+        paths = next(filter(None, (_find(bases, CIFAR10["folders"], names, locate)
+                                   for names in CIFAR10["files"][split])), None)
+    else:
+        paths = None
+    return None if not paths else str(paths[0].parent)
+
+
+def load(name, split="train", root=None, download=True, check_md5=True):
     """``(images (N, C, H, W) uint8, labels (N,) int64)`` of data set ``name``'s ``split``.
 
     ``name`` is "mnist", "fashion-mnist", "cifar10" or "synthetic"; ``split`` "train" or "test".
+    ``check_md5=False`` skips the digest check of local files.
     """
     if split not in SPLITS:
         raise ValueError(f"load: split must be one of {SPLITS}, got {split!r}")
     if name in IDX_SETS:
-        return _load_idx(name, split, root, download)
+        return _load_idx(name, split, root, download, check_md5)
     if name == "cifar10":
-        return _load_cifar(split, root, download)
+        return _load_cifar(split, root, download, check_md5)
     if name == "synthetic":
         return synthetic_digits(split)
     raise ValueError(f"load: unknown data set {name!r}; known: {NAMES}")

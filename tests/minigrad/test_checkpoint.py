@@ -1,8 +1,11 @@
+import os
+import stat
+
 import numpy
 import pytest
 
 import minigrad
-from minigrad import checkpoint
+from minigrad import atomic, checkpoint
 
 
 def test_nested_state_round_trips_with_types_and_order(tmp_path):
@@ -59,3 +62,42 @@ def test_file_without_structure_is_not_a_checkpoint(tmp_path):
     numpy.savez(path, x=numpy.zeros(2))
     with pytest.raises(ValueError, match="not a minigrad checkpoint"):
         checkpoint.load(path)
+
+
+def test_a_weights_file_names_minigrad_load(tmp_path):
+    path = tmp_path / "weights.npz"
+    minigrad.save({"0.weight": numpy.zeros(2)}, path)
+    with pytest.raises(checkpoint.CheckpointError, match="read it with minigrad.load"):
+        checkpoint.load(path)
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty", "truncated", "garbage"])
+def test_damaged_checkpoints_raise_one_error_naming_the_file(tmp_path, damage):
+    path = tmp_path / "checkpoint.npz"
+    checkpoint.save({"epoch": 1, "model": {"w": numpy.arange(1000.0)}}, path)
+    content = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes({"empty": b"", "truncated": content[:len(content) // 2],
+                          "garbage": b"not a zip archive at all"}[damage])
+    with pytest.raises(checkpoint.CheckpointError, match=str(path)):
+        checkpoint.load(path)
+
+
+def test_missing_entries_are_named_with_the_file(tmp_path):
+    with pytest.raises(checkpoint.CheckpointError, match=r"c\.npz lacks the entries \['model'\]"):
+        checkpoint.require({"epoch": 1}, ["epoch", "model"], tmp_path / "c.npz")
+
+
+def test_written_files_follow_the_umask_and_stale_temporaries_are_removed(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        checkpoint.save({"epoch": 1}, tmp_path / "c.npz")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "c.npz").st_mode) == 0o644
+    stale = tmp_path / ".c.npz-abc123.tmp"
+    stale.write_bytes(b"left by a kill")
+    assert atomic.remove_stale_temporaries(tmp_path) == [str(stale)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz"]

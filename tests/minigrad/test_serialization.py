@@ -78,3 +78,11 @@ def test_load_errors_are_clear(tmp_path):
     numpy.save(single, numpy.ones(3))
     with pytest.raises(ValueError, match="holds a single .npy array"):
         minigrad.load(single)
+
+
+def test_a_training_checkpoint_names_checkpoint_load(tmp_path):
+    from minigrad import checkpoint
+    path = tmp_path / "checkpoint.npz"
+    checkpoint.save({"epoch": 1, "model": {"w": numpy.zeros(2)}}, path)
+    with pytest.raises(ValueError, match="training checkpoint.*minigrad.checkpoint.load"):
+        minigrad.load(path)

@@ -4,7 +4,7 @@ import numpy
 import pytest
 
 from minigrad import checkpoint
-from minigrad import train as training
+from minigrad.train import trainer as training
 from minigrad.train import NonFiniteLossError, main, train
 from tests.helpers import requires_cupy
 

@@ -70,3 +70,18 @@ def test_real_subset_has_4000_train_and_1000_test_images():
     assert numpy.bincount(train_labels, minlength=10).sum() == 4000
     assert test_labels.shape == (1000,) and test_labels.dtype == numpy.int64
     assert read_cifar_label_names(folder / "batches.meta")[:2] == ["airplane", "automobile"]
+
+
+def test_protocol_2_pickles_with_codecs_encode_are_read(tmp_path):
+    images, labels = tiny_images(2, (3, 32, 32))
+    path = write_cifar_batch(tmp_path / "batch", images, labels, protocol=2)
+    assert b"_codecs" in path.read_bytes()
+    numpy.testing.assert_array_equal(read_cifar_batch(path)[0], images)
+
+
+def test_codecs_encode_is_admitted_only_as_latin1_text_to_bytes(tmp_path):
+    path = tmp_path / "evil"
+    path.write_bytes(b"\x80\x02c_codecs\nencode\nq\x00X\x03\x00\x00\x00abcq\x01X\x06\x00\x00"
+                     b"\x00base64q\x02\x86q\x03Rq\x04.")
+    with pytest.raises(DataFormatError, match="encode is admitted only as encode"):
+        read_cifar_batch(path)

@@ -1,4 +1,5 @@
 import gzip
+import struct
 
 import numpy
 import pytest
@@ -69,3 +70,33 @@ def test_read_idx_returns_the_payload_in_the_header_shape(tmp_path):
     numpy.testing.assert_array_equal(read_idx(path, 0x0803), array)
     with pytest.raises(DataFormatError, match="magic number 2051"):
         read_idx(path, 2049)
+
+
+def test_labels_out_of_range_are_an_error_naming_the_file(tmp_path):
+    path = write_idx(tmp_path / "bad-labels.gz", numpy.array([1, 10, 3]), 2049)
+    with pytest.raises(DataFormatError, match=r"bad-labels\.gz: labels must lie in \[0, 10\), "
+                                              r"found 10"):
+        read_idx_labels(path)
+
+
+def test_a_header_announcing_more_than_an_idx_file_may_hold_is_refused(tmp_path):
+    header = struct.pack(">I", 2051) + struct.pack(">3I", 2 ** 32 - 1, 2 ** 32 - 1, 2 ** 32 - 1)
+    path = tmp_path / "huge.gz"
+    path.write_bytes(gzip.compress(header + b"\0" * 64))
+    with pytest.raises(DataFormatError, match=r"huge\.gz: header dimensions .* announce "
+                                              r"\d+ payload bytes, more than"):
+        read_idx_images(path)
+
+
+def test_a_gzip_member_is_decompressed_only_up_to_the_announced_size(tmp_path, monkeypatch):
+    images, _ = tiny_images(2, (4, 4))
+    path = tmp_path / "long.gz"
+    path.write_bytes(gzip.compress(idx_bytes(images, 2051) + b"\0" * 100000))
+    sizes = []
+    original = gzip.GzipFile.read
+    monkeypatch.setattr(gzip.GzipFile, "read",
+                        lambda self, size=-1: sizes.append(size) or original(self, size))
+    with pytest.raises(DataFormatError, match=r"long\.gz.*need 32 payload bytes but the file "
+                                              r"holds more"):
+        read_idx_images(path)
+    assert sizes and all(0 <= size <= 33 for size in sizes)

@@ -1,0 +1,174 @@
+"""The command line ``python -m minigrad.train``: flags, their checks and the exit status.
+
+``main(argv)`` parses the flags, and on ``--resume`` reads the run's settings
+from ``OUT/checkpoint.npz`` (a flag given with it may change only what
+``settings.SAFE_ON_RESUME`` allows). Every user error — an unknown model,
+optimizer or data set, a bad ``--optim-arg``, a size or count out of range,
+CUDA without CuPy, a folder that already holds a run, a missing or corrupt
+checkpoint, a missing or corrupt data file — prints one line ``error: …`` naming
+the flag or file and returns 2, before any data is loaded where the error does
+not depend on the data. A diverging run returns 1, Ctrl-C 130 (after writing a
+checkpoint that ``--resume`` continues exactly), a finished run 0.
+"""
+import argparse
+import ast
+import os
+import sys
+
+import models
+import optim
+
+from .. import checkpoint
+from ..data import DataFormatError, choose_source
+from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, NonFiniteLossError,
+                     TrainingInterrupted, UsageError)
+from .run import train
+from .run_folder import CHECKPOINT_FILE, new_folder
+from .settings import AUTO_DATA, DEFAULTS, check, resumed
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line and exit status 2."""
+
+    def error(self, message):
+        self.exit(USAGE_STATUS, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _key_value(text):
+    """``KEY=VALUE`` with VALUE a Python literal (number, bool, tuple) or else a string."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY a name, got {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def _sizes(text):
+    try:
+        return [int(s) for s in text.split(",") if s]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 256,128, got {text!r}") from None
+
+
+def parser():
+    """The command-line parser of ``python -m minigrad.train``."""
+    p = _Parser(prog="python -m minigrad.train",
+                description="Train a model on a data set; see README.md, 'The training command'.",
+                epilog=f"models: {', '.join(models.MODELS)}. "
+                       f"optimizers: {', '.join(optim.OPTIMIZERS)}.",
+                argument_default=argparse.SUPPRESS)
+    setting = p.add_argument_group("run settings (on --resume: read from the checkpoint)")
+    setting.add_argument("--model", help=f"one of: {', '.join(models.MODELS)} (default: mlp)")
+    setting.add_argument("--data", help="mnist, fashion-mnist, cifar10, synthetic, or auto: MNIST "
+                                        "if found locally, else synthetic (default: auto)")
+    setting.add_argument("--optim", help=f"one of: {', '.join(optim.OPTIMIZERS)} (default: sgd)")
+    setting.add_argument("--epochs", type=int,
+                         help="passes over the training set; may be raised on --resume "
+                              "(default: 2)")
+    setting.add_argument("--batch-size", type=int, help="samples per step (default: 128)")
+    setting.add_argument("--lr", type=float,
+                         help="learning rate (default: the optimizer's own default)")
+    setting.add_argument("--momentum", type=float, help="passed only when given")
+    setting.add_argument("--weight-decay", type=float, help="passed only when given")
+    setting.add_argument("--optim-arg", type=_key_value, action="append", dest="optim_args",
+                         metavar="KEY=VALUE", help="further optimizer hyper-parameter "
+                                                   "(repeatable)")
+    setting.add_argument("--hidden", type=_sizes,
+                         help="MLP hidden sizes, e.g. 256,128 (default: 128)")
+    setting.add_argument("--train-size", type=int,
+                         help="training samples (default: all but the validation ones)")
+    setting.add_argument("--val-size", type=int,
+                         help="validation samples (default: 10%% of the train split)")
+    setting.add_argument("--test-size", type=int,
+                         help="test samples (default: the whole test split)")
+    setting.add_argument("--seed", type=int, help="seed of the splits, initialisation, "
+                                                  "shuffling, dropout and the optimizer's "
+                                                  "random draws (default: 0)")
+    setting.add_argument("--dtype", help="float32 or float64 (default: float32)")
+    setting.add_argument("--device", help="cpu (NumPy) or cuda (CuPy) (default: cpu)")
+    run = p.add_argument_group("this invocation")
+    run.add_argument("--out", help="run folder (default: a new runs/MODEL-DATA[-N])")
+    run.add_argument("--resume", action="store_true", default=False,
+                     help="continue the run in --out from its checkpoint.npz")
+    run.add_argument("--force", action="store_true", default=False,
+                     help="start a new run in an --out that holds one, deleting its files")
+    run.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                     help="also write the checkpoint every N batches")
+    run.add_argument("--log-every", type=int, default=100,
+                     help="batches between progress lines (default: 100; 0: epoch ends only)")
+    run.add_argument("--quiet", action="store_true", default=False,
+                     help="print only errors (log.txt still gets every line)")
+    run.add_argument("--threads", type=int, default=None,
+                     help="BLAS threads (default: the BLAS library's own choice)")
+    run.add_argument("--root", default=None, help="the folder holding the data files (searched "
+                                                  "alone; default: the usual places)")
+    run.add_argument("--download", action="store_true", default=False,
+                     help="download the data set when it is not found")
+    run.add_argument("--no-md5-check", action="store_true", default=False,
+                     help="read local data files whose MD5 differs from the published one")
+    return p
+
+
+INVOCATION_KEYS = ("out", "resume", "force", "checkpoint_every", "log_every", "quiet", "threads",
+                   "root", "download", "no_md5_check")
+
+
+def _settings(given, out, resume):
+    """The run's settings: the defaults (or the checkpoint's) with the ``given`` flags."""
+    if "optim_args" in given:
+        given["optim_args"] = dict(given["optim_args"])
+    if not resume:
+        return {**DEFAULTS, **given}
+    if out is None:
+        raise UsageError("--resume needs --out, the folder of the run to continue")
+    path = os.path.join(out, CHECKPOINT_FILE)
+    if not os.path.isfile(path):
+        raise UsageError(f"--resume: no checkpoint at {path}")
+    state = checkpoint.load(path)
+    checkpoint.require(state, ["metrics"], path)
+    checkpoint.require(state["metrics"], ["config"], path)
+    return resumed(state["metrics"]["config"], given, path)
+
+
+def _run(args):
+    flags = vars(args)
+    invocation = {key: flags.pop(key, None) for key in INVOCATION_KEYS}
+    config = _settings(flags, invocation["out"], invocation["resume"])
+    check(config)
+    out = invocation["out"]
+    if out is None:
+        data = config["data"]
+        if data == AUTO_DATA:
+            data = choose_source("mnist", invocation["root"], invocation["download"],
+                                 lambda line: None, not invocation["no_md5_check"])
+        out = new_folder(config["model"], data)
+    quiet = invocation["quiet"]
+    metrics = train(**config, out=out, resume=invocation["resume"], force=invocation["force"],
+                    log_every=invocation["log_every"],
+                    checkpoint_every=invocation["checkpoint_every"],
+                    threads=invocation["threads"], root=invocation["root"],
+                    download=invocation["download"], check_md5=not invocation["no_md5_check"],
+                    quiet=quiet, progress_bar=sys.stderr.isatty(),
+                    log=lambda line: print(line, flush=True))
+    if not quiet:
+        print(f"done in {metrics['elapsed_seconds']:.1f}s; results in {out}", flush=True)
+
+
+def main(argv=None):
+    """Run ``python -m minigrad.train`` with ``argv``; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        _run(args)
+    except (UsageError, checkpoint.CheckpointError, NotADirectoryError, DataFormatError,
+            FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return USAGE_STATUS
+    except NonFiniteLossError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return NON_FINITE_STATUS
+    except TrainingInterrupted as err:
+        print(str(err), file=sys.stderr)
+        return INTERRUPTED_STATUS
+    return 0

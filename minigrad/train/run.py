@@ -1,0 +1,87 @@
+"""``train(...)``: one training run from Python, with the settings of the training command.
+
+It checks the settings (``settings.check``, before any data is loaded), resolves
+``data="auto"`` through the one data fallback (``minigrad.data.choose_source``:
+MNIST when found, else the synthetic digits, saying which), prepares the run
+folder (``run_folder.prepare``: refuses a folder holding a run unless
+``resume`` or ``force``), sets the dtype, backend and BLAS thread count for the
+run (restoring them afterwards), loads and splits the data and runs the
+``Trainer``. Lines go to ``log`` and to ``OUT/log.txt``.
+"""
+import os
+
+import numpy
+
+from .. import backend
+from ..data import choose_source
+from ..threads import get_num_threads, set_num_threads
+from .errors import UsageError
+from .inputs import run_data
+from .progress import Progress
+from .run_folder import LOG_FILE, prepare
+from .settings import AUTO_DATA, check
+from .trainer import Trainer
+
+
+def _set_threads(threads):
+    if threads is None:
+        return
+    try:
+        set_num_threads(threads)
+    except (RuntimeError, ValueError) as err:
+        raise UsageError(f"--threads {threads}: {err}") from err
+
+
+def train(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr=None,
+          momentum=None, weight_decay=None, optim_args=None, hidden=(128,), train_size=None,
+          val_size=None, test_size=None, seed=0, out=None, resume=False, force=False,
+          dtype="float32", device="cpu", log_every=100, checkpoint_every=None, threads=None,
+          root=None, download=False, check_md5=True, quiet=False, progress_bar=False,
+          log=print):
+    """Train ``model`` on ``data`` with ``optim``; returns the metrics dict.
+
+    Arguments mirror the command-line options. ``lr=None`` uses the optimizer's
+    own default; ``optim_args`` are further keyword arguments of ``optim.create``;
+    ``momentum`` and ``weight_decay`` are passed only when given, and ``seed``
+    also seeds optimizers that draw random numbers. ``out=None`` writes no files
+    (``resume`` needs ``out``). ``log`` receives the progress lines (printed by
+    default). Raises ``UsageError`` for a bad setting, ``NonFiniteLossError``
+    when training diverges and ``TrainingInterrupted`` on Ctrl-C.
+    """
+    config = dict(model=model, data=data, optim=optim, epochs=epochs, batch_size=batch_size,
+                  lr=lr, momentum=momentum, weight_decay=weight_decay,
+                  optim_args=dict(optim_args or {}), hidden=[int(h) for h in hidden],
+                  train_size=train_size, val_size=val_size, test_size=test_size, seed=seed,
+                  dtype=str(numpy.dtype(dtype)), device=device)
+    if resume and out is None:
+        raise UsageError("train: resume=True needs out, the folder holding the checkpoint")
+    for key, value in (("log_every", log_every), ("checkpoint_every", checkpoint_every)):
+        if value is not None and (not isinstance(value, int) or value < (key == "checkpoint_every")):
+            raise UsageError(f"--{key.replace('_', '-')} must be a non-negative integer "
+                             f"(checkpoint-every positive), got {value!r}")
+    check(config)
+    out = None if out is None else os.fspath(out)
+    if out is not None:
+        prepare(out, resume, force, log)
+    progress = Progress(log, None if out is None else os.path.join(out, LOG_FILE), quiet,
+                        progress_bar, log_every)
+    if config["data"] == AUTO_DATA:
+        config["data"] = choose_source("mnist", root, download, progress.line, check_md5)
+    previous = backend.get_default_dtype(), backend.backend_name(), get_num_threads()
+    backend.set_default_dtype(dtype)
+    backend.use("cupy" if device == "cuda" else "numpy")
+    _set_threads(threads)
+    try:
+        run_data_ = run_data(config, root, download, check_md5, progress.line)
+        trainer = Trainer(config, out, run_data_, progress, {"threads": get_num_threads()},
+                          checkpoint_every)
+        if resume:
+            trainer.restore()
+        elif out is not None:
+            trainer.save()
+        return trainer.run()
+    finally:
+        backend.set_default_dtype(previous[0])
+        backend.use(previous[1])
+        if threads is not None and previous[2] is not None:
+            set_num_threads(previous[2])

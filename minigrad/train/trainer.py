@@ -1,0 +1,342 @@
+"""The training loop, with checkpoints that resume exactly.
+
+Each step minimises the mean batch loss ``L(θ) = (1/N) Σ_n ℓ(f(x_n; θ), y_n)``
+(``models.loss_for``: cross-entropy on labels, or an autoencoder's reconstruction
+loss against its input) by ``optimizer.step(closure)`` with a
+``minigrad.curvature.Closure``.
+
+The per-batch loss, correct count and a flag "all parameters finite" stay on
+the device (arrays of the active backend) as one row per batch; they are
+brought to the host together, one transfer for many batches, only at reporting
+points (every ``log_every`` batches), checkpoints and the end of the epoch, and
+validation and test sums likewise once per pass. At each such point a
+non-finite loss or parameter raises ``NonFiniteLossError`` naming the first bad
+epoch and batch, before anything is saved, so the last checkpoint stays good.
+
+A checkpoint (``checkpoint.npz``) holds the model, the optimizer, the loader
+(its shuffling generator at the start of the pass and the batches handed out),
+the initialisation/dropout generator, NumPy's global generator, the metrics and
+the time spent in the unfinished epoch. It is written before the first epoch,
+after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
+batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
+bit-for-bit the batch losses an uninterrupted run gives.
+"""
+import math
+import os
+import signal
+import threading
+import time
+
+import numpy
+
+import models
+import optim
+
+from .. import backend, checkpoint, nn
+from ..autograd.grad_mode import no_grad
+from ..curvature import Closure
+from ..data import DataLoader
+from ..tensor import Tensor
+from .errors import NonFiniteLossError, TrainingInterrupted
+from .inputs import transform
+from .metrics import HISTORY_KEYS, new_metrics, write_metrics
+from .plots import write_curves
+from .run_folder import CHECKPOINT_FILE, CURVES_FILE, METRICS_FILE
+from .settings import RUN_KEYS, optimizer_arguments
+
+NUM_CLASSES = 10
+STATE_KEYS = ("epoch", "model", "optimizer", "loader", "init_generator", "numpy_global",
+              "metrics", "epoch_seconds")
+
+
+def _array(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _step(optimizer, model, loss_fn, x, target):
+    """One optimizer step; returns the loss before it (a device array) and the outputs."""
+    closure = Closure(model, loss_fn, x, target)
+    loss = optimizer.step(closure)
+    if loss is None:
+        raise TypeError(f"{type(optimizer).__name__}.step(closure) returned None instead of "
+                        f"the loss the closure computed")
+    return _array(loss), closure.output
+
+
+def _batch_row(loss, output, y, parameters, reconstruction):
+    """``[loss, correct, all parameters finite]`` as a float64 device array (no transfer)."""
+    xp = backend.get_array_module(loss)
+    finite = xp.stack([xp.isfinite(p.data).all() for p in parameters]).all()
+    correct = xp.zeros(()) if reconstruction else \
+        (output.data.argmax(axis=1) == y.data).sum()
+    return xp.stack([xp.asarray(loss, dtype=xp.float64).reshape(()),
+                     xp.asarray(correct, dtype=xp.float64), finite.astype(xp.float64)])
+
+
+class _StopOnSigint:
+    """While active, the first SIGINT only sets ``requested`` (the loop stops after the
+    batch in progress); a second one interrupts at once."""
+
+    def __init__(self, line):
+        self.line, self.requested, self._previous = line, False, None
+
+    def _handle(self, number, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.line("interrupted: stopping after this batch to save a checkpoint "
+                  "(Ctrl-C again to abort without one)")
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Trainer:
+    """One training run: the model, optimizer, loaders and metrics, epoch by epoch."""
+
+    def __init__(self, config, out, data, progress, run_facts, checkpoint_every=None):
+        train_set, val_set, test_set, facts = data
+        self.config, self.out, self.progress = config, out, progress
+        self.checkpoint_every = checkpoint_every
+        self.reconstruction = models.reconstructs(config["model"])
+        nn.init.manual_seed(config["seed"])
+        self.model = models.create(config["model"], input_shape=facts["input_shape"],
+                                   num_classes=NUM_CLASSES, hidden=config["hidden"])
+        self.optimizer = optim.create(config["optim"], self.model.parameters(),
+                                      **optimizer_arguments(config))
+        self.loss_fn = models.loss_for(config["model"])
+        convert = transform(config["model"], config["data"], backend.get_default_dtype())
+        self.loader = DataLoader(*train_set, config["batch_size"], shuffle=True,
+                                 seed=config["seed"], transform=convert)
+        self.evaluation = {name: DataLoader(*pair, config["batch_size"], transform=convert)
+                           for name, pair in (("val", val_set), ("test", test_set))
+                           if len(pair[0])}
+        groups = getattr(self.optimizer, "param_groups", [{}])
+        self.metrics = new_metrics(config, {
+            **facts, **run_facts, "lr": groups[0].get("lr"),
+            "num_parameters": sum(p.size for p in self.model.parameters())})
+        self.epoch, self.epoch_seconds, self.pending = 0, 0.0, []
+        self.stop = None
+
+    @property
+    def checkpoint_path(self):
+        return os.path.join(self.out, CHECKPOINT_FILE)
+
+    def save(self):
+        """Write the checkpoint, ``metrics.json`` and (after a batch) ``curves.png``."""
+        state = {"epoch": self.epoch, "model": self.model.state_dict(),
+                 "optimizer": self.optimizer.state_dict(), "loader": self.loader.state_dict(),
+                 "init_generator": nn.init.generator().bit_generator.state,
+                 "numpy_global": numpy.random.get_state(), "metrics": self.metrics,
+                 "epoch_seconds": self.epoch_seconds}
+        checkpoint.save(state, self.checkpoint_path)
+        write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
+        if self.metrics["batch_loss"]:
+            write_curves(os.path.join(self.out, CURVES_FILE), self.metrics, len(self.loader),
+                         not self.reconstruction)
+
+    def restore(self):
+        """Continue from the checkpoint in ``out``, which must come from the same settings."""
+        state = checkpoint.load(self.checkpoint_path)
+        checkpoint.require(state, STATE_KEYS, self.checkpoint_path)
+        saved = state["metrics"]["config"]
+        differences = {k: (saved.get(k), self.config[k]) for k in RUN_KEYS
+                       if saved.get(k) != self.config[k]}
+        if differences:
+            raise ValueError(f"resume: the checkpoint {self.checkpoint_path} was made with "
+                             f"different settings (saved, requested): {differences}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.loader.load_state_dict(state["loader"])
+        nn.init.generator().bit_generator.state = state["init_generator"]
+        numpy.random.set_state(state["numpy_global"])
+        self.epoch, self.metrics = state["epoch"], state["metrics"]
+        self.epoch_seconds = state["epoch_seconds"]
+        self.metrics["config"]["epochs"] = self.config["epochs"]
+        done = self.loader.state_dict()["batches"]
+        where = f"epoch {self.epoch + 1}, batch {done}" if done else f"epoch {self.epoch}"
+        self.progress.line(f"resumed from {self.checkpoint_path} after {where}")
+
+    def _non_finite(self, what, where):
+        kept = f"; the last good checkpoint is {self.checkpoint_path}" if self.out else ""
+        lr = self.metrics["lr"] if self.config["lr"] is None else self.config["lr"]
+        return NonFiniteLossError(f"non-finite {what} {where}: lower the learning rate "
+                                  f"(lr={lr}){kept}")
+
+    def flush(self):
+        """Bring the pending per-batch rows to the host (one transfer) and record them."""
+        if not self.pending:
+            return
+        numbers = [number for number, _ in self.pending]
+        rows = backend.to_host(backend.get_array_module(self.pending[0][1]).stack(
+            [row for _, row in self.pending]))
+        self.pending = []
+        for number, (loss, correct, finite) in zip(numbers, rows.tolist()):
+            where = f"at epoch {self.epoch + 1}, batch {number}/{len(self.loader)}"
+            if not math.isfinite(loss):
+                raise self._non_finite(f"loss ({loss})", where)
+            if not finite:
+                raise self._non_finite("parameters", where)
+            self.metrics["batch_loss"].append(loss)
+            self.metrics["batch_correct"].append(None if self.reconstruction else int(correct))
+
+    def _epoch_batches(self):
+        """This epoch's ``(losses, corrects, sizes)`` recorded so far."""
+        first = self.epoch * len(self.loader)
+        losses = self.metrics["batch_loss"][first:]
+        corrects = self.metrics["batch_correct"][first:]
+        n, size = len(self.loader.dataset), self.loader.batch_size
+        sizes = [min(size, n - b * size) for b in range(len(losses))]
+        return losses, corrects, sizes
+
+    def _running(self):
+        """Mean loss and accuracy of this epoch's batches so far, and the samples seen."""
+        losses, corrects, sizes = self._epoch_batches()
+        seen = sum(sizes)
+        loss = sum(v * s for v, s in zip(losses, sizes)) / seen
+        accuracy = None if self.reconstruction else sum(corrects) / seen
+        return loss, accuracy, seen
+
+    def train_epoch(self):
+        """One pass (or the rest of one) over the training set; ``(loss, accuracy, seconds)``."""
+        self.model.train()
+        done = self.loader.state_dict()["batches"]
+        total = len(self.loader)
+        started = time.perf_counter()
+        parameters = list(self.model.parameters())
+        self.progress.start_epoch(self.epoch + 1, total, done)
+        try:
+            for number, (x, y) in enumerate(self.loader, done + 1):
+                loss, output = _step(self.optimizer, self.model, self.loss_fn,
+                                     x, x if self.reconstruction else y)
+                self.pending.append((number, _batch_row(loss, output, y, parameters,
+                                                        self.reconstruction)))
+                self.progress.advance(number)
+                if self.progress.due(number):
+                    self.flush()
+                    _, accuracy, seen = self._running()
+                    self.progress.report(number, self.metrics["batch_loss"][-1], accuracy, seen,
+                                         time.perf_counter() - self.run_start)
+                stop = self.stop is not None and self.stop.requested
+                if number < total and (stop or (self.checkpoint_every and
+                                                number % self.checkpoint_every == 0)):
+                    self._save_mid_epoch(started)
+                    started = time.perf_counter()
+                    if stop:
+                        raise self._interrupted(f"epoch {self.epoch + 1}, batch {number}/{total}")
+            self.flush()
+        finally:
+            self.progress.end_epoch()
+        seconds = self.epoch_seconds + time.perf_counter() - started
+        self.epoch_seconds = 0.0
+        loss, accuracy, _ = self._running()
+        return loss, accuracy, seconds
+
+    def _save_mid_epoch(self, started):
+        self.flush()
+        self.epoch_seconds += time.perf_counter() - started
+        if self.out is not None:
+            self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
+            self.save()
+
+    def _interrupted(self, where):
+        if self.out is None:
+            return TrainingInterrupted(f"interrupted after {where}; no output folder, so no "
+                                       f"checkpoint was written", None)
+        return TrainingInterrupted(f"interrupted after {where}; saved {self.checkpoint_path}: "
+                                   f"continue with --resume --out {self.out}",
+                                   self.checkpoint_path)
+
+    def evaluate(self, name):
+        """Mean loss and accuracy on the ``"val"`` or ``"test"`` set; ``(None, None)`` if empty.
+
+        Sums stay on the device; one transfer per pass."""
+        if name not in self.evaluation:
+            return None, None
+        self.model.eval()
+        totals, count = None, 0
+        with no_grad():
+            for x, y in self.evaluation[name]:
+                output = self.model(x)
+                loss = _array(self.loss_fn(output, x if self.reconstruction else y))
+                xp = backend.get_array_module(loss)
+                correct = xp.zeros(()) if self.reconstruction else \
+                    (output.data.argmax(axis=1) == y.data).sum()
+                row = xp.stack([xp.asarray(loss, dtype=xp.float64).reshape(()) * len(x),
+                                xp.asarray(correct, dtype=xp.float64)])
+                totals = row if totals is None else totals + row
+                count += len(x)
+        self.model.train()
+        loss_sum, correct = backend.to_host(totals).tolist()
+        return loss_sum / count, (None if self.reconstruction else correct / count)
+
+    def _end_epoch(self, train_loss, train_accuracy, seconds):
+        val_loss, val_accuracy = self.evaluate("val")
+        if val_loss is not None and not math.isfinite(val_loss):
+            raise self._non_finite(f"loss ({val_loss})",
+                                   f"on the validation set after epoch {self.epoch + 1}")
+        if val_loss is not None and hasattr(self.optimizer, "observe_validation_loss"):
+            self.optimizer.observe_validation_loss(val_loss)
+        self.epoch += 1
+        for key, value in zip(HISTORY_KEYS, (
+                self.epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
+                len(self.loader.dataset) / seconds)):
+            self.metrics["history"][key].append(value)
+        self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
+        self.progress.line(_epoch_line(self.metrics, self.reconstruction))
+        if self.out is not None:
+            self.save()
+
+    def _test(self):
+        test_loss, test_accuracy = self.evaluate("test")
+        if test_loss is None:
+            return
+        self.metrics["test_loss"], self.metrics["test_accuracy"] = test_loss, test_accuracy
+        if not math.isfinite(test_loss):
+            if self.out is not None:
+                write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
+            raise NonFiniteLossError(f"non-finite test loss ({test_loss}) after epoch "
+                                     f"{self.epoch}")
+        accuracy = "" if self.reconstruction else f" accuracy {test_accuracy:.4f}"
+        self.progress.line(f"test: loss {test_loss:.4f}{accuracy}")
+
+    def run(self):
+        """Train up to ``config["epochs"]``, validating and saving after each; then test."""
+        config = self.config
+        self.progress.line(
+            f"model: {config['model']} ({self.metrics['num_parameters']} parameters), "
+            f"optimizer: {config['optim']} (lr={self.metrics['lr']}"
+            f"{'' if config['lr'] is not None else ', its default'}), {config['dtype']} on "
+            f"{config['device']}, {self.metrics['threads']} BLAS threads")
+        self.run_start = time.perf_counter() - self.metrics["elapsed_seconds"]
+        with _StopOnSigint(self.progress.line) as self.stop:
+            while self.epoch < config["epochs"]:
+                self._end_epoch(*self.train_epoch())
+                if self.stop.requested:
+                    raise self._interrupted(f"epoch {self.epoch}")
+            self._test()
+        self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
+        if self.out is not None:
+            write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
+            self.progress.line(f"wrote {self.out}/{METRICS_FILE}, {CURVES_FILE} and "
+                               f"{CHECKPOINT_FILE}")
+        return self.metrics
+
+
+def _epoch_line(metrics, reconstruction):
+    h = metrics["history"]
+    line = f"epoch {h['epoch'][-1]}: train loss {h['train_loss'][-1]:.4f}"
+    if not reconstruction:
+        line += f" acc {h['train_accuracy'][-1]:.4f}"
+    if h["val_loss"][-1] is not None:
+        line += f" | val loss {h['val_loss'][-1]:.4f}"
+        if not reconstruction:
+            line += f" acc {h['val_accuracy'][-1]:.4f}"
+    return (line + f" | {h['samples_per_second'][-1]:.0f} samples/s | "
+            f"{metrics['elapsed_seconds']:.1f}s")
