@@ -414,7 +414,7 @@ def as_tensor(value, like=None):
     if like is not None:
         xp = like.xp
         if numpy.isscalar(value) and numpy.issubdtype(like.dtype, numpy.floating):
-            return Tensor(xp.asarray(value, dtype=like.dtype))
+            return Tensor(xp.full((), value, dtype=like.dtype))
         return Tensor(xp.asarray(value))
     return tensor(value)
 

@@ -36,9 +36,10 @@ from .optimizer import Optimizer, require, require_positive_integer
 def damped_inverses(A, G, damping):
     """``((A + π√γ I)⁻¹, (G + π⁻¹√γ I)⁻¹, π)`` with π = sqrt((tr A/dim A)/(tr G/dim G))."""
     xp = backend.get_array_module(A)
-    mean_a = float(xp.trace(A)) / A.shape[0]
-    mean_g = float(xp.trace(G)) / G.shape[0]
-    pi = (mean_a / mean_g) ** 0.5 if mean_a > 0 and mean_g > 0 else 1.0
+    mean_a, mean_g = xp.trace(A) / A.shape[0], xp.trace(G) / G.shape[0]
+    positive = (mean_a > 0) & (mean_g > 0)
+    ratio = xp.abs(mean_a / xp.where(positive, mean_g, 1))
+    pi = xp.where(positive, xp.sqrt(ratio), 1).astype(A.dtype)
     root = damping ** 0.5
     a_inverse = xp.linalg.inv(A + pi * root * xp.eye(A.shape[0], dtype=A.dtype))
     g_inverse = xp.linalg.inv(G + root / pi * xp.eye(G.shape[0], dtype=G.dtype))

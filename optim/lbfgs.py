@@ -157,10 +157,10 @@ class LBFGS(Optimizer):
         alphas = [0.0] * len(old_dirs)
         q = -grad
         for i in range(len(old_dirs) - 1, -1, -1):
-            alphas[i] = float(old_steps[i] @ q) * inverse_ys[i]
+            alphas[i] = (old_steps[i] @ q) * inverse_ys[i]
             q = q - alphas[i] * old_dirs[i]
         r = q * h_diag
         for i in range(len(old_dirs)):
-            beta = float(old_dirs[i] @ r) * inverse_ys[i]
+            beta = (old_dirs[i] @ r) * inverse_ys[i]
             r = r + (alphas[i] - beta) * old_steps[i]
         return r

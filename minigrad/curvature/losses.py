@@ -22,7 +22,7 @@ import math
 
 import numpy
 
-from ..backend import get_array_module, to_host
+from ..backend import get_array_module
 from ..nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ..ops.activation import Sigmoid, Softmax
 from ..tensor import Tensor
@@ -85,12 +85,10 @@ class CrossEntropyDerivatives:
     def sqrt_hessian_sampled(self, loss, z, y, mc_samples, seed):
         xp = get_array_module(z)
         p = self._probabilities(z)
-        host = to_host(p).astype(numpy.float64)
-        rng = _host_rng(seed)
-        cumulative = numpy.cumsum(host, axis=1)
-        draws = rng.random((mc_samples, z.shape[0], 1))
-        classes = numpy.minimum((draws > cumulative[None]).sum(axis=2), z.shape[1] - 1)
-        onehot = xp.asarray(numpy.eye(z.shape[1])[classes], dtype=z.dtype)
+        cumulative = xp.cumsum(p.astype(numpy.float64), axis=1)
+        draws = xp.asarray(_host_rng(seed).random((mc_samples, z.shape[0], 1)))
+        classes = xp.minimum((draws > cumulative[None]).sum(axis=2), z.shape[1] - 1)
+        onehot = xp.eye(z.shape[1], dtype=z.dtype)[classes]
         return (p[None] - onehot) / math.sqrt(mc_samples)
 
     def average_hessian(self, loss, z, y):
@@ -160,10 +158,10 @@ class BCEWithLogitsDerivatives(_ElementwiseLossDerivatives):
     def sqrt_hessian_sampled(self, loss, z, y, mc_samples, seed):
         xp = get_array_module(z)
         s = self._sigmoid(z)
-        host = to_host(s).astype(numpy.float64)
-        draws = _host_rng(seed).random((mc_samples,) + z.shape) < host[None]
+        uniform = xp.asarray(_host_rng(seed).random((mc_samples,) + z.shape))
+        draws = uniform < s.astype(numpy.float64)[None]
         scale = math.sqrt(self.element_scale(loss, z) / mc_samples)
-        return (s[None] - xp.asarray(draws, dtype=z.dtype)) * scale
+        return (s[None] - draws.astype(z.dtype)) * scale
 
 
 LOSS_DERIVATIVES = {

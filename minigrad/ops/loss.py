@@ -20,6 +20,8 @@ Cross-entropy goes through the stable ``log_softmax`` and the binary one through
 and gradients. Their second derivatives in the logits are ``diag(p) − p pᵀ`` and
 ``σ(z)(1 − σ(z))``, obtained here by double backward through those ops.
 """
+import numpy
+
 from .. import backend
 from ..tensor import Tensor, as_tensor
 from .activation import log_softmax, softplus
@@ -48,8 +50,8 @@ def _class_labels(name, scores, target):
     """``target`` as an integer array of shape ``(N,)`` with entries in ``[0, C)``."""
     if scores.ndim != 2:
         raise ValueError(f"{name}: input must be 2-D (N, C), got shape {scores.shape}")
-    labels = target.data if isinstance(target, Tensor) else target
-    labels = scores.xp.asarray(labels)
+    given = target.data if isinstance(target, Tensor) else target
+    labels = scores.xp.asarray(given)
     n, classes = scores.shape
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{name}: target must hold integer class labels, got dtype "
@@ -57,7 +59,9 @@ def _class_labels(name, scores, target):
     if labels.shape != (n,):
         raise ValueError(f"{name}: target must have shape ({n},) to match input of shape "
                          f"{scores.shape}, got {labels.shape}")
-    host = backend.to_host(labels)
+    if backend.get_array_module(given) is not numpy:
+        return labels
+    host = numpy.asarray(given)
     bad = host[(host < 0) | (host >= classes)]
     if bad.size:
         raise ValueError(f"{name}: target label {int(bad[0])} is out of range [0, {classes}) "
@@ -75,8 +79,13 @@ def _same_shape_target(name, input, target):
 
 
 def _picked_negative_log_probs(log_probs, labels, reduction):
-    rows = log_probs.xp.arange(log_probs.shape[0])
-    return _reduce(-getitem(log_probs, (rows, labels)), reduction)
+    xp = log_probs.xp
+    rows = xp.arange(log_probs.shape[0])
+    picked = -getitem(log_probs, (rows, labels))
+    if xp is not numpy:  # device labels are range-checked there, without a sync: NaN if outside
+        outside = (labels < 0) | (labels >= log_probs.shape[1])
+        picked = picked + Tensor(xp.where(outside, xp.nan, 0).astype(picked.dtype))
+    return _reduce(picked, reduction)
 
 
 def nll_loss(input, target, reduction="mean"):
