@@ -24,7 +24,8 @@ gradient as the last column; a convolution weight flattened to
    row-major vec, since ``(G ⊗ A) vec(V) = vec(G V Aᵀ)``.
 
 Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
-plain gradient as the direction (an SGD step). Every parameter then takes a
+plain gradient as the direction (an SGD step); an optimizer none of whose
+parameters is in a Kronecker layer refuses to step. Every parameter then takes a
 heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 gives
 ``θ ← θ − lr·U``, the damped Gauss-Newton step of the factored block
 diagonal at lr = 1).
@@ -84,10 +85,14 @@ class KroneckerFactored(Optimizer):
         directions = {}
         first = self.param_groups[0]["params"][0]
         step = self.state.setdefault(first, {}).get("step", 0)
-        for layer in self._factors(closure, step):
+        layers = [layer for layer in self._factors(closure, step) if id(layer.params[0]) in groups]
+        if not layers:
+            raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
+                             f"optimizer's parameters (no Linear or Conv2d layer among them); "
+                             f"without factors every step would be a plain gradient step: use "
+                             f"optim.SGD for these parameters")
+        for layer in layers:
             weight = layer.params[0]
-            if id(weight) not in groups:
-                continue
             group = groups[id(weight)]
             state = self.state.setdefault(weight, {})
             decay = group["decay"] if "A" in state else 0.0
