@@ -1,7 +1,7 @@
 """``KFAC``, ``KFRA``, ``KFLR``: Kronecker-factored (Gauss-Newton / Fisher) preconditioning.
 
-practical-gauss-newton-kfra-kflr.txt (Botev, Ritter & Barber 2017) and
-CURVATURE.md ("Kronecker-factored approximations"): each dense or convolution
+Botev, Ritter & Barber, "Practical Gauss-Newton Optimisation for Deep Learning" (2017),
+and ``minigrad/curvature/README.md`` ("Kronecker factors"): each dense or convolution
 layer's curvature block over ``[W.ravel(), b]`` is approximated by ``Ḡ ⊗ Ā``
 (output-side factor first), with ``Ā`` the second moment of the layer input
 (a 1 appended for the bias) and ``Ḡ`` from ``closure.kronecker_factors(kind)``
@@ -125,7 +125,20 @@ class KFAC(KroneckerFactored):
     """Kronecker-factored approximate curvature (Monte-Carlo Fisher, ``mc_samples`` draws).
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfac"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
+
+    >>> import numpy
+    >>> import optim
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((16, 3)).astype(numpy.float32)
+    >>> y = (x[:, 0] > 0).astype(numpy.int64)
+    >>> optimizer = optim.KFAC(model.parameters(), lr=0.2, damping=0.1, seed=0)
+    >>> closure = curvature.Closure(model, nn.CrossEntropyLoss(), x, y)
+    >>> losses = [float(optimizer.step(closure).item()) for _ in range(5)]
+    >>> losses[-1] < losses[0]
+    True
     """
 
     kind = "kfac"
@@ -135,7 +148,7 @@ class KFRA(KroneckerFactored):
     """Kronecker-factored recursive approximation of the Gauss-Newton blocks.
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfra"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
     """
 
     kind = "kfra"
@@ -145,7 +158,7 @@ class KFLR(KroneckerFactored):
     """Kronecker-factored low-rank (exact pre-activation Gauss-Newton) approximation.
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kflr"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
     """
 
     kind = "kflr"

@@ -1,4 +1,7 @@
-"""Kronecker-factored curvature per layer: KFAC, KFLR and KFRA (CURVATURE.md; Botev et al. 2017).
+"""Kronecker-factored curvature per layer: KFAC, KFLR and KFRA.
+
+Botev, Ritter & Barber, "Practical Gauss-Newton Optimisation for Deep Learning" (2017);
+conventions in ``minigrad/curvature/README.md``.
 
 Each ``Linear`` / ``Conv2d`` layer's block is approximated by ``G ⊗ A`` over ``[W.ravel(), 1]``
 (the bias as a last input coordinate), output-side factor first:
@@ -120,7 +123,18 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
 
 def kflr(model, loss, x, y, chunk_size=None):
     """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
-    ``chunk_size`` bounds the samples back-propagated at once (K columns each)."""
+    ``chunk_size`` bounds the samples back-propagated at once (K columns each).
+
+    >>> import numpy
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
+    >>> y = numpy.array([0, 1, 1, 0])
+    >>> first, second = curvature.kflr(model, nn.CrossEntropyLoss(), x, y)
+    >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
+    ((2, 2), (4, 4), (8, 8))
+    """
     return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
 
 
