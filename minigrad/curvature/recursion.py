@@ -26,7 +26,7 @@ curvature at the leaf's output; the walk stops below the lowest parameterised to
 """
 from ..backend import get_array_module
 from .derivatives.elementwise import ElementwiseDerivatives
-from .losses import batch_scale, loss_derivatives_for
+from .losses import batch_scale, loss_derivatives_for, output_columns
 from .recording import lowest_parameterised_index, record_forward
 from .walk import walk_backward
 
@@ -155,12 +155,7 @@ class RecordedBatch:
         or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the
         second-derivative terms."""
         rules, z = self.loss_rules, self.logits
-        if mc_samples is None:
-            root = rules.sqrt_hessian(self.loss, z, self.y)
-        else:
-            if int(mc_samples) != mc_samples or mc_samples < 1:
-                raise ValueError(f"mc_samples must be a positive integer, got {mc_samples!r}")
-            root = rules.sqrt_hessian_sampled(self.loss, z, self.y, int(mc_samples), seed)
+        root = output_columns(rules, self.loss, z, self.y, mc_samples, seed)
         gradient = None
         if with_gradient:
             gradient = rules.gradient(self.loss, z, self.y).reshape(self.output.shape)

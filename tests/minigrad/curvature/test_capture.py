@@ -100,3 +100,9 @@ def test_kfac_trains_a_resnet_with_training_batch_norm():
     losses = [float(optimizer.step(closure).item()) for _ in range(6)]
     assert all(numpy.isfinite(losses))
     assert losses[-1] < 0.8 * losses[0]
+
+
+def test_monte_carlo_samples_are_checked_on_any_model():
+    custom, _ = _twin_models()
+    with pytest.raises(ValueError, match="mc_samples must be a positive integer, got 0"):
+        kfac(custom, nn.CrossEntropyLoss(), _inputs((3, 4), 1), _labels(3, 3, 2), mc_samples=0)
