@@ -31,11 +31,13 @@ from .recording import LeafStep
 
 
 def kronecker_layers(model):
-    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order."""
-    found = []
+    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order, each once
+    (a layer registered at two places is one layer)."""
+    found, seen = [], set()
     for module in model.modules():
         rules = DERIVATIVES.get(type(module))
-        if isinstance(rules, SharedAxisDerivatives):
+        if isinstance(rules, SharedAxisDerivatives) and id(module) not in seen:
+            seen.add(id(module))
             found.append((module, rules))
     return found
 

@@ -106,3 +106,33 @@ def test_monte_carlo_samples_are_checked_on_any_model():
     custom, _ = _twin_models()
     with pytest.raises(ValueError, match="mc_samples must be a positive integer, got 0"):
         kfac(custom, nn.CrossEntropyLoss(), _inputs((3, 4), 1), _labels(3, 3, 2), mc_samples=0)
+
+
+class SharedLayerNet(nn.Module):
+    """One Linear applied twice, registered under two names."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(3, 3)
+        self.again = self.layer
+
+    def forward(self, x):
+        return self.again(self.layer(x).tanh())
+
+
+def test_a_layer_called_twice_has_one_factor_from_both_calls():
+    with float64_models(1):
+        model = SharedLayerNet()
+    with float64_models(1):
+        copies = [nn.Linear(3, 3), nn.Linear(3, 3)]
+    for copy in copies:
+        copy.weight.data[...] = model.layer.weight.data
+        copy.bias.data[...] = model.layer.bias.data
+    separate = nn.Sequential(copies[0], nn.Tanh(), copies[1])
+    loss, x, y = nn.CrossEntropyLoss(), _inputs((4, 3), 1), _labels(4, 3, 2)
+    (shared,) = kflr(model, loss, x, y)
+    (chain,) = kflr(nn.Sequential(model.layer, nn.Tanh(), model.layer), loss, x, y)
+    first, second = kflr(separate, loss, x, y)
+    numpy.testing.assert_allclose(host(shared.G), host(chain.G), rtol=1e-10)
+    numpy.testing.assert_allclose(host(shared.A), host(first.A + second.A) / 2, rtol=1e-12)
+    numpy.testing.assert_allclose(host(shared.G), host(first.G + second.G), rtol=1e-10)
