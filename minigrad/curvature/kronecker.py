@@ -36,10 +36,10 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 import numpy
 
 from ..backend import get_array_module
-from .derivatives.shared_axis import SharedAxisDerivatives
-from .kronecker_factors import KroneckerFactors
 from .capture import CapturedBatch, kronecker_layers
+from .derivatives.shared_axis import SharedAxisDerivatives
 from .evaluation import check_batch
+from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
 from .recording import is_chain, lowest_parameterised_index
@@ -122,8 +122,8 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
 
 
 def kflr(model, loss, x, y, chunk_size=None):
-    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
-    ``chunk_size`` bounds the samples back-propagated at once (K columns each).
+    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
+    ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
 
     >>> import numpy
     >>> from minigrad import curvature, nn
@@ -139,7 +139,8 @@ def kflr(model, loss, x, y, chunk_size=None):
 
 
 def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
-    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws)."""
+    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model,
+    as ``kflr``."""
     return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
 
 
