@@ -1,7 +1,7 @@
 """``KFAC``, ``KFRA``, ``KFLR``: Kronecker-factored (Gauss-Newton / Fisher) preconditioning.
 
-practical-gauss-newton-kfra-kflr.txt (Botev, Ritter & Barber 2017) and
-CURVATURE.md ("Kronecker-factored approximations"): each dense or convolution
+Botev, Ritter & Barber, "Practical Gauss-Newton Optimisation for Deep Learning" (2017),
+and ``minigrad/curvature/README.md`` ("Kronecker factors"): each dense or convolution
 layer's curvature block over ``[W.ravel(), b]`` is approximated by ``Ḡ ⊗ Ā``
 (output-side factor first), with ``Ā`` the second moment of the layer input
 (a 1 appended for the bias) and ``Ḡ`` from ``closure.kronecker_factors(kind)``
@@ -24,7 +24,8 @@ gradient as the last column; a convolution weight flattened to
    row-major vec, since ``(G ⊗ A) vec(V) = vec(G V Aᵀ)``.
 
 Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
-plain gradient as the direction (an SGD step). Every parameter then takes a
+plain gradient as the direction (an SGD step); an optimizer none of whose
+parameters is in a Kronecker layer refuses to step. Every parameter then takes a
 heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 gives
 ``θ ← θ − lr·U``, the damped Gauss-Newton step of the factored block
 diagonal at lr = 1).
@@ -85,10 +86,14 @@ class KroneckerFactored(Optimizer):
         directions = {}
         first = self.param_groups[0]["params"][0]
         step = self.state.setdefault(first, {}).get("step", 0)
-        for layer in self._factors(closure, step):
+        layers = [layer for layer in self._factors(closure, step) if id(layer.params[0]) in groups]
+        if not layers:
+            raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
+                             f"optimizer's parameters (no Linear or Conv2d layer among them); "
+                             f"without factors every step would be a plain gradient step: use "
+                             f"optim.SGD for these parameters")
+        for layer in layers:
             weight = layer.params[0]
-            if id(weight) not in groups:
-                continue
             group = groups[id(weight)]
             state = self.state.setdefault(weight, {})
             decay = group["decay"] if "A" in state else 0.0
@@ -121,7 +126,20 @@ class KFAC(KroneckerFactored):
     """Kronecker-factored approximate curvature (Monte-Carlo Fisher, ``mc_samples`` draws).
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfac"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
+
+    >>> import numpy
+    >>> import optim
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((16, 3)).astype(numpy.float32)
+    >>> y = (x[:, 0] > 0).astype(numpy.int64)
+    >>> optimizer = optim.KFAC(model.parameters(), lr=0.2, damping=0.1, seed=0)
+    >>> closure = curvature.Closure(model, nn.CrossEntropyLoss(), x, y)
+    >>> losses = [float(optimizer.step(closure).item()) for _ in range(5)]
+    >>> losses[-1] < losses[0]
+    True
     """
 
     kind = "kfac"
@@ -131,7 +149,7 @@ class KFRA(KroneckerFactored):
     """Kronecker-factored recursive approximation of the Gauss-Newton blocks.
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfra"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
     """
 
     kind = "kfra"
@@ -141,7 +159,7 @@ class KFLR(KroneckerFactored):
     """Kronecker-factored low-rank (exact pre-activation Gauss-Newton) approximation.
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kflr"``
-    (practical-gauss-newton-kfra-kflr.txt; CURVATURE.md "Kronecker-factored approximations").
+    (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
     """
 
     kind = "kflr"

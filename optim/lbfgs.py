@@ -1,8 +1,8 @@
 """L-BFGS (PyTorch's ``torch.optim.LBFGS``, same algorithm and arguments).
 
 Nocedal & Wright 2006, Algorithms 7.4 (two-loop recursion) and 7.5; also
-Algorithms 3–4 of Salkey, Benton & Maddox 2019 (hess-trucks-line-search-lbfgs.txt,
-whose line 9 should read ``s_k ← θ_{k+1} − θ_k``). On the flat parameter vector θ
+Algorithms 3–4 of Salkey, Benton & Maddox, "Hess-Trucks: Leveraging Eigenspaces for
+Optimizing Deep Networks" (2019, whose line 9 should read ``s_k ← θ_{k+1} − θ_k``). On the flat parameter vector θ
 with gradient g, from the stored pairs ``s_i = θ_{i+1} − θ_i``,
 ``y_i = g_{i+1} − g_i``, ``ρ_i = 1 / y_iᵀ s_i``:
 
@@ -38,7 +38,7 @@ class LBFGS(Optimizer):
     """LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
     history_size=100, line_search_fn=None).
 
-    Nocedal & Wright Algorithms 7.4–7.5 (hess-trucks-line-search-lbfgs.txt Algorithms 3–4):
+    Nocedal & Wright Algorithms 7.4–7.5 (Salkey, Benton & Maddox 2019, Algorithms 3–4):
     ``θ ← θ − t H g`` with ``H g`` from the two-loop recursion over the last pairs
     ``(s_i, y_i)`` and t from ``lr`` or the line search.
     """

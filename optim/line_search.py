@@ -7,7 +7,8 @@ Along a direction ``d`` from ``x`` with loss ``f = L(x)`` and slope
     strong Wolfe (also curvature)  |∇L(x + t d)ᵀd| ≤ c₂ |gᵀd|
 
 ``armijo_backtracking`` is Algorithm 1 of Salkey, Benton & Maddox 2019
-("Hess-Trucks", hess-trucks-line-search-lbfgs.txt): start at t = α₀ and
+(Salkey, Benton & Maddox, "Hess-Trucks: Leveraging Eigenspaces for Optimizing Deep
+Networks", 2019): start at t = α₀ and
 multiply by ρ until the Armijo condition holds. The paper fixes α₀ = 1 and
 leaves ρ, c ∈ (0, 1) open; the defaults ρ = 0.5, c = 10⁻⁴ are Nocedal &
 Wright's. ``strong_wolfe`` is the bracketing + cubic-interpolation zoom of

@@ -1,7 +1,7 @@
 """Curvature of the mean batch loss: exact products, layerwise blocks, Kronecker factors, spectra.
 
-Conventions (mean loss, row-major flat parameter order, output-side Kronecker
-factor first) are those of CURVATURE.md. The matrix-free side works with flat
+Conventions (the loss reductions, row-major flat parameter order, output-side Kronecker
+factor first, the recursion) are written in ``minigrad/curvature/README.md``. The matrix-free side works with flat
 ``(P,)`` vectors and ``LinearOperator``s; the layerwise side computes blocks,
 diagonals and Kronecker factors by the per-sample Hessian recursion.
 """

@@ -1,7 +1,8 @@
 """Structure of curvature: class gradients, subspace overlaps, diagonal dominance, H = GN + R.
 
 ``class_gradients(model, x, y)`` → ``(C, P)``: row ``k`` is the class gradient of
-Fort & Ganguli as defined in class-gradient-quasi-newton.txt, eq. (1),
+Fort & Ganguli as defined by Tuddenham, Prügel-Bennett & Hare, "Quasi-Newton's method in
+the class gradient defined high-curvature subspace" (2020), eq. (1),
 
     c_k = (1/|D_k|) Σ_{μ ∈ D_k} ∇_θ z_k^μ,
 
@@ -20,7 +21,8 @@ handled; the dimensions are the numerical ranks). It is 1 when the smaller
 space lies in the larger one and 0 for orthogonal spaces.
 
 ``diagonal_dominance(M, n_samples=None)`` → ``(ratio, wigner, ols)``, after
-adaptive-norms-trust-region.txt, §3.2 and Appendix D: the share of the
+Adolphs, Kohler & Lucchi, "Adaptive norms for deep learning with regularized Newton
+methods" (2019), §3.2 and Appendix D: the share of the
 diagonal in the absolute mass, ``δ(M) = Σ_i |M_ii| / Σ_ij |M_ij|``, and the two
 baselines for a ``d × d`` matrix, with ``d = P``:
 
@@ -33,7 +35,8 @@ baselines for a ``d × d`` matrix, with ``d = P``:
 ``n_samples`` is not given.
 
 ``residual_split(model, loss, x, y, k)`` splits the Hessian as in
-hess-trucks-line-search-lbfgs.txt, §2: ``H = GN + R`` with ``GN = Jᵀ H_z J`` and
+Salkey, Benton & Maddox, "Hess-Trucks: Leveraging Eigenspaces for Optimizing Deep
+Networks" (2019), §2: ``H = GN + R`` with ``GN = Jᵀ H_z J`` and
 the residual ``R = H − GN = Σ_z (∂L/∂z) ∇²_θ z`` (it vanishes with the
 residuals ∂L/∂z between model and targets). For each of ``H``, ``GN`` and ``R``
 it reports the ``k`` largest eigenvalues (Lanczos) and the trace: exact from

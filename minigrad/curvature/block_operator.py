@@ -4,7 +4,7 @@ For the block of layer λ and a vector ``v = [V_W.ravel(), v_b]`` over its param
 
     H_λλ v = c_N Σ_n J_p,nᵀ Hpre_λ,n (J_p,n v),     J_p,n v = V_W a_{λ-1,n} + v_b  (Linear)
 
-and ``Hpre_λ,n z`` follows the recursion of CURVATURE.md applied to a vector instead of
+and ``Hpre_λ,n z`` follows the recursion of ``minigrad/curvature/README.md`` applied to a vector instead of
 being formed: with ``u_λ = z``, forward ``u ← J u`` through the steps above λ (keeping ``u``
 at the input of every step with a D term), ``r_L = H_loss u_L``, then backward
 ``r ← Jᵀ r + D ⊙ u`` down to λ's output, so ``r = Hpre_λ,n z`` exactly (``Residual`` steps

@@ -1,4 +1,5 @@
-"""Exact per-layer blocks of the Hessian and the Gauss-Newton matrix (CURVATURE.md).
+"""Exact per-layer blocks of the Hessian and the Gauss-Newton matrix
+(``minigrad/curvature/README.md``).
 
 For each parameterised layer λ (``Linear``, ``Conv2d``, affine batch norm in eval mode) the
 block over its parameters ``[W.ravel(), b]`` (``parameters()`` order) is
@@ -50,6 +51,16 @@ def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
     ``dense=True``: a list of (P_λ, P_λ) arrays over each layer's ``[W.ravel(), b]``.
     ``dense=False``: a list of ``BlockOperator`` (``op @ v``), each processing ``chunk_size``
     samples at a time.
+
+    >>> import numpy
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
+    >>> y = numpy.array([0, 1, 1, 0])
+    >>> blocks = curvature.block_hessian(model, nn.CrossEntropyLoss(), x, y)
+    >>> [block.shape for block in blocks]                      # over [W.ravel(), b] per layer
+    [(8, 8), (6, 6)]
     """
     check_batch(x, "block_hessian")
     if dense:

@@ -26,16 +26,18 @@ from ..tensor import Tensor
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
 from .evaluation import as_input, preserved_buffers
-from .losses import batch_scale, loss_derivatives_for
+from .losses import batch_scale, loss_derivatives_for, output_columns
 from .recording import LeafStep
 
 
 def kronecker_layers(model):
-    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order."""
-    found = []
+    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order, each once
+    (a layer registered at two places is one layer)."""
+    found, seen = [], set()
     for module in model.modules():
         rules = DERIVATIVES.get(type(module))
-        if isinstance(rules, SharedAxisDerivatives):
+        if isinstance(rules, SharedAxisDerivatives) and id(module) not in seen:
+            seen.add(id(module))
             found.append((module, rules))
     return found
 
@@ -81,11 +83,7 @@ class CapturedBatch:
 
     def output_columns(self, mc_samples=None, seed=None):
         """(V, N, *out): the loss Hessian's square root, or ``mc_samples`` Monte-Carlo columns."""
-        rules, z = self.loss_rules, self.logits
-        if mc_samples is None:
-            root = rules.sqrt_hessian(self.loss, z, self.y)
-        else:
-            root = rules.sqrt_hessian_sampled(self.loss, z, self.y, int(mc_samples), seed)
+        root = output_columns(self.loss_rules, self.loss, self.logits, self.y, mc_samples, seed)
         return root.reshape(root.shape[:2] + tuple(self.output.shape[1:]))
 
     def per_sample_columns(self, S):

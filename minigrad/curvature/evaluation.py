@@ -1,7 +1,8 @@
 """Evaluating the batch loss for curvature computations, without side effects on the model.
 
-``batch_loss`` is ``L = loss_fn(model(x), y)``, the mean loss of CURVATURE.md; it
-must be a scalar. A curvature product runs the model forward (often many times,
+``batch_loss`` is ``L = loss_fn(model(x), y)``, the batch loss of
+``minigrad/curvature/README.md`` (mean, batch-mean or sum); it must be a scalar, and the batch
+must not be empty (``check_batch``). A curvature product runs the model forward (often many times,
 e.g. in Lanczos), and in training mode batch normalisation moves its running
 statistics at every forward. ``preserved_buffers`` restores every buffer
 afterwards, so asking for curvature never changes the model: batch norm still
@@ -23,7 +24,9 @@ def check_batch(x, what):
 
 
 def as_input(x):
-    """``x`` as a Tensor (arrays are wrapped as they are, outside the graph)."""
+    """``x`` as a Tensor (arrays are wrapped as they are, outside the graph); an empty batch
+    is an error."""
+    check_batch(x, "minigrad.curvature")
     return x if isinstance(x, Tensor) else Tensor(x)
 
 

@@ -1,4 +1,5 @@
-"""The full Gauss-Newton matrix over all parameters, in Khatri-Rao form (CURVATURE.md).
+"""The full Gauss-Newton matrix over all parameters, in Khatri-Rao form
+(``minigrad/curvature/README.md``).
 
 With the exact square root ``H_loss,n = S_n S_nᵀ`` (K columns) back-propagated to every layer,
 ``C_λ,n = J_λ,nᵀ S_n``, the block of layers λ, β is
@@ -10,6 +11,7 @@ i.e. ``G = c_N Σ_{k,n} g_k,n g_k,nᵀ`` where ``g_k,n`` stacks, over all parame
 ``C_λ,n[:, k] ⊗ a_{λ-1,n}`` and ``C_λ,n[:, k]`` for the bias). Memory: K·N·P entries.
 """
 from ..backend import get_array_module
+from .evaluation import check_batch
 from .layer_columns import layer_jacobian_columns, weighted_gram
 from .recursion import RecordedBatch
 
@@ -24,7 +26,22 @@ def parameter_offsets(model):
 
 
 def ggn(model, loss, x, y):
-    """The dense (P, P) Gauss-Newton matrix of ``loss(model(x), y)`` over all parameters."""
+    """The dense (P, P) Gauss-Newton matrix of ``loss(model(x), y)`` over all parameters; for
+    chains (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers.
+
+    >>> import numpy
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
+    >>> y = numpy.array([0, 1, 1, 0])
+    >>> G = curvature.ggn(model, nn.CrossEntropyLoss(), x, y)
+    >>> G.shape                                                # P = 3·2 + 2 + 2·2 + 2
+    (14, 14)
+    >>> float(abs(G - G.T).max()) < 1e-6
+    True
+    """
+    check_batch(x, "ggn")
     batch = RecordedBatch(model, loss, x, y)
     offsets, total = parameter_offsets(model)
     root = batch.initial_state().columns

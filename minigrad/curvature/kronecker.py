@@ -1,4 +1,7 @@
-"""Kronecker-factored curvature per layer: KFAC, KFLR and KFRA (CURVATURE.md; Botev et al. 2017).
+"""Kronecker-factored curvature per layer: KFAC, KFLR and KFRA.
+
+Botev, Ritter & Barber, "Practical Gauss-Newton Optimisation for Deep Learning" (2017);
+conventions in ``minigrad/curvature/README.md``.
 
 Each ``Linear`` / ``Conv2d`` layer's block is approximated by ``G ⊗ A`` over ``[W.ravel(), 1]``
 (the bias as a last input coordinate), output-side factor first:
@@ -33,10 +36,10 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 import numpy
 
 from ..backend import get_array_module
-from .derivatives.shared_axis import SharedAxisDerivatives
-from .kronecker_factors import KroneckerFactors
 from .capture import CapturedBatch, kronecker_layers
+from .derivatives.shared_axis import SharedAxisDerivatives
 from .evaluation import check_batch
+from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
 from .recording import is_chain, lowest_parameterised_index
@@ -119,13 +122,25 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
 
 
 def kflr(model, loss, x, y, chunk_size=None):
-    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer in forward order;
-    ``chunk_size`` bounds the samples back-propagated at once (K columns each)."""
+    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
+    ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
+
+    >>> import numpy
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
+    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
+    >>> y = numpy.array([0, 1, 1, 0])
+    >>> first, second = curvature.kflr(model, nn.CrossEntropyLoss(), x, y)
+    >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
+    ((2, 2), (4, 4), (8, 8))
+    """
     return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
 
 
 def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
-    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws)."""
+    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model,
+    as ``kflr``."""
     return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
 
 

@@ -4,7 +4,8 @@ For a parameterised leaf with parameters ``p_1, p_2`` (weight, bias) and a colum
 ``S`` (V, N, *out) at its output, ``layer_jacobian_columns`` stacks ``J_p,nᵀ S[v, n]`` of the
 parameters, raveled row-major and concatenated, as (V, N, P_layer). For ``Linear`` the weight
 part is ``S[v, n] ⊗ a_n``, so the Gram ``Σ_{v,n} w J Jᵀ`` of the columns of ``Hpre = S diag(w) Sᵀ``
-is the layer's block ``Σ_n Hpre_n ⊗ (a_n a_nᵀ)`` over ``[W.ravel(), b]`` (CURVATURE.md).
+is the layer's block ``Σ_n Hpre_n ⊗ (a_n a_nᵀ)`` over ``[W.ravel(), b]``
+(``minigrad/curvature/README.md``).
 """
 from ..backend import get_array_module
 

@@ -171,6 +171,16 @@ LOSS_DERIVATIVES = {
 }
 
 
+def output_columns(rules, loss, z, y, mc_samples=None, seed=None):
+    """(V, N, K) columns at the output: the exact square root of each sample's loss Hessian
+    (V = K), or ``mc_samples`` Monte-Carlo columns drawn with ``seed`` (V = mc_samples)."""
+    if mc_samples is None:
+        return rules.sqrt_hessian(loss, z, y)
+    if int(mc_samples) != mc_samples or mc_samples < 1:
+        raise ValueError(f"mc_samples must be a positive integer, got {mc_samples!r}")
+    return rules.sqrt_hessian_sampled(loss, z, y, int(mc_samples), seed)
+
+
 def loss_derivatives_for(loss):
     """The rules of ``loss``'s class; a clear error for unsupported losses."""
     rules = rules_for(LOSS_DERIVATIVES, loss, "the loss")

@@ -25,8 +25,7 @@ stay with that path. ``visit(step, state)`` is called at every parameterised lea
 curvature at the leaf's output; the walk stops below the lowest parameterised top-level step.
 """
 from ..backend import get_array_module
-from .derivatives.elementwise import ElementwiseDerivatives
-from .losses import batch_scale, loss_derivatives_for
+from .losses import batch_scale, loss_derivatives_for, output_columns
 from .recording import lowest_parameterised_index, record_forward
 from .walk import walk_backward
 
@@ -77,8 +76,8 @@ def _add(a, b):
 
 def _through_leaf(step, state, hessian, shortcut):
     module, rules, x, out = step.module, step.rules, step.x, step.out
-    elementwise = isinstance(rules, ElementwiseDerivatives)
-    if state.diagonal is not None and not elementwise:
+    slope = rules.diagonal_jacobian(module, x, out) if state.diagonal is not None else None
+    if state.diagonal is not None and slope is None:
         if shortcut is not None and shortcut.applies(step):
             passed = _through_leaf(step, CurvatureState(state.groups, None, state.gradient),
                                    hessian, shortcut)
@@ -90,7 +89,6 @@ def _through_leaf(step, state, hessian, shortcut):
               for group in state.groups]
     diagonal = state.diagonal
     if diagonal is not None:
-        slope = rules.slope(module, x, out)
         diagonal = diagonal * slope * slope
     gradient = None
     if hessian:
@@ -155,12 +153,7 @@ class RecordedBatch:
         or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the
         second-derivative terms."""
         rules, z = self.loss_rules, self.logits
-        if mc_samples is None:
-            root = rules.sqrt_hessian(self.loss, z, self.y)
-        else:
-            if int(mc_samples) != mc_samples or mc_samples < 1:
-                raise ValueError(f"mc_samples must be a positive integer, got {mc_samples!r}")
-            root = rules.sqrt_hessian_sampled(self.loss, z, self.y, int(mc_samples), seed)
+        root = output_columns(rules, self.loss, z, self.y, mc_samples, seed)
         gradient = None
         if with_gradient:
             gradient = rules.gradient(self.loss, z, self.y).reshape(self.output.shape)

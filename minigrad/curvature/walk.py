@@ -40,8 +40,11 @@ def leaves(steps):
     def collect(step, value):
         found.append(step)
 
-    walk_forward(steps, None, collect, lambda step, value, walk: (walk(step.branch, value),
-                                                                   walk(step.shortcut, value)))
+    def open_block(step, value, walk):
+        walk(step.branch, value)
+        walk(step.shortcut, value)
+
+    walk_forward(steps, None, collect, open_block)
     return found
 
 

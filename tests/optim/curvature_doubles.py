@@ -257,7 +257,7 @@ class ClassificationClosure(ModelClosure):
     """A small ``nn`` classifier with cross-entropy; ``class_gradients`` by autodiff.
 
     Row k of ``class_gradients()`` is ``c_k = (1/|D_k|) Σ_{μ∈D_k} ∇z_k^μ``
-    (class-gradient-quasi-newton.txt, eq. 1) over the batch examples of class
+    (Tuddenham, Prügel-Bennett & Hare 2020, eq. 1) over the batch examples of class
     k (zero for a class absent from the batch).
     """
 

@@ -4,8 +4,10 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import nn
+import optim
+from minigrad import curvature, nn
 from optim.kronecker import KFAC, KFLR, KFRA, damped_inverses
+from tests.minigrad.curvature.layerwise_reference import no_kronecker_case
 from tests.optim.curvature_doubles import (LinearRegressionClosure,
                                            assert_one_step_solves_least_squares,
                                            assert_state_dict_round_trip, least_squares)
@@ -156,3 +158,19 @@ def test_real_closure_one_layer_mse_step_is_least_squares(optimizer_class):
     assert_one_step_solves_least_squares(
         lambda params: optimizer_class(params, lr=1.0, damping=1e-20, decay=0.0), seed=9,
         rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("optimizer_class", [optim.KFAC, optim.KFLR, optim.KFRA])
+def test_kronecker_optimizers_refuse_parameters_without_factors(optimizer_class):
+    model, loss, x, y = no_kronecker_case()
+
+    class NoFactors(curvature.Closure):
+        def kronecker_factors(self, kind, mc_samples=1, seed=None):
+            return []
+
+    optimizer = optimizer_class(model.parameters())
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(ValueError, match="plain gradient step"):
+        optimizer.step(NoFactors(model, loss, x, y))
+    for p, data in zip(model.parameters(), before):
+        numpy.testing.assert_array_equal(p.data, data)

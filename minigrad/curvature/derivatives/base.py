@@ -21,6 +21,8 @@ For ``y = f(x)`` with per-sample Jacobian ``J_n = ∂y_n/∂x_n`` (modules act o
                                          D of the recursion (``minigrad/curvature/README.md``),
                                          for elementwise modules with f'' ≠ 0
     average_sandwich(module, x, out, G)  (1/N) Σ_n J_nᵀ G J_n for G (D_out, D_out) (the KFRA step)
+    diagonal_jacobian(module, x, out)    f'(x) (N, *in_shape) for elementwise modules, else None:
+                                         a diagonal curvature stays diagonal through them
     couples_samples(module)              an output sample depends on other samples (batch norm
                                          in training): the per-sample recursion does not apply
 
@@ -89,6 +91,10 @@ class Derivatives:
 
     def param_names(self, module):
         return ()
+
+    def diagonal_jacobian(self, module, x, out):
+        """``J_n``'s diagonal (shape of x) where ``J_n`` is diagonal and elementwise; else None."""
+        return None
 
     def couples_samples(self, module):
         """Whether an output sample depends on other input samples (batch statistics)."""

@@ -34,6 +34,9 @@ class ElementwiseDerivatives(Derivatives):
             return self.function.derivative_from_output(out)
         return self.function.derivative(x, **self._keywords(module))
 
+    def diagonal_jacobian(self, module, x, out):
+        return self.slope(module, x, out)
+
     def jac_mat_prod(self, module, x, out, M):
         return self.slope(module, x, out) * M
 

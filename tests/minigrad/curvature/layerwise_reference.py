@@ -140,6 +140,15 @@ def residual_case(seed=0, n=4):
     return model, nn.CrossEntropyLoss(), _inputs((n, 3), seed + 1), _labels(n, 2, seed + 2)
 
 
+def no_kronecker_case():
+    """BatchNorm1d (eval) → Tanh with MSE: parameters, but no Linear or Conv2d layer."""
+    with float64_models(0):
+        model = nn.Sequential(nn.BatchNorm1d(3), nn.Tanh())
+    model.eval()
+    rng = numpy.random.default_rng(0)
+    return model, nn.MSELoss(), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+
+
 LAYERWISE_CASES = {
     "sigmoid-ce": lambda: mlp_case(Sigmoid, "ce"),
     "tanh-mse": lambda: mlp_case(Tanh, "mse"),

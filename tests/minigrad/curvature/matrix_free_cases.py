@@ -7,7 +7,8 @@ batch norm in training mode. The references use no second-order machinery:
 * ``finite_difference_hessian``: central differences of the gradient, column by column;
 * ``output_jacobian``: ``∂z/∂θ`` row by row from reverse-mode VJPs with unit cotangents;
 * ``loss_hessian``: the closed-form Hessian of the mean loss in the flat output
-  (CURVATURE.md, loss Hessians; ``/N`` for the mean, ``/(N·K)`` for elementwise means).
+  (``minigrad/curvature/README.md``, the loss; ``/N`` for the mean, ``/(N·K)`` for
+  elementwise means).
 """
 import numpy
 

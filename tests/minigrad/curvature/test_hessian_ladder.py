@@ -1,6 +1,6 @@
-"""The verification ladder of CURVATURE.md on every layerwise test net (MLPs with sigmoid,
-tanh and ReLU under CE, MSE and BCE; a CNN with max-pooling; a CNN with batch norm (eval)
-and average pooling; a residual net):
+"""The verification ladder (gradient, HVP, Hessian against finite differences) on every
+layerwise test net (MLPs with sigmoid, tanh and ReLU under CE, MSE and BCE; a CNN with
+max-pooling; a CNN with batch norm (eval) and average pooling; a residual net):
 
 1. ``hessian`` (dense, from HVPs) equals the Hessian from central differences of the
    gradient (relative error < 1e-6);

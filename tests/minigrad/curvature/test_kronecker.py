@@ -3,11 +3,12 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import nn
+from minigrad import curvature, nn
 from minigrad.curvature import block_ggn, kfac, kflr, kfra
 from minigrad.nn.activation import ReLU, Sigmoid, Tanh
 from tests.minigrad.curvature.layerwise_reference import (
-    _inputs, _labels, cnn_case, float64_models, host, mlp_case, output_hessian, residual_case)
+    _inputs, _labels, cnn_case, float64_models, host, mlp_case, no_kronecker_case, output_hessian,
+    residual_case)
 
 
 @pytest.mark.parametrize("activation,loss_name", [(Sigmoid, "ce"), (Tanh, "mse"), (ReLU, "bce")])
@@ -111,3 +112,10 @@ def test_chunked_factors_equal_whole_batch_factors():
     for whole, chunked in zip(kflr(model, loss, x, y), kflr(model, loss, x, y, chunk_size=2)):
         numpy.testing.assert_allclose(host(chunked.G), host(whole.G), rtol=1e-10, atol=1e-14)
         numpy.testing.assert_allclose(host(chunked.A), host(whole.A), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", [curvature.kfac, curvature.kflr])
+def test_factors_of_a_model_without_linear_or_conv_layers_are_refused(method):
+    model, loss, x, y = no_kronecker_case()
+    with pytest.raises(ValueError, match="has no Linear or Conv2d layer"):
+        method(model, loss, x, y)
