@@ -19,7 +19,7 @@ from .errors import UsageError
 from .inputs import run_data
 from .progress import Progress
 from .run_folder import LOG_FILE, prepare
-from .settings import AUTO_DATA, check
+from .settings import AUTO_DATA, check, check_root
 from .trainer import Trainer
 
 
@@ -61,9 +61,7 @@ def train(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr
                                          or checkpoint_every < 1):
         raise UsageError(f"--checkpoint-every must be an integer ≥ 1, got {checkpoint_every!r}")
     check(config)
-    if root is not None and not os.path.isdir(root):
-        raise UsageError(f"--root {root}: no such folder (it names the folder holding the data "
-                         f"files, e.g. its mnist/ subfolder)")
+    check_root(root)
     out = None if out is None else os.fspath(out)
     if out is not None:
         prepare(out, resume, force, log)

@@ -92,6 +92,7 @@ USER_ERRORS = [
     (["--threads", "0"], "--threads 0"),
     (["--checkpoint-every", "0"], "--checkpoint-every must be"),
     (["--root", "/nonexistent/data"], "--root /nonexistent/data: no such folder"),
+    (["--root", "/nonexistent/data", "--data", "auto"], "--root /nonexistent/data: no such"),
     (["--resume", "--out", "{tmp}/absent"], "--resume: no checkpoint at"),
     (["--resume"], "--resume needs --out"),
     (["--resume", "--out", "{corrupt}"], "checkpoint.npz is truncated or corrupt"),
