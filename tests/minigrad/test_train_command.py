@@ -47,6 +47,7 @@ def test_a_second_run_in_the_same_folder_is_refused_naming_resume_and_force(tmp_
     assert "already holds a run" in error and "--resume" in error and "--force" in error
     assert (tmp_path / "run" / "checkpoint.npz").read_bytes() == before
     assert main(SMALL + ["--out", out, "--lr", "0.2", "--force"]) == 0
+    assert (tmp_path / "run" / "log.txt").read_text().count("test: loss") == 1
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["config"]["lr"] == 0.2
 
 
@@ -115,7 +116,8 @@ def test_user_errors_are_one_line_naming_the_flag_with_exit_status_2(argv, messa
     assert message in error and error.count("\n") == 0 and "Traceback" not in error
 
 
-def test_cuda_without_cupy_is_a_one_line_error(monkeypatch, capsys):
+def test_cuda_without_cupy_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
     try:
         backend.use("cupy")
         backend.use("numpy")
@@ -261,3 +263,27 @@ def test_ctrl_c_on_the_command_line_saves_says_so_and_exits_130(tmp_path):
     assert "saved" in error and "--resume" in error and "Traceback" not in error
     state = checkpoint.load(out / "checkpoint.npz")
     assert state["loader"]["batches"] > 0 or state["epoch"] > 0
+
+
+def test_auto_data_falls_back_to_synthetic_saying_so_and_figures_say_synthetic(tmp_path,
+                                                                               monkeypatch):
+    from matplotlib.figure import Figure
+    from minigrad.data import datasets
+    monkeypatch.setattr(datasets, "search_directories", lambda root_argument=None: [])
+    titles = []
+    original = Figure.suptitle
+    monkeypatch.setattr(Figure, "suptitle",
+                        lambda self, text, **kw: titles.append(text) or original(self, text, **kw))
+    lines = []
+    metrics = train(out=tmp_path, **{**QUIET, "data": "auto", "log": lines.append})
+    assert metrics["data_source"] == "synthetic" and metrics["config"]["data"] == "synthetic"
+    assert any(line.startswith("data: synthetic digits, because mnist") for line in lines)
+    assert titles and all("synthetic" in title for title in titles)
+
+
+def test_a_model_that_does_not_fit_the_data_is_a_one_line_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status = main(SMALL + ["--model", "autoencoder-faces"])
+    error = capsys.readouterr().err.strip()
+    assert status == 2 and error.count("\n") == 0
+    assert "--model autoencoder-faces does not fit --data synthetic" in error
