@@ -172,4 +172,8 @@ def main(argv=None):
     except TrainingInterrupted as err:
         print(str(err), file=sys.stderr)
         return INTERRUPTED_STATUS
+    except KeyboardInterrupt:
+        print("interrupted outside the training loop (no new checkpoint written)",
+              file=sys.stderr)
+        return INTERRUPTED_STATUS
     return 0
