@@ -33,7 +33,7 @@ import tarfile
 
 import numpy
 
-from ..checkpoint import atomic_write
+from ..atomic import atomic_write
 from . import download as downloads
 from .cifar import read_cifar_batch
 from .errors import DataFormatError

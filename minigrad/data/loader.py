@@ -2,14 +2,17 @@
 
 Two forms::
 
-    DataLoader(dataset, batch_size=1, shuffle=False, seed=0, drop_last=False)   # as PyTorch
+    DataLoader(dataset, batch_size=1, shuffle=False, seed=0, drop_last=False,
+               generator=None)                                                  # as PyTorch
     DataLoader(images, labels, batch_size, shuffle=False, seed=0, drop_last=False,
                transform=None)                                                  # arrays
 
 Each pass (``iter(loader)``) visits the N samples once in batches of
 ``batch_size``: in order, or, with ``shuffle=True``, in the order of a fresh
 permutation drawn from the loader's own ``numpy.random.Generator`` (PCG64,
-seeded by ``seed``). The last, smaller batch is kept unless ``drop_last``.
+seeded by ``seed``), or from ``generator`` when one is given (it is then shared
+with the caller, as PyTorch's ``generator=`` is). Each ``iter`` is a new pass, so
+``while True: for batch in loader`` serves any number of steps. The last, smaller batch is kept unless ``drop_last``.
 
 A batch is a tuple of Tensors on the active backend, one per field of the
 samples (``(x, y)`` for a pair). With ``dataset`` a ``TensorDataset`` the fields
@@ -43,7 +46,7 @@ class DataLoader:
     """Batches of ``dataset`` (or of ``images`` and ``labels``), optionally shuffled."""
 
     def __init__(self, dataset, *arguments, batch_size=None, shuffle=False, seed=0,
-                 drop_last=False, transform=None):
+                 drop_last=False, transform=None, generator=None):
         if arguments and not _is_batch_size(arguments[0]):
             labels, *arguments = arguments
             if len(dataset) != len(labels):
@@ -73,7 +76,10 @@ class DataLoader:
         self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), drop_last
         self.transform = transform
         self.seed = seed
-        self.generator = numpy.random.default_rng(seed)
+        self.generator = numpy.random.default_rng(seed) if generator is None else generator
+        if not isinstance(self.generator, numpy.random.Generator):
+            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got "
+                            f"{type(generator).__name__}")
         self._pass_start, self._handed_out, self._skip = None, 0, 0
 
     @property
@@ -132,7 +138,6 @@ class DataLoader:
         """Continue from a state saved by ``state_dict``: the next pass repeats the saved pass's
         permutation from the batch after the last one handed out."""
         self.seed = state["seed"]
-        self.generator = numpy.random.default_rng(self.seed)
         self.generator.bit_generator.state = state["generator"]
         self._skip = int(state.get("batches", 0))
         self._pass_start, self._handed_out = None, 0

@@ -24,7 +24,7 @@ from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, NonFin
                      TrainingInterrupted, UsageError)
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
-from .settings import AUTO_DATA, DEFAULTS, check, resumed
+from .settings import AUTO_DATA, DEFAULTS, check, check_root, resumed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,6 +137,7 @@ def _run(args):
     invocation = {key: flags.pop(key, None) for key in INVOCATION_KEYS}
     config = _settings(flags, invocation["out"], invocation["resume"])
     check(config)
+    check_root(invocation["root"])
     out = invocation["out"]
     if out is None:
         data = config["data"]
@@ -170,5 +171,9 @@ def main(argv=None):
         return NON_FINITE_STATUS
     except TrainingInterrupted as err:
         print(str(err), file=sys.stderr)
+        return INTERRUPTED_STATUS
+    except KeyboardInterrupt:
+        print("interrupted outside the training loop (no new checkpoint written)",
+              file=sys.stderr)
         return INTERRUPTED_STATUS
     return 0

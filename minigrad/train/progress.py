@@ -22,9 +22,7 @@ class Progress:
 
     def line(self, text):
         """Record ``text`` in the log file and show it (unless quiet)."""
-        if self.log_file is not None:
-            with open(self.log_file, "a", encoding="utf-8") as file:
-                file.write(text + "\n")
+        self._record(text)
         if self.quiet:
             return
         if self._bar is not None:

@@ -19,7 +19,7 @@ from .errors import UsageError
 from .inputs import run_data
 from .progress import Progress
 from .run_folder import LOG_FILE, prepare
-from .settings import AUTO_DATA, check
+from .settings import AUTO_DATA, check, check_root
 from .trainer import Trainer
 
 
@@ -55,11 +55,13 @@ def train(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr
                   dtype=str(numpy.dtype(dtype)), device=device)
     if resume and out is None:
         raise UsageError("train: resume=True needs out, the folder holding the checkpoint")
-    for key, value in (("log_every", log_every), ("checkpoint_every", checkpoint_every)):
-        if value is not None and (not isinstance(value, int) or value < (key == "checkpoint_every")):
-            raise UsageError(f"--{key.replace('_', '-')} must be a non-negative integer "
-                             f"(checkpoint-every positive), got {value!r}")
+    if not isinstance(log_every, int) or log_every < 0:
+        raise UsageError(f"--log-every must be an integer ≥ 0, got {log_every!r}")
+    if checkpoint_every is not None and (not isinstance(checkpoint_every, int)
+                                         or checkpoint_every < 1):
+        raise UsageError(f"--checkpoint-every must be an integer ≥ 1, got {checkpoint_every!r}")
     check(config)
+    check_root(root)
     out = None if out is None else os.fspath(out)
     if out is not None:
         prepare(out, resume, force, log)

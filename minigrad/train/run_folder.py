@@ -4,7 +4,8 @@ Without ``--out`` a run gets a new folder ``runs/MODEL-DATA``, or
 ``runs/MODEL-DATA-2``, ``-3``, … when that one is taken. A folder given with
 ``--out`` that already holds a run (any of ``RUN_FILES``) is refused unless
 ``--resume`` continues it or ``--force`` starts over in it (which removes those
-files first). ``--resume`` needs the folder's ``checkpoint.npz``. Every run
+files and ``log.txt`` first); a ``log.txt`` alone (a run that stopped before
+its first checkpoint) is appended to. ``--resume`` needs the folder's ``checkpoint.npz``. Every run
 removes the temporary files a killed write left behind, saying so.
 """
 import os
@@ -14,7 +15,7 @@ from .errors import UsageError
 
 CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE, LOG_FILE = ("checkpoint.npz", "metrics.json",
                                                         "curves.png", "log.txt")
-RUN_FILES = (CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE, LOG_FILE)
+RUN_FILES = (CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE)
 RUNS_FOLDER = "runs"
 
 
@@ -46,8 +47,9 @@ def prepare(out, resume, force, log):
             raise UsageError(f"--out {out} already holds a run ({', '.join(found)}): pass "
                              f"--resume to continue it, --force to start over in it, or "
                              f"another --out")
-        for name in found:
-            os.remove(os.path.join(out, name))
+        for name in found + ([LOG_FILE] if found else []):
+            if os.path.exists(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
     os.makedirs(out, exist_ok=True)
     for path in remove_stale_temporaries(out):
         log(f"removed {path}, a temporary file left by an interrupted write")

@@ -12,6 +12,7 @@ first bad value. On ``--resume`` the settings come from the checkpoint;
 naming it.
 """
 import inspect
+import os
 
 import numpy
 
@@ -107,6 +108,13 @@ def check(config):
         raise UsageError(f"--lr must be positive, got {config['lr']!r}")
     _check_device(config["device"])
     _check_optimizer(config)
+
+
+def check_root(root):
+    """Raise ``UsageError`` unless ``root`` is ``None`` or an existing folder."""
+    if root is not None and not os.path.isdir(root):
+        raise UsageError(f"--root {root}: no such folder (it names the folder holding the data "
+                         f"files, e.g. its mnist/ subfolder)")
 
 
 def resumed(saved, given, checkpoint):

@@ -37,7 +37,7 @@ from ..autograd.grad_mode import no_grad
 from ..curvature import Closure
 from ..data import DataLoader
 from ..tensor import Tensor
-from .errors import NonFiniteLossError, TrainingInterrupted
+from .errors import NonFiniteLossError, TrainingInterrupted, UsageError
 from .inputs import transform
 from .metrics import HISTORY_KEYS, new_metrics, write_metrics
 from .plots import write_curves
@@ -106,8 +106,12 @@ class Trainer:
         self.checkpoint_every = checkpoint_every
         self.reconstruction = models.reconstructs(config["model"])
         nn.init.manual_seed(config["seed"])
-        self.model = models.create(config["model"], input_shape=facts["input_shape"],
-                                   num_classes=NUM_CLASSES, hidden=config["hidden"])
+        try:
+            self.model = models.create(config["model"], input_shape=facts["input_shape"],
+                                       num_classes=NUM_CLASSES, hidden=config["hidden"])
+        except ValueError as err:
+            raise UsageError(f"--model {config['model']} does not fit --data "
+                             f"{config['data']}: {err}") from err
         self.optimizer = optim.create(config["optim"], self.model.parameters(),
                                       **optimizer_arguments(config))
         self.loss_fn = models.loss_for(config["model"])

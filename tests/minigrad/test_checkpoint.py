@@ -101,3 +101,15 @@ def test_written_files_follow_the_umask_and_stale_temporaries_are_removed(tmp_pa
     stale.write_bytes(b"left by a kill")
     assert atomic.remove_stale_temporaries(tmp_path) == [str(stale)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz"]
+
+
+def test_the_directory_is_fsynced_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    original = os.fsync
+
+    def recording(handle):
+        synced.append(stat.S_ISDIR(os.fstat(handle).st_mode))
+        original(handle)
+    monkeypatch.setattr(os, "fsync", recording)
+    atomic.atomic_write(tmp_path / "f.bin", lambda file: file.write(b"x"))
+    assert synced == [False, True]

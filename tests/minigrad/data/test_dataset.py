@@ -70,3 +70,15 @@ def test_the_fallback_says_which_data_it_chose(monkeypatch, tmp_path):
 def test_the_fallback_raises_for_a_wrong_root(tmp_path):
     with pytest.raises(NotADirectoryError, match="no such folder"):
         choose_source("mnist", root=tmp_path / "missing", log=lambda line: None)
+
+
+def test_a_given_generator_draws_the_permutations_like_a_demo_queue():
+    x = numpy.arange(10.0)[:, None]
+    loader = DataLoader(TensorDataset(x, numpy.arange(10)), batch_size=4, shuffle=True,
+                        generator=numpy.random.default_rng(11))
+    rng = numpy.random.default_rng(11)
+    expected = [order[i:i + 4].tolist() for order in (rng.permutation(10), rng.permutation(10))
+                for i in range(0, 10, 4)]
+    assert [b[1].data.tolist() for _ in range(2) for b in loader] == expected
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator"):
+        DataLoader(TensorDataset(x, x), batch_size=2, generator=11)
