@@ -78,3 +78,22 @@ def test_training_epoch_transfers_at_log_intervals_not_per_batch():
               batch_size=10, hidden=(16,), epochs=1, lr=0.05, device="cuda",
               log_every=log_every, dtype="float64", log=lambda line: None)
     assert counts["device_to_host"] <= batches // 2
+
+
+def test_tensors_from_device_arrays_and_scalar_operands_make_no_transfer():
+    data = cupy.ones((2, 3))
+    with cupy._transfers.counting() as counts:
+        x = minigrad.tensor(data, requires_grad=True)
+        (x * 2 + 1.5).sum().backward()
+    assert counts == {"host_to_device": 0, "device_to_host": 0}
+
+
+def test_device_labels_are_range_checked_without_a_transfer():
+    logits = minigrad.tensor(numpy.zeros((3, 4)), requires_grad=True)
+    labels = minigrad.tensor(numpy.array([0, 3, 1]))
+    with cupy._transfers.counting() as counts:
+        loss = nn.CrossEntropyLoss()(logits, labels)
+    assert counts["device_to_host"] == 0
+    assert loss.item() == pytest.approx(numpy.log(4))
+    outside = minigrad.tensor(numpy.array([0, -1, 1]))
+    assert numpy.isnan(nn.CrossEntropyLoss()(logits, outside).item())
