@@ -1,4 +1,6 @@
-"""Device→host transfers per optimizer step and per training epoch, counted on the CuPy stand-in.
+"""Device→host transfers per optimizer step, curvature call and training epoch, on the CuPy stand-in.
+
+Curvature products, matrices, blocks, diagonals and Kronecker factors make none.
 
 First-order optimizers, AdaHessian and the Kronecker-factored ones make no
 device→host transfer in a step. The others read on the host exactly what their
@@ -97,3 +99,32 @@ def test_device_labels_are_range_checked_without_a_transfer():
     assert loss.item() == pytest.approx(numpy.log(4))
     outside = minigrad.tensor(numpy.array([0, -1, 1]))
     assert numpy.isnan(nn.CrossEntropyLoss()(logits, outside).item())
+
+
+CURVATURE = {
+    "hvp": lambda m, l, x, y, v: curvature.hvp(m, l, x, y, v),
+    "ggnvp": lambda m, l, x, y, v: curvature.ggnvp(m, l, x, y, v),
+    "hessian": lambda m, l, x, y, v: curvature.hessian(m, l, x, y),
+    "ggn": lambda m, l, x, y, v: curvature.ggn(m, l, x, y),
+    "block_hessian": lambda m, l, x, y, v: curvature.block_hessian(m, l, x, y),
+    "block_ggn": lambda m, l, x, y, v: curvature.block_ggn(m, l, x, y),
+    "diag_hessian": lambda m, l, x, y, v: curvature.diag_hessian(m, l, x, y),
+    "diag_ggn": lambda m, l, x, y, v: curvature.diag_ggn(m, l, x, y),
+    "kflr": lambda m, l, x, y, v: curvature.kflr(m, l, x, y),
+    "kfac": lambda m, l, x, y, v: curvature.kfac(m, l, x, y, seed=0),
+    "kfra": lambda m, l, x, y, v: curvature.kfra(m, l, x, y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CURVATURE))
+def test_curvature_of_a_convnet_makes_no_device_to_host_transfer(name):
+    rng = numpy.random.default_rng(0)
+    nn.init.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(18, 5), nn.Sigmoid(), nn.Linear(5, 3))
+    x = minigrad.tensor(rng.standard_normal((6, 1, 8, 8)))
+    y = minigrad.tensor(rng.integers(0, 3, 6))
+    v = minigrad.backend.to_device(rng.standard_normal(sum(p.size for p in model.parameters())))
+    with cupy._transfers.counting() as counts:
+        CURVATURE[name](model, nn.CrossEntropyLoss(), x, y, v)
+    assert counts["device_to_host"] == 0
