@@ -45,7 +45,7 @@ WITH_HOST_DECISIONS = {
 
 
 def _second_step_transfers(name, hyper):
-    """Device→host transfers of the second step (after state is set up) on a small classifier."""
+    """Transfers of the second step (after state is set up) on a small classifier."""
     rng = numpy.random.default_rng(0)
     x = minigrad.tensor(rng.standard_normal((16, 8)))
     y = minigrad.tensor(rng.integers(0, 4, 16))
@@ -56,18 +56,25 @@ def _second_step_transfers(name, hyper):
     optimizer.step(closure)
     with cupy._transfers.counting() as counts:
         optimizer.step(closure)
-    return counts["device_to_host"]
+    return counts
+
+
+# Host data copied to the device in a step: AdaHessian's Rademacher probes (one per
+# parameter) and KFAC's Monte-Carlo uniforms come from seeded host generators, so that
+# both backends draw the same numbers.
+HOST_TO_DEVICE = {"adahessian": 4, "kfac": 1}
 
 
 @pytest.mark.parametrize("name", sorted(WITHOUT_HOST_DECISIONS))
 def test_step_makes_no_device_to_host_transfer(name):
-    assert _second_step_transfers(name, WITHOUT_HOST_DECISIONS[name]) == 0
+    counts = _second_step_transfers(name, WITHOUT_HOST_DECISIONS[name])
+    assert counts == {"device_to_host": 0, "host_to_device": HOST_TO_DEVICE.get(name, 0)}
 
 
 @pytest.mark.parametrize("name", sorted(WITH_HOST_DECISIONS))
 def test_step_transfers_only_its_host_decisions(name):
     hyper, bound = WITH_HOST_DECISIONS[name]
-    assert _second_step_transfers(name, hyper) <= bound
+    assert _second_step_transfers(name, hyper)["device_to_host"] <= bound
 
 
 @pytest.mark.xfail(strict=True, reason="the trainer still reads the loss, the correct count and "
