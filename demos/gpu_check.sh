@@ -38,17 +38,19 @@ steps="$out/steps.tsv"
 {
     date -u
     echo "backend: $backend   budget: ${budget}s   commit: $(git rev-parse --short HEAD 2>/dev/null)"
-    nvidia-smi 2>&1 || echo "nvidia-smi: not available"
+    if command -v nvidia-smi > /dev/null; then nvidia-smi 2>&1; else echo "nvidia-smi: not available"; fi
     "${script_env[@]}" python - <<'PY' 2>&1
-import platform, numpy, scipy
-print("python", platform.python_version(), "numpy", numpy.__version__, "scipy", scipy.__version__)
+import importlib, platform
+print("python", platform.python_version())
+for name in ("numpy", "scipy", "pytest", "matplotlib", "cupy", "torch"):
+    try:
+        module = importlib.import_module(name)
+    except Exception as err:  # report every missing requirement, not only the first
+        print(f"{name}: MISSING ({type(err).__name__}: {err})")
+        continue
+    print(name, module.__version__)
 import cupy
-print("cupy", cupy.__version__, "devices", cupy.cuda.runtime.getDeviceCount())
-try:
-    import torch
-    print("torch", torch.__version__, "cuda", torch.cuda.is_available())
-except ImportError:
-    print("torch: not installed")
+print("cuda devices", cupy.cuda.runtime.getDeviceCount())
 PY
 } > "$out/environment.txt"
 
