@@ -37,8 +37,12 @@ steps="$out/steps.tsv"
 
 {
     date -u
-    echo "backend: $backend   budget: ${budget}s   commit: $(git rev-parse --short HEAD 2>/dev/null)"
-    if command -v nvidia-smi > /dev/null; then nvidia-smi 2>&1; else echo "nvidia-smi: not available"; fi
+    echo "backend: $backend  budget: ${budget}s  commit: $(git rev-parse --short HEAD 2>/dev/null)"
+    if command -v nvidia-smi > /dev/null; then
+        nvidia-smi 2>&1
+    else
+        echo "nvidia-smi: not available"
+    fi
     "${script_env[@]}" python - <<'PY' 2>&1
 import importlib, platform
 print("python", platform.python_version())
@@ -99,7 +103,8 @@ out, backend, budget = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 steps = []
 for line in (out / "steps.tsv").read_text().splitlines():
     name, rc, seconds, timed_out, command = line.split("\t", 4)
-    log = (out / f"{name}.log").read_text(errors="replace") if (out / f"{name}.log").exists() else ""
+    path = out / f"{name}.log"
+    log = path.read_text(errors="replace") if path.exists() else ""
     summary = [l.strip("= ") for l in log.splitlines()
                if re.search(r"\d+ (passed|failed|error)", l)]
     steps.append({"name": name, "command": command,
