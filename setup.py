@@ -13,7 +13,7 @@ setup(
                                     "models", "models.*"]),
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy>=1.8", "matplotlib>=3.5", "tqdm>=4.60"],
-    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy>=12"]},
+    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy-cuda12x>=13"]},
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Intended Audience :: Education",

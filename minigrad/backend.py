@@ -6,6 +6,13 @@ global choice: they take the array module from their inputs with
 ``get_array_module``, so NumPy and CuPy arrays each stay where they are.
 The global choice decides where *new* arrays (parameters, ``minigrad.tensor``)
 are created.
+
+Device memory, as ``torch.cuda``: ``memory_allocated()`` is the bytes of live
+CuPy arrays, ``memory_reserved()`` the bytes CuPy's default memory pool holds.
+Freed blocks stay in the pool until ``empty_cache()`` releases them, so
+``memory_reserved()`` is the peak of ``memory_allocated()`` since the last
+``empty_cache()`` (rounded up to the pool's block sizes). Without CuPy in use all
+three report 0 and do nothing.
 """
 import os
 import sys
@@ -101,6 +108,30 @@ def scatter_add(target, indices, values):
         import cupyx
         cupyx.scatter_add(target, indices, values)
     return target
+
+
+def _memory_pool():
+    cupy = sys.modules.get("cupy")
+    return None if cupy is None else cupy.get_default_memory_pool()
+
+
+def memory_allocated():
+    """Bytes of device memory held by live CuPy arrays (0 without CuPy)."""
+    pool = _memory_pool()
+    return 0 if pool is None else int(pool.used_bytes())
+
+
+def memory_reserved():
+    """Bytes held by CuPy's memory pool: the peak allocation since ``empty_cache()``."""
+    pool = _memory_pool()
+    return 0 if pool is None else int(pool.total_bytes())
+
+
+def empty_cache():
+    """Return the pool's cached blocks to the device (nothing to do without CuPy)."""
+    pool = _memory_pool()
+    if pool is not None:
+        pool.free_all_blocks()
 
 
 if os.environ.get("MINIGRAD_BACKEND", "numpy") != "numpy":

@@ -430,7 +430,7 @@ def tensor(data, dtype=None, requires_grad=False):
     xp = backend.array_module()
     if dtype is None:
         array_like = hasattr(data, "dtype")
-        probe = numpy.asarray(backend.to_host(data) if array_like else data)
+        probe = None if array_like else numpy.asarray(data)
         if not array_like and numpy.issubdtype(probe.dtype, numpy.floating):
             dtype = backend.get_default_dtype()
         elif not array_like and probe.dtype == numpy.int64:

@@ -137,3 +137,11 @@ def test_minigrad_runs_on_the_stand_in(transfers):
     assert transfers() == {"host_to_device": 1, "device_to_host": 0}
     numpy.testing.assert_array_equal(x.grad.numpy(), 2 * numpy.ones((2, 3)))
     assert transfers()["device_to_host"] == 1
+
+
+def test_strided_views_stay_on_the_device(device):
+    windows = cupy.lib.stride_tricks.as_strided(device[0], shape=(2, 2), strides=(8, 8))
+    assert isinstance(windows, cupy.ndarray)
+    numpy.testing.assert_array_equal(windows.get(), [[0.0, 1.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="needs a device array"):
+        cupy.lib.stride_tricks.as_strided(numpy.zeros(3), shape=(2,), strides=(8,))

@@ -170,7 +170,7 @@ class Module:
                                      f"{tuple(current.shape)} in the model")
         for key, (module, attr, current) in targets.items():
             if key in state_dict:
-                xp = backend.get_array_module(current)
+                xp = backend.get_array_module(data_of(current))
                 copied = xp.array(backend.to_host(data_of(state_dict[key])), dtype=current.dtype)
                 if isinstance(current, Parameter):
                     current.data = copied

@@ -46,3 +46,19 @@ def test_array_module_is_the_module_new_tensors_are_created_on():
     xp = minigrad.array_module()
     assert xp.__name__ == minigrad.backend_name()
     assert minigrad.get_array_module(minigrad.tensor([1.0]).data) is xp
+
+
+def test_device_memory_is_reported_and_released_through_the_pool():
+    if backend.backend_name() == "numpy":
+        assert backend.memory_allocated() == backend.memory_reserved() == 0
+        backend.empty_cache()
+        return
+    xp = backend.array_module()
+    backend.empty_cache()
+    start = backend.memory_allocated()
+    block = xp.zeros(1 << 18, dtype=xp.float32)
+    assert backend.memory_allocated() >= start + (1 << 20)
+    del block
+    assert backend.memory_reserved() >= start + (1 << 20)
+    backend.empty_cache()
+    assert backend.memory_reserved() < start + (1 << 20)

@@ -9,7 +9,7 @@ an ``AttributeError`` saying that the stand-in lacks it.
 """
 import numpy
 
-from . import _transfers, cuda, linalg
+from . import _transfers, cuda, lib, linalg
 from ._functions import IMPLEMENTED, asnumpy
 from ._memory import get_default_memory_pool
 from ._ndarray import lacks, ndarray
@@ -31,5 +31,5 @@ def __getattr__(name):
     raise lacks(f"cupy.{name}")
 
 
-__all__ = ["ndarray", "asnumpy", "cuda", "linalg", "get_default_memory_pool",
+__all__ = ["ndarray", "asnumpy", "cuda", "lib", "linalg", "get_default_memory_pool",
            *IMPLEMENTED, *_PASSED_THROUGH]
