@@ -62,6 +62,15 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, element):
+        """``element in x``: whether any entry of ``x`` equals ``element`` (as PyTorch)."""
+        return bool((self == element).any())
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.size != 1:

@@ -144,3 +144,11 @@ def test_tensor_copies_its_input_like_torch_tensor():
     t = minigrad.tensor(source)
     t.data += 1.0
     numpy.testing.assert_array_equal(source, numpy.zeros(3))
+
+
+def test_iteration_and_membership_follow_pytorch():
+    x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [row.tolist() for row in x] == [[1.0, 2.0], [3.0, 4.0]]
+    assert 3.0 in x and 5.0 not in x
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(minigrad.tensor(1.0))
