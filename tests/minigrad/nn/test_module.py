@@ -85,3 +85,19 @@ def test_plain_containers_of_other_values_are_kept():
     layer = nn.Linear(2, 2)
     layer.sizes, layer.names = [1, 2], {"a": 1}
     assert layer.sizes == [1, 2] and [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_add_module_named_children_and_freezing():
+    network = make_network()
+    network.add_module("head", nn.Linear(2, 1))
+    assert [name for name, _ in network.named_children()] == ["0", "1", "2", "head"]
+    assert network.requires_grad_(False) is network
+    assert not any(p.requires_grad for p in network.parameters())
+    out = network(random_tensor((2, 3), requires_grad=False))
+    assert not out.requires_grad
+    network[0].requires_grad_()
+    assert [p.requires_grad for p in network.parameters()] == [True, True] + [False] * 4
+    with pytest.raises(KeyError, match="add_module: name must be"):
+        network.add_module("a.b", nn.ReLU())
+    with pytest.raises(TypeError, match="add_module: 'x' is a int, not a Module"):
+        network.add_module("x", 3)
