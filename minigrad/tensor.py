@@ -5,6 +5,13 @@ surgery, as in PyTorch). ``grad_fn`` is the ``Function`` node that produced the
 tensor (``None`` for leaves); ``grad`` receives accumulated gradients of leaves
 that require grad. Arithmetic operators and the common methods delegate to the
 differentiable ops in ``minigrad.ops``.
+
+Python's protocols follow PyTorch: ``bool``, ``float``, ``int``, ``format`` and
+(for integer dtypes) ``operator.index`` work on one-element tensors and raise
+for others; ``== != < <= > >=`` compare elementwise and return boolean tensors
+outside the graph; tensors hash by identity, so they remain usable as dict
+keys and set members (lookups compare identity first) while ``==`` is
+elementwise. ``data_of(x)`` is the array of a Tensor, or ``x`` itself.
 """
 import operator
 
@@ -61,6 +68,15 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __contains__(self, element):
+        """``element in x``: whether any entry of ``x`` equals ``element`` (as PyTorch)."""
+        return bool((self == element).any())
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

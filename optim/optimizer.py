@@ -48,6 +48,11 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, "
                                 f"got {type(p).__name__}")
+        if len({id(p) for p in group["params"]}) != len(group["params"]):
+            shapes = [p.shape for p in group["params"]]
+            raise ValueError(f"{type(self).__name__}: a parameter group lists the same "
+                             f"parameter twice (shapes {shapes}); it would be updated twice "
+                             "per step")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in group["params"]):
             raise ValueError(f"{type(self).__name__}: some parameters appear in more than "

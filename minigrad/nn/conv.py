@@ -15,17 +15,12 @@ The hyper-parameters are plain attributes, each a pair of ints (``kernel_size``,
 """
 import math
 
+from ..ops.conv import _pair
+from ..ops.validation import require_dtype_of
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def _pair(value, layer, name):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) for v in pair):
-        raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
-    return pair
 
 
 class Conv2d(Module):
@@ -45,6 +40,7 @@ class Conv2d(Module):
         self.bias = Parameter(init.uniform((out_channels,), bound)) if bias else None
 
     def forward(self, x):
+        require_dtype_of(repr(self), x, self.weight)
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"{self!r} expects input of shape (N, {self.in_channels}, H, W), "
                              f"got {x.shape}")

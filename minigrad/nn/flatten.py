@@ -15,12 +15,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        start = self.start_dim % x.ndim if -x.ndim <= self.start_dim < x.ndim else None
-        end = self.end_dim % x.ndim if -x.ndim <= self.end_dim < x.ndim else None
-        if start is None or end is None or start > end:
-            raise ValueError(f"{self!r} cannot flatten an input of shape {x.shape} "
-                             f"({x.ndim} dimensions)")
-        return F.flatten(x, start, end)
+        return F.flatten(x, self.start_dim, self.end_dim, caller=repr(self))
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

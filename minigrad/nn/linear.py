@@ -18,11 +18,8 @@ class Linear(Module):
         self.bias = Parameter(init.uniform((out_features,), bound)) if bias else None
 
     def forward(self, x):
-        if x.ndim < 1 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear(in_features={self.in_features}, out_features="
-                             f"{self.out_features}) got input of shape {x.shape}: its last "
-                             f"dimension must be {self.in_features}")
-        return linear(x, self.weight, self.bias)
+        caller = f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+        return linear(x, self.weight, self.bias, caller=caller)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -11,12 +11,10 @@
     BCEWithLogitsLoss  log(1 + e^z) − z t per element, t in [0, 1]
                        Hessian in z: σ(z)(1 − σ(z)) on the diagonal
 
-The arithmetic is the functional op of the same family; the module checks the
-shapes first so a mismatch names the module.
+The arithmetic and the checks (shapes, dtypes, empty batches) are the
+functional op of the same family, which names the module in its errors.
 """
-import numpy
-
-from ..ops.loss import REDUCTIONS
+from ..ops.loss import check_reduction
 from . import functional as F
 from .module import Module
 
@@ -24,44 +22,30 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, "
-                             f"got {reduction!r}")
+        check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}"
 
 
-def _shape(value):
-    return tuple(value.shape) if hasattr(value, "shape") else numpy.shape(value)
-
-
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy of logits ``(N, C)`` against integer class labels ``(N,)``."""
 
     def forward(self, input, target):
-        if input.ndim != 2 or _shape(target) != input.shape[:1]:
-            raise ValueError(f"{self!r} expects logits (N, C) and labels (N,), got input "
-                             f"{input.shape} and target {_shape(target)}")
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.reduction, caller=repr(self))
 
 
 class MSELoss(_Loss):
     """Squared error between ``input`` and a ``target`` of the same shape."""
 
     def forward(self, input, target):
-        if _shape(target) != input.shape:
-            raise ValueError(f"{self!r}: target shape {_shape(target)} must equal input shape "
-                             f"{input.shape}")
-        return F.mse_loss(input, target, self.reduction)
+        return F.mse_loss(input, target, self.reduction, caller=repr(self))
 
 
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid binary cross-entropy of logits against targets in [0, 1] of the same shape."""
 
     def forward(self, input, target):
-        if _shape(target) != input.shape:
-            raise ValueError(f"{self!r}: target shape {_shape(target)} must equal input shape "
-                             f"{input.shape}")
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                  caller=repr(self))

@@ -94,8 +94,28 @@ class Module:
         fn(self)
         return self
 
+    def add_module(self, name, module):
+        """Register ``module`` as the submodule ``name`` (as ``setattr(self, name, module)``)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}.add_module: name must be a non-empty str "
+                           f"without '.', got {name!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {name!r} is a "
+                            f"{type(module).__name__}, not a Module")
+        setattr(self, name, module)
+
     def children(self):
         return iter(self._modules.values())
+
+    def named_children(self):
+        """``(name, module)`` for each direct submodule, in registration order."""
+        return iter(self._modules.items())
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` of every parameter (``False`` freezes them); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def named_modules(self, prefix=""):
         """``(name, module)`` for this module and every descendant, depth first."""

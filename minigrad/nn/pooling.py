@@ -10,8 +10,8 @@ ints kept as plain attributes; ``out = ⌊(H + 2p − k)/s⌋ + 1``. Max pooling
 each output's gradient to its window's maximum (piecewise linear: no second-order
 term); average pooling is linear. The arithmetic is in ``functional``.
 """
+from ..ops.conv import _pair
 from . import functional as F
-from .conv import _pair
 from .module import Module
 
 

@@ -5,10 +5,14 @@
 transpose node. For ``C = A B``: ``dA = dC Bᵀ`` and ``dB = Aᵀ dC``; with ``op(A) = Aᵀ`` the
 gradient is transposed back, ``dA = B dCᵀ`` (likewise for B). Each is again a ``MatMul`` with
 flags, summed back over broadcast batch axes.
+
+``linear`` checks its input against the weight (last dimension, floating dtype
+equal to the weight's) and names ``caller`` (the op, or the ``Linear`` layer).
 """
 from ..autograd.function import Function
 from .reduction import sum_to
 from .shape import reshape
+from .validation import require_dtype_of
 
 
 def _last_two_swapped(array, swap):
@@ -48,8 +52,12 @@ def matmul(a, b):
     return MatMul.apply(a, b)
 
 
-def linear(x, weight, bias=None):
+def linear(x, weight, bias=None, *, caller="linear"):
     """``x @ weightᵀ + bias`` for ``x`` of shape ``(..., in)``, ``weight`` ``(out, in)``."""
+    if x.ndim < 1 or x.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"{caller} got input of shape {x.shape}: its last dimension must be "
+                         f"{weight.shape[-1]} (weight shape {weight.shape})")
+    require_dtype_of(caller, x, weight)
     if x.ndim == 1:
         out = reshape(MatMul.apply(reshape(x, 1, -1), weight, transpose_b=True), (-1,))
     else:

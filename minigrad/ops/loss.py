@@ -15,6 +15,8 @@ scale of the autoencoder papers' "error in nats per image"), or ``"none"``.
 ``mse_loss`` with ``"mean"`` averages over *all* elements, as ``torch.nn.MSELoss``:
 for outputs of size ``out`` the per-sample loss is ``‖x_n − t_n‖² / out`` with
 Hessian ``(2/out) I`` (CURVATURE.md's ``½‖h − y‖²`` has ``I``).
+Every loss refuses an empty batch (N = 0) and an input that is not floating
+(integer logits), naming ``caller``: the op, or the loss module that calls it.
 Cross-entropy goes through the stable ``log_softmax`` and the binary one through
 ``log(1 + e^z) = logaddexp(0, z)``, so logits of any magnitude give finite losses
 and gradients. Their second derivatives in the logits are ``diag(p) − p pᵀ`` and
@@ -23,17 +25,25 @@ and gradients. Their second derivatives in the logits are ``diag(p) − p pᵀ``
 import numpy
 
 from .. import backend
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor, data_of
 from .activation import log_softmax, softplus
 from .reduction import mean, sum
 from .shape import getitem
+from .validation import require_batch, require_floating
 
 REDUCTIONS = ("mean", "sum", "batchmean", "none")
 
 
-def _check_reduction(name, reduction):
+def check_reduction(caller, reduction):
+    """Raise unless ``reduction`` is one of ``REDUCTIONS``."""
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        raise ValueError(f"{caller}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _check_loss_input(caller, input, reduction):
+    check_reduction(caller, reduction)
+    require_floating(caller, input)
+    require_batch(caller, input)
 
 
 def _reduce(losses, reduction):
@@ -50,7 +60,7 @@ def _class_labels(name, scores, target):
     """``target`` as an integer array of shape ``(N,)`` with entries in ``[0, C)``."""
     if scores.ndim != 2:
         raise ValueError(f"{name}: input must be 2-D (N, C), got shape {scores.shape}")
-    given = target.data if isinstance(target, Tensor) else target
+    given = data_of(target)
     labels = scores.xp.asarray(given)
     n, classes = scores.shape
     if labels.dtype.kind not in "iu":
@@ -88,35 +98,35 @@ def _picked_negative_log_probs(log_probs, labels, reduction):
     return _reduce(picked, reduction)
 
 
-def nll_loss(input, target, reduction="mean"):
+def nll_loss(input, target, reduction="mean", *, caller="nll_loss"):
     """Negative log-likelihood ``−input[n, target_n]`` of log-probabilities ``input`` (N, C)
     and integer labels ``target`` (N,), reduced."""
-    _check_reduction("nll_loss", reduction)
-    labels = _class_labels("nll_loss", input, target)
+    _check_loss_input(caller, input, reduction)
+    labels = _class_labels(caller, input, target)
     return _picked_negative_log_probs(input, labels, reduction)
 
 
-def cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input, target, reduction="mean", *, caller="cross_entropy"):
     """Softmax cross-entropy of logits ``input`` (N, C) and integer labels ``target`` (N,).
 
     ``ℓ_n = log Σ_c e^(z_nc) − z_n,target_n``, i.e. ``nll_loss(log_softmax(z, 1), target)``.
     """
-    _check_reduction("cross_entropy", reduction)
-    labels = _class_labels("cross_entropy", input, target)
+    _check_loss_input(caller, input, reduction)
+    labels = _class_labels(caller, input, target)
     return _picked_negative_log_probs(log_softmax(input, dim=1), labels, reduction)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, reduction="mean", *, caller="mse_loss"):
     """Squared error ``(input − target)²`` elementwise, reduced (mean over all elements)."""
-    _check_reduction("mse_loss", reduction)
-    diff = input - _same_shape_target("mse_loss", input, target)
+    _check_loss_input(caller, input, reduction)
+    diff = input - _same_shape_target(caller, input, target)
     return _reduce(diff * diff, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, reduction="mean", *,
+                                     caller="binary_cross_entropy_with_logits"):
     """``−t log σ(z) − (1 − t) log(1 − σ(z)) = log(1 + e^z) − z t`` for logits ``z = input``
     and targets ``t = target`` in [0, 1] of the same shape, reduced."""
-    name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
-    target = _same_shape_target(name, input, target)
+    _check_loss_input(caller, input, reduction)
+    target = _same_shape_target(caller, input, target)
     return _reduce(softplus(input, threshold=float("inf")) - input * target, reduction)

@@ -91,8 +91,15 @@ def transpose(a, dim0, dim1):
     return permute(a, *dims)
 
 
-def flatten(a, start_dim=0, end_dim=-1):
-    """Merge axes ``start_dim..end_dim`` into one."""
+def flatten(a, start_dim=0, end_dim=-1, *, caller="flatten"):
+    """Merge axes ``start_dim..end_dim`` into one; ``caller`` names the op or layer in errors."""
+    ndim = max(a.ndim, 1)
+    if not (-ndim <= start_dim < ndim and -ndim <= end_dim < ndim
+            and start_dim % ndim <= end_dim % ndim):
+        raise ValueError(f"{caller} cannot flatten dimensions {start_dim}..{end_dim} of an input "
+                         f"of shape {a.shape} ({a.ndim} dimensions)")
+    if a.ndim == 0:
+        return reshape(a, (1,))
     start, end = start_dim % a.ndim, end_dim % a.ndim
     size = 1
     for n in a.shape[start:end + 1]:
@@ -128,10 +135,10 @@ def clone(a):
 
 
 def _index_arrays(index):
-    from ..tensor import Tensor
+    from ..tensor import data_of
     if isinstance(index, tuple):
         return tuple(_index_arrays(i) for i in index)
-    return index.data if isinstance(index, Tensor) else index
+    return data_of(index)
 
 
 def getitem(a, index):

@@ -5,6 +5,7 @@ import numpy
 import pytest
 
 import minigrad
+from tests.helpers import random_tensor
 
 
 def test_one_element_tensors_convert_to_python_numbers():
@@ -119,3 +120,35 @@ def test_to_parses_devices_dtypes_and_tensors():
 def test_to_refuses_what_is_neither_a_device_nor_a_dtype(argument, error, message):
     with pytest.raises(error, match=message):
         minigrad.tensor([1.0]).to(argument)
+
+
+def test_data_can_be_reassigned_for_parameter_surgery():
+    x = random_tensor((2,))
+    x.data = x.data * 0 + 3.0
+    (x * x).sum().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_default_dtype_switch():
+    assert minigrad.tensor([1.0]).dtype == numpy.float32
+    minigrad.set_default_dtype(numpy.float64)
+    try:
+        assert minigrad.tensor([1.0]).dtype == numpy.float64
+    finally:
+        minigrad.set_default_dtype(numpy.float32)
+    assert minigrad.tensor([1, 2]).dtype == numpy.int64
+
+
+def test_tensor_copies_its_input_like_torch_tensor():
+    source = numpy.zeros(3)
+    t = minigrad.tensor(source)
+    t.data += 1.0
+    numpy.testing.assert_array_equal(source, numpy.zeros(3))
+
+
+def test_iteration_and_membership_follow_pytorch():
+    x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [row.tolist() for row in x] == [[1.0, 2.0], [3.0, 4.0]]
+    assert 3.0 in x and 5.0 not in x
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(minigrad.tensor(1.0))

@@ -174,6 +174,17 @@ def test_duplicate_and_empty_parameters_rejected():
         optim.SGD([])
 
 
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.Adagrad, optim.RMSprop])
+def test_a_parameter_listed_twice_in_one_group_is_rejected(cls):
+    params, _ = diagonal_quadratic(CURVATURES, CENTRES, STARTS)
+    with pytest.raises(ValueError, match=f"{cls.__name__}: a parameter group lists the same "
+                                         "parameter twice"):
+        cls([params[0], params[1], params[0]], lr=0.1)
+    optimizer = cls([params[0]], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optimizer.add_param_group({"params": [params[1], params[0]]})
+
+
 def test_zero_grad_and_parameters_without_grad():
     params, closure = diagonal_quadratic(CURVATURES, CENTRES, STARTS)
     optimizer = optim.Adam(params)

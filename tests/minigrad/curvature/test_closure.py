@@ -99,7 +99,7 @@ def test_closure_keeps_the_outputs_of_its_first_call():
     from minigrad import nn
     from minigrad.curvature import Closure
     model = nn.Linear(3, 2)
-    x = minigrad.tensor(numpy.ones((4, 3)))
+    x = minigrad.tensor(numpy.ones((4, 3)), dtype=model.weight.dtype)
     closure = Closure(model, nn.MSELoss(), x, minigrad.tensor(numpy.zeros((4, 2))))
     closure()
     first = closure.output.numpy().copy()

@@ -1,4 +1,4 @@
-"""Module: apply, zero_grad, forward hooks, load_state_dict (strict, copies), to(), and the
+"""Module: apply, zero_grad, load_state_dict (strict, copies), to(), and the
 refusal of plain lists of layers."""
 import numpy
 import pytest
@@ -27,36 +27,6 @@ def test_zero_grad_sets_none_by_default_and_zeros_on_request():
     assert all(p.grad is not None and not p.grad.data.any() for p in network.parameters())
     network.zero_grad()
     assert all(p.grad is None for p in network.parameters())
-
-
-def test_forward_hooks_record_activations_and_can_be_removed():
-    network = make_network()
-    activations, inputs = {}, []
-    handles = [module.register_forward_hook(
-        lambda m, args, out, name=name: activations.__setitem__(name, out))
-        for name, module in network.named_modules() if name]
-    pre = network[0].register_forward_pre_hook(lambda m, args: inputs.append(args[0]))
-    x = random_tensor((5, 3))
-    out = network(x)
-    assert list(activations) == ["0", "1", "2"] and activations["2"] is out
-    numpy.testing.assert_array_equal(activations["1"].numpy(),
-                                     numpy.maximum(activations["0"].numpy(), 0))
-    assert inputs[0] is x
-    for handle in handles + [pre]:
-        handle.remove()
-    network(x)
-    assert len(inputs) == 1 and len(activations) == 3
-
-
-def test_hooks_may_replace_inputs_and_outputs():
-    layer = nn.Linear(2, 2)
-    with layer.register_forward_pre_hook(lambda m, args: args[0] * 0):
-        with layer.register_forward_hook(lambda m, args, out: out + 1):
-            out = layer(random_tensor((1, 2)))
-    numpy.testing.assert_allclose(out.numpy(), layer.bias.numpy()[None] + 1)
-    assert not layer._forward_hooks and not layer._forward_pre_hooks
-    with pytest.raises(TypeError, match="register_forward_hook: hook must be callable"):
-        layer.register_forward_hook(None)
 
 
 def test_load_state_dict_copies_the_callers_arrays():
@@ -115,3 +85,19 @@ def test_plain_containers_of_other_values_are_kept():
     layer = nn.Linear(2, 2)
     layer.sizes, layer.names = [1, 2], {"a": 1}
     assert layer.sizes == [1, 2] and [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_add_module_named_children_and_freezing():
+    network = make_network()
+    network.add_module("head", nn.Linear(2, 1))
+    assert [name for name, _ in network.named_children()] == ["0", "1", "2", "head"]
+    assert network.requires_grad_(False) is network
+    assert not any(p.requires_grad for p in network.parameters())
+    out = network(random_tensor((2, 3), requires_grad=False))
+    assert not out.requires_grad
+    network[0].requires_grad_()
+    assert [p.requires_grad for p in network.parameters()] == [True, True] + [False] * 4
+    with pytest.raises(KeyError, match="add_module: name must be"):
+        network.add_module("a.b", nn.ReLU())
+    with pytest.raises(TypeError, match="add_module: 'x' is a int, not a Module"):
+        network.add_module("x", 3)

@@ -33,3 +33,16 @@ def test_index_add_sums_repeated_indices_and_is_the_adjoint_of_getitem():
     x = random_tensor((3, 2), seed=4)
     ops.getitem(x, rows).sum().backward()
     numpy.testing.assert_array_equal(x.grad.numpy(), numpy.array([[1, 1], [0, 0], [3, 3]]))
+
+
+@pytest.mark.parametrize("start, end", [(2, 1), (0, 3), (-4, -1)])
+def test_flatten_of_missing_or_reversed_dimensions_names_the_shape(start, end):
+    with pytest.raises(ValueError, match=rf"flatten cannot flatten dimensions {start}\.\.{end} of "
+                                         r"an input of shape \(2, 3, 4\)"):
+        ops.flatten(random_tensor((2, 3, 4)), start, end)
+
+
+def test_unsqueeze_squeeze_and_clone_are_differentiable():
+    check_op(lambda x: ops.squeeze(ops.unsqueeze(x, 1) * 2.0, 1), [random_tensor((2, 3))],
+             lambda x: x * 2.0)
+    check_op(lambda x: ops.clone(x) * x, [random_tensor((2, 3))], lambda x: x * x)

@@ -1,0 +1,33 @@
+"""Input checks shared by ops and layers; each error names the caller, the shapes and dtypes.
+
+``caller`` is the op's name (``"linear"``) or, when a layer calls the op, the
+layer itself (``"Linear(in_features=3, out_features=2)"``), so one check serves
+both and the message names what the user called.
+
+    require_floating(caller, input)          a floating dtype (not int, uint8, bool, complex)
+    require_dtype_of(caller, input, weight)  the weight's dtype: a float64 input to float32
+                                             weights would leave a float64 gradient on them
+    require_batch(caller, input)             a non-empty input (N ≥ 1 samples)
+"""
+
+
+def require_floating(caller, input, name="input"):
+    if input.dtype.kind != "f":
+        raise TypeError(f"{caller}: {name} has dtype {input.dtype} (shape {input.shape}), but a "
+                        f"floating dtype is needed; convert it with {name}.float() or "
+                        f"{name}.to(dtype)")
+
+
+def require_dtype_of(caller, input, weight):
+    require_floating(caller, input)
+    if input.dtype != weight.dtype:
+        raise TypeError(f"{caller}: input dtype {input.dtype} differs from weight dtype "
+                        f"{weight.dtype} (input shape {input.shape}); convert the input with "
+                        f"input.to({weight.dtype}) or the layer with .to({input.dtype})")
+
+
+def require_batch(caller, input):
+    if input.size == 0:
+        what = "the batch is empty" if input.shape[0] == 0 else "the input has no entries"
+        raise ValueError(f"{caller}: {what} (input shape {input.shape}); a loss over no "
+                         "samples is undefined")
