@@ -3,7 +3,7 @@
 For ``sizes = [d_0, d_1, …, d_L]`` layer ``λ`` computes ``h_λ = W_λ a_{λ−1} + b_λ``
 with ``W_λ`` of shape ``(d_λ, d_{λ−1})`` and ``a_λ = f(h_λ)`` for every layer but
 the last, whose ``h_L`` are the outputs (logits) — the feed-forward chain of
-CURVATURE.md. Inputs are ``(N, d_0)``: flatten images first.
+``minigrad/curvature/README.md``. Inputs are ``(N, d_0)``: flatten images first.
 """
 from minigrad import nn
 

@@ -3,7 +3,7 @@
 Each applies the op of the same name in ``functional`` to every entry, so the
 output has the input's shape. The ops also expose ``f'`` and ``f''`` (see
 ``minigrad/ops/activation.py``), which the Hessian recursion uses as
-``B = diag(f'(h))`` and ``D = diag(f''(h) ⊙ ∂ℓ/∂a)`` (CURVATURE.md).
+``B = diag(f'(h))`` and ``D = diag(f''(h) ⊙ ∂ℓ/∂a)`` (``minigrad/curvature/README.md``).
 """
 from . import functional as F
 from .module import Module

@@ -5,8 +5,8 @@
 with weight ``W`` of shape ``(out_channels, in_channels, kh, kw)`` and bias
 ``(out_channels,)``; ``out_h = ⌊(H + 2p_h − d_h(kh − 1) − 1)/s_h⌋ + 1`` (likewise
 ``out_w``). Computed by ``functional.conv2d`` (im2col + one matrix product), whose
-unfolded patches are the layer inputs of the KFC Kronecker factors (CURVATURE.md,
-"For convolutions").
+unfolded patches are the layer inputs of the KFC Kronecker factors (``minigrad/curvature/README.md``,
+"Kronecker factors: output side first").
 
 Initialisation as PyTorch: ``W ~ U(−1/√fan_in, 1/√fan_in)`` (``kaiming_uniform``
 with ``a = √5``) and ``b ~ U(−1/√fan_in, 1/√fan_in)``, ``fan_in = in_channels·kh·kw``.

@@ -3,7 +3,7 @@
 The elementwise activations ``a = f(h)`` also expose their first and second
 derivatives on arrays, ``derivative(h) = f'(h)`` and ``second_derivative(h) =
 f''(h)``, which the layerwise Hessian recursion needs
-(CURVATURE.md: ``B = diag(f'(h))``, ``D = diag(f''(h) ⊙ ∂ℓ/∂a)``):
+(``minigrad/curvature/README.md``, "The recursion": ``B = diag(f'(h))``, ``D = diag(f''(h) ⊙ ∂ℓ/∂a)``):
 
     relu         f = max(h, 0)               f' = [h > 0]         f'' = 0
     leaky_relu   f = h if h > 0 else α h     f' = 1 or α          f'' = 0

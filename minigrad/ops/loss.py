@@ -14,7 +14,7 @@ scale of the autoencoder papers' "error in nats per image"), or ``"none"``.
 
 ``mse_loss`` with ``"mean"`` averages over *all* elements, as ``torch.nn.MSELoss``:
 for outputs of size ``out`` the per-sample loss is ``‖x_n − t_n‖² / out`` with
-Hessian ``(2/out) I`` (CURVATURE.md's ``½‖h − y‖²`` has ``I``).
+Hessian ``(2/out) I``; ``reduction="sum"`` or ``"batchmean"`` gives ``2 I``.
 Every loss refuses an empty batch (N = 0) and an input that is not floating
 (integer logits), naming ``caller``: the op, or the loss module that calls it.
 Cross-entropy goes through the stable ``log_softmax`` and the binary one through
