@@ -11,5 +11,6 @@ setup(
                                     "models", "models.*"]),
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy>=1.8", "matplotlib>=3.5"],
-    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy>=12"]},
+    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy>=12"],
+                    "mpi": ["mpi4py>=3.1"]},
 )
