@@ -6,31 +6,30 @@ ranks so that it is the single-process quantity of the global batch, the same on
 rank (so line searches, ratio tests and damping updates take the same decisions):
 
     closure()                    shard backward, then ∇L and L averaged in ONE all-reduce;
-                                 returns the global mean loss (a Tensor)
+                                 returns the global mean loss (a Tensor); the model's
+                                 buffers (batch-norm running statistics) become rank 0's
     loss_value()                 (1/K) Σ_r L_r                       (forward only)
     hvp(v), ggnvp(v)             (1/K) Σ_r H_r v,  (1/K) Σ_r G_r v   (one all-reduce each)
     kronecker_factors(kind)      A and G averaged before any inversion (``kronecker.py``);
                                  seeded KFAC draws the global batch's noise (``sampling.py``)
     diag_hessian(), diag_ggn()   exact (or sampled) diagonals, averaged
     operator(curvature)          ``LinearOperator`` of the global H or G (Hutchinson, Lanczos)
-    class_gradients()            c_k = Σ_r |D_k,r| c_k,r / Σ_r |D_k,r|  (class counts differ
-                                 between shards, so these are count-weighted, not averaged)
+    class_gradients()            c_k with the global class counts |D_k| (shards hold
+                                 different counts, so these are not plain averages)
 
 The mean of equal-size shard means is the global mean only for ``reduction="mean"`` or
 ``"batchmean"``; other reductions are refused. ``output`` is the shard's network output
 (its rows are ``shard.positions`` of the global batch); ``local`` is the shard's closure.
 """
-import numpy
-
-from ..backend import to_host
 from ..curvature import diag_ggn, diag_hessian
 from ..curvature.analysis import class_gradients
 from ..curvature.closure import KRONECKER_KINDS
 from ..curvature.flat import flatten, num_parameters, unflatten
 from ..curvature.operators import LinearOperator
 from ..tensor import Tensor
+from .class_gradients import global_class_gradients
 from .kronecker import average_factors, kfra
-from .replicate import average_gradients
+from .replicate import average_gradients, broadcast_buffers
 from .sampling import ShardedGenerator
 
 MEAN_REDUCTIONS = ("mean", "batchmean")
@@ -60,6 +59,7 @@ class DistributedClosure:
         """Shard forward and backward; ``p.grad`` ← global gradient; returns the global loss."""
         loss = self.local()
         value, = average_gradients(self.params, self.comm, extra=[float(loss.item())])
+        broadcast_buffers(self.local.model, self.comm)
         return Tensor(loss.xp.asarray(value, dtype=loss.dtype))
 
     def loss_value(self):
@@ -123,17 +123,11 @@ class DistributedClosure:
         return LinearOperator(matvec, (size, size), first.dtype, first.xp)
 
     def class_gradients(self):
-        """``(C, P)`` class gradients of the global batch (count-weighted over shards)."""
+        """``(C, P)`` class gradients of the global batch (``class_gradients.py``)."""
         local = self.local
-        rows = class_gradients(local.model, local.x, local.y)
-        xp = local.params[0].xp
         if local.y is None:
-            return self.comm.all_reduce_mean(rows)
-        labels = numpy.asarray(to_host(getattr(local.y, "data", local.y))).astype(numpy.int64)
-        counts = xp.asarray(numpy.bincount(labels, minlength=rows.shape[0]), dtype=rows.dtype)
-        flat = self.comm.all_reduce(flatten([rows * counts[:, None], counts]))
-        total_rows, total_counts = unflatten(flat, [rows, counts])
-        return total_rows / xp.maximum(total_counts, 1)[:, None]
+            return self.comm.all_reduce_mean(class_gradients(local.model, local.x))
+        return global_class_gradients(local.model, self.params, local.x, local.y, self.comm)
 
     def __getattr__(self, name):
         raise AttributeError(f"DistributedClosure has no {name!r}: it offers only quantities "

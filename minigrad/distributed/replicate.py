@@ -11,7 +11,9 @@ which is the gradient of the global mean loss when each rank holds an equal-size
 the global batch (the mean of K equal-size shard means is the global mean). The gradients
 (and any ``extra`` float, e.g. the loss) travel in one flat buffer: one all-reduce per step,
 not one per tensor. A parameter without a gradient contributes zeros and keeps
-``grad=None``.
+``grad=None``. ``broadcast_buffers(model, comm)`` gives every rank the buffers of rank 0
+(after a training step with per-rank batch-norm statistics, as PyTorch's
+``DistributedDataParallel`` does with ``broadcast_buffers=True``).
 """
 from ..curvature.flat import flatten, unflatten
 
@@ -26,15 +28,26 @@ def _broadcast_arrays(arrays, comm, root):
             array[...] = piece
 
 
-def broadcast_module(model, comm, root=0):
-    """Give every rank the parameters and buffers of rank ``root``, in place."""
-    arrays = [p.data for p in model.parameters()] + [b for _, b in model.named_buffers()]
+def _check_same_arrays(model, arrays, comm, root):
     shapes = comm.broadcast_object([(a.shape, str(a.dtype)) for a in arrays], root)
     mine = [(a.shape, str(a.dtype)) for a in arrays]
     if shapes != mine:
         raise ValueError(f"broadcast_module: rank {comm.rank} holds {type(model).__name__} "
                          f"with parameters and buffers {mine}, rank {root} holds {shapes}")
+
+
+def broadcast_module(model, comm, root=0):
+    """Give every rank the parameters and buffers of rank ``root``, in place."""
+    arrays = [p.data for p in model.parameters()] + [b for _, b in model.named_buffers()]
+    _check_same_arrays(model, arrays, comm, root)
     _broadcast_arrays(arrays, comm, root)
+
+
+def broadcast_buffers(model, comm, root=0):
+    """Give every rank the buffers (batch-norm running statistics) of rank ``root``."""
+    buffers = [b for _, b in model.named_buffers()]
+    if buffers:
+        _broadcast_arrays(buffers, comm, root)
 
 
 def average_gradients(params, comm, extra=()):

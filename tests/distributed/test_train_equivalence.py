@@ -2,8 +2,12 @@
 
 ``mpirun -n 2`` on loopback: after 20 steps of a small float64 MLP the parameters of every
 rank equal, to 1e-10, those of one process trained on the same global batches, for SGD
-with momentum, Adam, KFAC (seeded), KFLR, Newton-CG and L-BFGS; the ranks hold
-bitwise-equal parameters, and the parameters moved (the comparison is not vacuous).
+with momentum, Adam, KFAC (seeded), KFLR, Newton-CG and L-BFGS, and also KFRA, the trust
+region and cubic regularisation (ARC); the ranks hold
+bitwise-equal parameters, and the parameters moved (the comparison is not vacuous). With
+batch norm, ``SyncBatchNorm`` gives the single-process run on the global batch, parameters
+and running statistics included; the default per-rank statistics keep the ranks identical
+(rank 0's buffers) but are a different model of the batch, visibly so.
 """
 import json
 
@@ -11,7 +15,8 @@ import pytest
 
 from .launcher import requires_mpi, run_ranks
 
-OPTIMIZERS = ("sgd_momentum", "adam", "kfac", "kflr", "newton_cg", "lbfgs")
+OPTIMIZERS = ("sgd_momentum", "adam", "kfac", "kflr", "newton_cg", "lbfgs", "kfra",
+              "trust_region", "arc")
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +34,18 @@ def test_two_ranks_match_one_process_after_20_steps(report, name):
     assert entry["moved"] > 1e-2
     assert entry["max_difference"] < 1e-10
     assert entry["ranks_identical"]
+
+
+@requires_mpi
+def test_sync_batch_norm_trains_like_one_process_on_the_global_batch(report):
+    entry = report["sync_batch_norm"]
+    assert entry["moved"] > 1e-2
+    assert entry["max_difference"] < 1e-10
+    assert entry["ranks_identical"]
+
+
+@requires_mpi
+def test_per_rank_batch_norm_keeps_the_ranks_identical_but_differs_from_global(report):
+    entry = report["per_rank_batch_norm"]
+    assert entry["ranks_identical"]
+    assert entry["max_difference"] > 1e-6

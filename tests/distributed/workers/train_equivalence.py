@@ -3,7 +3,9 @@
 Every rank builds the reference itself (one process, the global batch) and the
 distributed run (its shard, ``DistributedClosure``); rank 0 writes, per optimizer, the
 largest parameter difference over all ranks and whether the ranks hold bitwise-equal
-parameters, as JSON to the path given as the first argument.
+parameters, as JSON to the path given as the first argument. Two more runs train an MLP
+with batch norm by SGD with momentum: with ``SyncBatchNorm`` (global statistics) and with
+the default per-rank statistics (parameters and buffers included in the comparison).
 """
 import json
 import sys
@@ -16,6 +18,7 @@ from minigrad import nn
 from minigrad.curvature import Closure
 from minigrad.distributed import (BatchSharder, DistributedClosure, abort_on_error,
                                   broadcast_module, world)
+from minigrad.distributed.sync_batch_norm import convert_sync_batchnorm
 
 STEPS, BATCH, FEATURES, CLASSES = 20, 8, 5, 3
 OPTIMIZERS = {
@@ -25,12 +28,19 @@ OPTIMIZERS = {
     "kflr": lambda p: optim.KFLR(p, lr=0.1, damping=0.1),
     "newton_cg": lambda p: optim.NewtonCG(p, damping=1.0, max_cg_iter=10),
     "lbfgs": lambda p: optim.LBFGS(p, lr=1, max_iter=2, line_search_fn="strong_wolfe"),
+    "kfra": lambda p: optim.KFRA(p, lr=0.1, damping=0.1),
+    "trust_region": lambda p: optim.TrustRegion(p, radius=0.5),
+    "arc": lambda p: optim.CubicRegularization(p, sigma=1.0),
 }
 
 
-def model(seed):
+BATCH_NORM_RUNS = {"sync_batch_norm": True, "per_rank_batch_norm": False}
+
+
+def model(seed, batch_norm=False):
     nn.init.manual_seed(seed)
-    return nn.Sequential(nn.Linear(FEATURES, 7), nn.Tanh(), nn.Linear(7, CLASSES))
+    middle = [nn.BatchNorm1d(7)] if batch_norm else []
+    return nn.Sequential(nn.Linear(FEATURES, 7), *middle, nn.Tanh(), nn.Linear(7, CLASSES))
 
 
 def batches():
@@ -39,16 +49,18 @@ def batches():
             for _ in range(STEPS)]
 
 
-def train_single(make_optimizer, data):
-    net, loss_fn = model(1), nn.CrossEntropyLoss()
+def train_single(make_optimizer, data, batch_norm=False):
+    net, loss_fn = model(1, batch_norm), nn.CrossEntropyLoss()
     optimizer = make_optimizer(list(net.parameters()))
     for x, y in data:
         optimizer.step(Closure(net, loss_fn, minigrad.tensor(x), y))
     return net
 
 
-def train_distributed(make_optimizer, data, comm):
-    net, loss_fn = model(1 + 100 * comm.rank), nn.CrossEntropyLoss()
+def train_distributed(make_optimizer, data, comm, batch_norm=False, sync=False):
+    net, loss_fn = model(1 + 100 * comm.rank, batch_norm), nn.CrossEntropyLoss()
+    if sync:
+        convert_sync_batchnorm(net, comm)
     broadcast_module(net, comm)
     optimizer = make_optimizer(list(net.parameters()))
     sharder = BatchSharder(comm, seed=3)
@@ -60,7 +72,19 @@ def train_distributed(make_optimizer, data, comm):
 
 
 def flat(net):
-    return numpy.concatenate([p.data.ravel() for p in net.parameters()])
+    arrays = [p.data for p in net.parameters()] + [b for _, b in net.named_buffers()]
+    return numpy.concatenate([a.ravel() for a in arrays])
+
+
+def compare(reference, mine, start, comm):
+    """Rank 0's record of the largest difference, bitwise equality of the ranks, the move."""
+    difference = float(numpy.abs(mine - reference).max())
+    everyone = comm.mpi_comm.gather((difference, mine), root=0)
+    if comm.rank:
+        return None
+    return {"max_difference": max(d for d, _ in everyone),
+            "ranks_identical": all(numpy.array_equal(everyone[0][1], m) for _, m in everyone),
+            "moved": float(numpy.abs(reference - start).max())}
 
 
 def main(out):
@@ -71,13 +95,12 @@ def main(out):
     for name, make_optimizer in OPTIMIZERS.items():
         reference = flat(train_single(make_optimizer, data))
         mine = flat(train_distributed(make_optimizer, data, comm))
-        difference = float(numpy.abs(mine - reference).max())
-        everyone = comm.mpi_comm.gather((difference, mine), root=0)
-        if comm.rank == 0:
-            report[name] = {"max_difference": max(d for d, _ in everyone),
-                            "ranks_identical": all(numpy.array_equal(everyone[0][1], m)
-                                                   for _, m in everyone),
-                            "moved": float(numpy.abs(reference - flat(model(1))).max())}
+        report[name] = compare(reference, mine, flat(model(1)), comm)
+    for name, sync in BATCH_NORM_RUNS.items():
+        make_optimizer = OPTIMIZERS["sgd_momentum"]
+        reference = flat(train_single(make_optimizer, data, batch_norm=True))
+        mine = flat(train_distributed(make_optimizer, data, comm, batch_norm=True, sync=sync))
+        report[name] = compare(reference, mine, flat(model(1, batch_norm=True)), comm)
     if comm.rank == 0:
         with open(out, "w") as handle:
             json.dump(report, handle)

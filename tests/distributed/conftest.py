@@ -1,0 +1,1 @@
+from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults for every test)

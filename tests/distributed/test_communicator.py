@@ -1,0 +1,59 @@
+"""The collectives, NCCL path and launcher flags, checked without an MPI library or a GPU."""
+import numpy
+import pytest
+
+from minigrad.distributed.communicator import Communicator
+from minigrad.distributed.launch import MPIRUN_FLAGS, launched_by_mpi, mpirun_command
+from minigrad.distributed.nccl import NcclCollectives, nccl_type
+
+from .fakes import FAKE_MPI, FAKE_NCCL, DeviceArray, LoopbackMPIComm, current_stream
+from .launcher import requires_mpi
+
+
+def test_all_reduce_sums_and_the_mean_divides_by_the_size():
+    comm = Communicator(LoopbackMPIComm(rank=1, size=4), FAKE_MPI)
+    assert (comm.rank, comm.size) == (1, 4)
+    numpy.testing.assert_array_equal(comm.all_reduce(numpy.arange(3.0)), [0.0, 4.0, 8.0])
+    numpy.testing.assert_array_equal(comm.all_reduce_mean(numpy.arange(3.0)), [0.0, 1.0, 2.0])
+    assert comm.average_scalar(2.5) == 2.5
+
+
+def test_a_non_contiguous_array_is_refused():
+    comm = Communicator(LoopbackMPIComm(), FAKE_MPI)
+    with pytest.raises(ValueError, match=r"shape \(3, 2\) must be C-contiguous"):
+        comm.all_reduce(numpy.ones((2, 3)).T)
+
+
+def test_nccl_all_reduce_passes_device_pointers_without_a_host_copy():
+    comm = Communicator(LoopbackMPIComm(rank=0, size=2), FAKE_MPI)
+    nccl = NcclCollectives.create(comm, FAKE_NCCL, current_stream)
+    assert (nccl.communicator.size, nccl.communicator.rank) == (2, 0)
+    assert nccl.communicator.unique_id == (42,) * 8
+    array = DeviceArray(10, "float32", pointer=777)
+    assert nccl.all_reduce(array) is array
+    nccl.broadcast(DeviceArray(5, "float64", pointer=888), root=0)
+    assert nccl.communicator.calls == [("allReduce", 777, 777, 10, 7, 0, 1234),
+                                       ("bcast", 888, 5, 8, 0, 1234)]
+
+
+def test_nccl_refuses_an_unsupported_dtype():
+    with pytest.raises(TypeError, match="dtype complex128 is not supported"):
+        nccl_type(FAKE_NCCL, numpy.dtype("complex128"))
+
+
+@requires_mpi
+def test_mpirun_command_carries_the_project_flags():
+    command = mpirun_command(2, ["python", "-c", "pass"])
+    assert command[1:3] == ["-n", "2"]
+    assert tuple(command[3:3 + len(MPIRUN_FLAGS)]) == MPIRUN_FLAGS
+    assert command[-3:] == ["python", "-c", "pass"]
+    with pytest.raises(ValueError, match="processes must be an integer ≥ 1, got 0"):
+        mpirun_command(0, ["python"])
+
+
+def test_launched_by_mpi_reads_the_launcher_variables(monkeypatch):
+    for name in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert not launched_by_mpi()
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    assert launched_by_mpi()
