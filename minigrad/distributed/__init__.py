@@ -1,7 +1,8 @@
 """``minigrad.distributed``: data-parallel training and curvature on MPI (mpi4py; NCCL for CuPy).
 
 Started as ``mpirun -n K python ...`` (``launch.py`` holds the flags). Every rank builds
-the same model and reads the same global batches; then
+the same model and reads the same global batches; ``DataParallel`` (``data_parallel.py``)
+bundles the calls of a training loop, which are
 
     comm = world()                                  rank, size, collectives (communicator.py)
     broadcast_module(model, comm)                   θ and buffers of rank 0 on every rank
@@ -20,7 +21,9 @@ with the failing rank's error. Batch norm keeps per-rank statistics unless conve
 """
 from .closure import DistributedClosure
 from .communicator import Communicator, world
+from .data_parallel import DataParallel
 from .failure import abort_on_error
 from .launch import launched_by_mpi, mpirun_command
 from .replicate import average_gradients, broadcast_module
 from .sharding import BatchShard, BatchSharder
+from .sync_batch_norm import SyncBatchNorm, convert_sync_batchnorm

@@ -22,7 +22,7 @@ class Communicator:
     """The ranks of one MPI communicator; see the module docstring."""
 
     def __init__(self, mpi_comm, mpi):
-        self.mpi_comm, self._mpi = mpi_comm, mpi
+        self.mpi_comm, self.mpi = mpi_comm, mpi
         self.rank, self.size = mpi_comm.Get_rank(), mpi_comm.Get_size()
         self._nccl = None
 
@@ -41,7 +41,7 @@ class Communicator:
         """``array ← Σ_r array_r`` in place; returns ``array``."""
         self._check(array, "all_reduce")
         if get_array_module(array) is numpy:
-            self.mpi_comm.Allreduce(self._mpi.IN_PLACE, array, op=self._mpi.SUM)
+            self.mpi_comm.Allreduce(self.mpi.IN_PLACE, array, op=self.mpi.SUM)
         else:
             self._device_collectives().all_reduce(array)
         return array

@@ -1,7 +1,7 @@
 """Train a small MLP for 20 steps on K ranks and in one process on the same global batches.
 
 Every rank builds the reference itself (one process, the global batch) and the
-distributed run (its shard, ``DistributedClosure``); rank 0 writes, per optimizer, the
+distributed run (``DataParallel``: its shard, ``DistributedClosure``); rank 0 writes, per optimizer, the
 largest parameter difference over all ranks and whether the ranks hold bitwise-equal
 parameters, as JSON to the path given as the first argument. Two more runs train an MLP
 with batch norm by SGD with momentum: with ``SyncBatchNorm`` (global statistics) and with
@@ -16,9 +16,7 @@ import minigrad
 import optim
 from minigrad import nn
 from minigrad.curvature import Closure
-from minigrad.distributed import (BatchSharder, DistributedClosure, abort_on_error,
-                                  broadcast_module, world)
-from minigrad.distributed.sync_batch_norm import convert_sync_batchnorm
+from minigrad.distributed import DataParallel, abort_on_error, world
 
 STEPS, BATCH, FEATURES, CLASSES = 20, 8, 5, 3
 OPTIMIZERS = {
@@ -59,15 +57,10 @@ def train_single(make_optimizer, data, batch_norm=False):
 
 def train_distributed(make_optimizer, data, comm, batch_norm=False, sync=False):
     net, loss_fn = model(1 + 100 * comm.rank, batch_norm), nn.CrossEntropyLoss()
-    if sync:
-        convert_sync_batchnorm(net, comm)
-    broadcast_module(net, comm)
+    parallel = DataParallel(net, comm, seed=3, sync_batch_norm=sync)
     optimizer = make_optimizer(list(net.parameters()))
-    sharder = BatchSharder(comm, seed=3)
     for step, (x, y) in enumerate(data):
-        shard = sharder.shard(step, len(x))
-        local = Closure(net, loss_fn, minigrad.tensor(shard.take(x)), shard.take(y))
-        optimizer.step(DistributedClosure(local, comm, shard))
+        optimizer.step(parallel.closure(loss_fn, minigrad.tensor(x), y, step))
     return net
 
 
