@@ -24,6 +24,7 @@ from .communicator import Communicator, world
 from .data_parallel import DataParallel
 from .failure import abort_on_error
 from .launch import launched_by_mpi, mpirun_command
+from .nccl import use_local_gpu
 from .replicate import average_gradients, broadcast_module
 from .sharding import BatchShard, BatchSharder
 from .sync_batch_norm import SyncBatchNorm, convert_sync_batchnorm

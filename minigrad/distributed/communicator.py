@@ -11,7 +11,8 @@ place on contiguous arrays:
 NumPy arrays go through MPI. CuPy arrays go through NCCL (``nccl.py``) on the
 device, with no copy to the host; the NCCL communicator is built on first use
 (one process per GPU). ``average_scalar(value)`` is the mean over ranks of one
-float (a loss value), in float64.
+float (a loss value), in float64. ``local_rank`` is the rank among the processes of the
+same node (MPI-3 ``COMM_TYPE_SHARED``), the index of the GPU a rank should use.
 """
 import numpy
 
@@ -25,6 +26,15 @@ class Communicator:
         self.mpi_comm, self.mpi = mpi_comm, mpi
         self.rank, self.size = mpi_comm.Get_rank(), mpi_comm.Get_size()
         self._nccl = None
+
+    @property
+    def local_rank(self):
+        """This rank's index among the ranks on the same node."""
+        node = self.mpi_comm.Split_type(self.mpi.COMM_TYPE_SHARED, key=self.rank)
+        try:
+            return node.Get_rank()
+        finally:
+            node.Free()
 
     def _device_collectives(self):
         if self._nccl is None:

@@ -4,8 +4,10 @@ One NCCL communicator spans the ranks of the MPI communicator (one process per G
 rank 0 draws the NCCL unique id, MPI broadcasts it, every rank joins with its MPI rank.
 A collective passes the device pointers of the array (``array.data.ptr``) to NCCL on
 CuPy's current stream, so the data never leaves the GPU; the sum is NCCL's (``ncclSum``),
-the same on every rank.
+the same on every rank. ``use_local_gpu(comm)`` selects the CuPy backend and the GPU of
+index ``comm.local_rank`` for this process, before any array is made.
 """
+from .. import backend
 
 NCCL_TYPE_NAMES = {"float16": "NCCL_FLOAT16", "float32": "NCCL_FLOAT32",
                    "float64": "NCCL_FLOAT64", "int32": "NCCL_INT32", "int64": "NCCL_INT64"}
@@ -48,3 +50,16 @@ class NcclCollectives:
         self.communicator.bcast(array.data.ptr, array.size, nccl_type(self.nccl, array.dtype),
                                 root, self.current_stream().ptr)
         return array
+
+
+def use_local_gpu(comm):
+    """Make new arrays CuPy arrays on GPU ``comm.local_rank`` (one process per GPU)."""
+    backend.use("cupy")
+    cupy = backend.array_module()
+    count = cupy.cuda.runtime.getDeviceCount()
+    local = comm.local_rank
+    if local >= count:
+        raise RuntimeError(f"rank {comm.rank} is process {local} on its node, which has {count} "
+                           f"GPUs: start at most one process per GPU")
+    cupy.cuda.Device(local).use()
+    return local

@@ -9,7 +9,7 @@ import types
 
 import numpy
 
-FAKE_MPI = types.SimpleNamespace(IN_PLACE="IN_PLACE", SUM="SUM")
+FAKE_MPI = types.SimpleNamespace(IN_PLACE="IN_PLACE", SUM="SUM", COMM_TYPE_SHARED="SHARED")
 
 
 class LoopbackMPIComm:
@@ -33,6 +33,13 @@ class LoopbackMPIComm:
     def bcast(self, value, root):
         self.calls.append(("bcast", root))
         return value
+
+    def Split_type(self, split_type, key):
+        assert split_type == "SHARED"
+        return LoopbackMPIComm(self.rank % 2, 2)
+
+    def Free(self):
+        self.calls.append(("Free",))
 
     def Abort(self, code):
         self.calls.append(("Abort", code))

@@ -1,10 +1,12 @@
-"""The collectives, NCCL path and launcher flags, checked without an MPI library or a GPU."""
+"""The collectives, NCCL path and launcher flags, checked without an MPI library or a GPU
+(the last test, on one GPU with CuPy and mpi4py, runs NCCL itself)."""
 import numpy
 import pytest
 
-from minigrad.distributed.communicator import Communicator
+from minigrad.distributed.communicator import Communicator, world
 from minigrad.distributed.launch import MPIRUN_FLAGS, launched_by_mpi, mpirun_command
-from minigrad.distributed.nccl import NcclCollectives, nccl_type
+from minigrad.distributed.nccl import NcclCollectives, nccl_type, use_local_gpu
+from tests.helpers import requires_cupy
 
 from .fakes import FAKE_MPI, FAKE_NCCL, DeviceArray, LoopbackMPIComm, current_stream
 from .launcher import requires_mpi
@@ -16,6 +18,10 @@ def test_all_reduce_sums_and_the_mean_divides_by_the_size():
     numpy.testing.assert_array_equal(comm.all_reduce(numpy.arange(3.0)), [0.0, 4.0, 8.0])
     numpy.testing.assert_array_equal(comm.all_reduce_mean(numpy.arange(3.0)), [0.0, 1.0, 2.0])
     assert comm.average_scalar(2.5) == 2.5
+
+
+def test_local_rank_is_the_rank_within_the_node():
+    assert Communicator(LoopbackMPIComm(rank=3, size=4), FAKE_MPI).local_rank == 1
 
 
 def test_a_non_contiguous_array_is_refused():
@@ -57,3 +63,21 @@ def test_launched_by_mpi_reads_the_launcher_variables(monkeypatch):
     assert not launched_by_mpi()
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
     assert launched_by_mpi()
+
+
+@requires_mpi
+@requires_cupy
+def test_a_cupy_array_is_reduced_by_nccl_on_the_device():
+    from minigrad import backend
+    comm = world()
+    use_local_gpu(comm)
+    try:
+        cupy = backend.array_module()
+        array = cupy.arange(4.0)
+        pointer = array.data.ptr
+        comm.all_reduce_mean(array)
+        assert isinstance(array, cupy.ndarray) and array.data.ptr == pointer
+        numpy.testing.assert_array_equal(cupy.asnumpy(array), numpy.arange(4.0))
+        assert comm._nccl is not None
+    finally:
+        backend.use("numpy")
