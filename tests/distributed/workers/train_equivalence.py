@@ -6,6 +6,9 @@ largest parameter difference over all ranks and whether the ranks hold bitwise-e
 parameters, as JSON to the path given as the first argument. Two more runs train an MLP
 with batch norm by SGD with momentum: with ``SyncBatchNorm`` (global statistics) and with
 the default per-rank statistics (parameters and buffers included in the comparison).
+Last, the training-loop pattern in float32: two epochs of a shuffled ``DataLoader`` on K
+ranks against one process, and the same run stopped after one epoch and resumed from the
+model, optimizer and loader states (it must continue bitwise).
 """
 import json
 import sys
@@ -16,6 +19,7 @@ import minigrad
 import optim
 from minigrad import nn
 from minigrad.curvature import Closure
+from minigrad.data import DataLoader
 from minigrad.distributed import DataParallel, abort_on_error, world
 
 STEPS, BATCH, FEATURES, CLASSES = 20, 8, 5, 3
@@ -64,6 +68,40 @@ def train_distributed(make_optimizer, data, comm, batch_norm=False, sync=False):
     return net
 
 
+def loader_epochs(comm, epochs, state=None, start_step=0):
+    """SGD with momentum over ``epochs`` of a shuffled loader (from ``state`` when given)."""
+    rng = numpy.random.default_rng(5)
+    images, labels = rng.standard_normal((64, FEATURES)), rng.integers(0, CLASSES, 64)
+    loader = DataLoader(images, labels, 16, shuffle=True, seed=2, drop_last=True)
+    net, loss_fn = model(1), nn.CrossEntropyLoss()
+    optimizer = OPTIMIZERS["sgd_momentum"](list(net.parameters()))
+    if state is not None:
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        loader.load_state_dict(state["loader"])
+    parallel = DataParallel(net, comm, seed=3) if comm is not None else None
+    step = start_step
+    for _ in range(epochs):
+        for x, y in loader:
+            closure = (parallel.closure(loss_fn, x, y, step) if parallel is not None
+                       else Closure(net, loss_fn, x, y))
+            optimizer.step(closure)
+            step += 1
+    return net, {"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                 "loader": loader.state_dict()}, step
+
+
+def float32_runs(comm):
+    """(one process, K ranks, K ranks resumed after one epoch) after two epochs, float32."""
+    minigrad.set_default_dtype(numpy.float32)
+    single, _, _ = loader_epochs(None, 2)
+    parallel, _, _ = loader_epochs(comm, 2)
+    _, state, step = loader_epochs(comm, 1)
+    resumed, _, _ = loader_epochs(comm, 1, state, step)
+    minigrad.set_default_dtype(numpy.float64)
+    return flat(single), flat(parallel), flat(resumed)
+
+
 def flat(net):
     arrays = [p.data for p in net.parameters()] + [b for _, b in net.named_buffers()]
     return numpy.concatenate([a.ravel() for a in arrays])
@@ -94,6 +132,9 @@ def main(out):
         reference = flat(train_single(make_optimizer, data, batch_norm=True))
         mine = flat(train_distributed(make_optimizer, data, comm, batch_norm=True, sync=sync))
         report[name] = compare(reference, mine, flat(model(1, batch_norm=True)), comm)
+    single, parallel, resumed = float32_runs(comm)
+    report["float32_two_epochs"] = compare(single, parallel, flat(model(1)), comm)
+    report["float32_resumed"] = compare(parallel, resumed, flat(model(1)), comm)
     if comm.rank == 0:
         with open(out, "w") as handle:
             json.dump(report, handle)
