@@ -1,15 +1,20 @@
 """The collectives, NCCL path and launcher flags, checked without an MPI library or a GPU
 (the last test, on one GPU with CuPy and mpi4py, runs NCCL itself)."""
+import os
+import subprocess
+import sys
+
 import numpy
 import pytest
 
 from minigrad.distributed.communicator import Communicator, world
 from minigrad.distributed.launch import MPIRUN_FLAGS, launched_by_mpi, mpirun_command
+from minigrad.distributed.launch import main as launch_main
 from minigrad.distributed.nccl import NcclCollectives, nccl_type, use_local_gpu
 from tests.helpers import requires_cupy
 
 from .fakes import FAKE_MPI, FAKE_NCCL, DeviceArray, LoopbackMPIComm, current_stream
-from .launcher import requires_mpi
+from .launcher import ROOT, requires_mpi
 
 
 def test_all_reduce_sums_and_the_mean_divides_by_the_size():
@@ -81,3 +86,20 @@ def test_a_cupy_array_is_reduced_by_nccl_on_the_device():
         assert comm._nccl is not None
     finally:
         backend.use("numpy")
+
+
+@requires_mpi
+def test_the_launcher_starts_the_ranks_and_returns_their_status():
+    script = ("from minigrad.distributed import world; c = world(); "
+              "print('rank', c.rank, 'of', c.size); raise SystemExit(c.rank * 3)")
+    result = subprocess.run([sys.executable, "-m", "minigrad.distributed.launch", "-n", "2",
+                             sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert sorted(line for line in result.stdout.splitlines() if line.startswith("rank")) == [
+        "rank 0 of 2", "rank 1 of 2"]
+    assert result.returncode != 0
+
+
+def test_the_launcher_refuses_a_bad_process_count():
+    with pytest.raises(SystemExit, match="-n needs an integer number of processes, got 'two'"):
+        launch_main(["-n", "two", "python"])
