@@ -1,6 +1,7 @@
 """The collectives, NCCL path and launcher flags, checked without an MPI library or a GPU
 (the last test, on one GPU with CuPy and mpi4py, runs NCCL itself)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -91,12 +92,11 @@ def test_a_cupy_array_is_reduced_by_nccl_on_the_device():
 @requires_mpi
 def test_the_launcher_starts_the_ranks_and_returns_their_status():
     script = ("from minigrad.distributed import world; c = world(); "
-              "print('rank', c.rank, 'of', c.size); raise SystemExit(c.rank * 3)")
+              "print(f'rank {c.rank} of {c.size}', flush=True); raise SystemExit(c.rank * 3)")
     result = subprocess.run([sys.executable, "-m", "minigrad.distributed.launch", "-n", "2",
                              sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert sorted(line for line in result.stdout.splitlines() if line.startswith("rank")) == [
-        "rank 0 of 2", "rank 1 of 2"]
+    assert sorted(re.findall(r"rank \d of \d", result.stdout)) == ["rank 0 of 2", "rank 1 of 2"]
     assert result.returncode != 0
 
 

@@ -1,4 +1,4 @@
-"""Data-parallel training on 2 ranks equals one process on the same global batches.
+"""Data-parallel training on 2 ranks (3 in the slow run) equals one process on the same batches.
 
 ``mpirun -n 2`` on loopback: after 20 steps of a small float64 MLP the parameters of every
 rank equal, to 1e-10, those of one process trained on the same global batches, for SGD
@@ -60,3 +60,16 @@ def test_float32_epochs_agree_to_rounding_and_a_resumed_run_continues_exactly(re
     assert epochs["max_difference"] < 1e-5
     assert resumed["max_difference"] == 0.0
     assert epochs["ranks_identical"] and resumed["ranks_identical"]
+
+
+@pytest.mark.slow
+@requires_mpi
+def test_three_ranks_match_one_process_and_stay_identical(tmp_path):
+    out = tmp_path / "report.json"
+    result = run_ranks("train_equivalence", 3, out, timeout=300)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    for name in OPTIMIZERS + ("sync_batch_norm", "float32_resumed"):
+        assert report[name]["max_difference"] < 1e-10, name
+    assert report["float32_two_epochs"]["max_difference"] < 1e-5
+    assert all(entry["ranks_identical"] for entry in report.values())

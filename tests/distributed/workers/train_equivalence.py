@@ -22,7 +22,7 @@ from minigrad.curvature import Closure
 from minigrad.data import DataLoader
 from minigrad.distributed import DataParallel, abort_on_error, world
 
-STEPS, BATCH, FEATURES, CLASSES = 20, 8, 5, 3
+STEPS, BATCH, FEATURES, CLASSES = 20, 12, 5, 3
 OPTIMIZERS = {
     "sgd_momentum": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
     "adam": lambda p: optim.Adam(p, lr=0.01),
@@ -71,8 +71,8 @@ def train_distributed(make_optimizer, data, comm, batch_norm=False, sync=False):
 def loader_epochs(comm, epochs, state=None, start_step=0):
     """SGD with momentum over ``epochs`` of a shuffled loader (from ``state`` when given)."""
     rng = numpy.random.default_rng(5)
-    images, labels = rng.standard_normal((64, FEATURES)), rng.integers(0, CLASSES, 64)
-    loader = DataLoader(images, labels, 16, shuffle=True, seed=2, drop_last=True)
+    images, labels = rng.standard_normal((48, FEATURES)), rng.integers(0, CLASSES, 48)
+    loader = DataLoader(images, labels, BATCH, shuffle=True, seed=2, drop_last=True)
     net, loss_fn = model(1), nn.CrossEntropyLoss()
     optimizer = OPTIMIZERS["sgd_momentum"](list(net.parameters()))
     if state is not None:
