@@ -9,8 +9,12 @@ rank (so line searches, ratio tests and damping updates take the same decisions)
                                  returns the global mean loss (a Tensor); the model's
                                  buffers (batch-norm running statistics) become rank 0's
     loss_value()                 (1/K) Σ_r L_r                       (forward only)
+    hessian_product(backward)    the shard's product operator, reduced (``products.py``):
+    gauss_newton_product(...)    v ↦ (1/K) Σ_r B_r v, with ``.loss`` the global loss; with
+                                 ``backward`` (default) ``p.grad`` and buffers as closure()
     hvp(v), ggnvp(v)             (1/K) Σ_r H_r v,  (1/K) Σ_r G_r v   (one all-reduce each)
-    kronecker_factors(kind)      A and G averaged before any inversion (``kronecker.py``);
+    kronecker_factors(kind)      A and G averaged before any inversion (``kronecker.py``,
+                                 KFRA's recursion reduced at every step: ``kfra.py``);
                                  seeded KFAC draws the global batch's noise (``sampling.py``)
     diag_hessian(), diag_ggn()   exact (or sampled) diagonals, averaged
     operator(curvature)          ``LinearOperator`` of the global H or G (Hutchinson, Lanczos)
@@ -28,7 +32,8 @@ from ..curvature.flat import flatten, num_parameters, unflatten
 from ..curvature.operators import LinearOperator
 from ..tensor import Tensor
 from .class_gradients import global_class_gradients
-from .kronecker import average_factors, kfra
+from .kronecker import average_factors
+from .products import ReducedProduct, average_arrays
 from .replicate import average_gradients, broadcast_buffers
 from .sampling import ShardedGenerator
 
@@ -55,28 +60,41 @@ class DistributedClosure:
     def output(self):
         return self.local.output
 
+    def _global_loss(self, loss, backward):
+        """The global loss Tensor; with ``backward`` the gradients and buffers become global."""
+        if backward:
+            value, = average_gradients(self.params, self.comm, extra=[float(loss.item())])
+            broadcast_buffers(self.local.model, self.comm)
+        else:
+            value = self.comm.average_scalar(float(loss.item()))
+        return Tensor(loss.xp.asarray(value, dtype=loss.dtype))
+
     def __call__(self):
         """Shard forward and backward; ``p.grad`` ← global gradient; returns the global loss."""
-        loss = self.local()
-        value, = average_gradients(self.params, self.comm, extra=[float(loss.item())])
-        broadcast_buffers(self.local.model, self.comm)
-        return Tensor(loss.xp.asarray(value, dtype=loss.dtype))
+        return self._global_loss(self.local(), backward=True)
 
     def loss_value(self):
         """The global mean loss at the current parameters (forward only)."""
         return self.comm.average_scalar(self.local.loss_value())
 
-    def _average_vectors(self, vectors):
-        flat = self.comm.all_reduce_mean(flatten(vectors))
-        return unflatten(flat, vectors)
+    def _reduced(self, product, backward):
+        return ReducedProduct(product, self._global_loss(product.loss, backward), self.comm)
+
+    def hessian_product(self, backward=True):
+        """``v ↦ H v`` of the global batch from one forward pass of the shard."""
+        return self._reduced(self.local.hessian_product(backward=backward), backward)
+
+    def gauss_newton_product(self, backward=True):
+        """``v ↦ G v`` (Gauss-Newton) of the global batch from one forward pass of the shard."""
+        return self._reduced(self.local.gauss_newton_product(backward=backward), backward)
 
     def hvp(self, vectors):
         """``H v`` of the global batch, a list of arrays shaped like ``params``."""
-        return self._average_vectors(self.local.hvp(vectors))
+        return average_arrays(self.local.hvp(vectors), self.comm)
 
     def ggnvp(self, vectors):
         """``G v`` of the global batch, a list of arrays shaped like ``params``."""
-        return self._average_vectors(self.local.ggnvp(vectors))
+        return average_arrays(self.local.ggnvp(vectors), self.comm)
 
     def _draws(self, seed):
         return None if seed is None else ShardedGenerator(seed, self.shard)
@@ -88,6 +106,7 @@ class DistributedClosure:
                              f"{KRONECKER_KINDS}, got {kind!r}")
         local = self.local
         if kind == "kfra":
+            from .kfra import kfra
             return kfra(local.model, local.loss_fn, local.x, local.y, self.comm)
         if kind == "kfac":
             factors = local.kronecker_factors("kfac", mc_samples=mc_samples,

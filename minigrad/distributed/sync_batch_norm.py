@@ -18,9 +18,9 @@ Hessian-vector products equal those of one process on the global batch. The runn
 statistics move with ``μ`` and the unbiased ``σ² · Km / (Km − 1)``, identically on every
 rank. In eval mode it is plain batch norm with the running statistics.
 ``convert_sync_batchnorm(model, comm)`` replaces every ``BatchNorm1d``/``BatchNorm2d`` in
-place, keeping parameters and buffers. The layerwise curvature (Kronecker factors,
-exact diagonals) has no rules for ``SyncBatchNorm`` and says so; products by double
-backward work through it.
+place, keeping parameters and buffers. Products by double backward (gradients, Hessian
+and Gauss-Newton products) are exact through it; the layerwise quantities (Kronecker
+factors, exact diagonals) of a model with ``SyncBatchNorm`` are not covered by the tests.
 """
 from ..nn import functional as F
 from ..nn.module import Module

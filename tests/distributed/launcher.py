@@ -2,8 +2,10 @@
 
 ``requires_mpi`` skips a test, with the reason, when mpi4py or ``mpirun`` is missing.
 ``run_ranks(worker, processes, *args)`` runs ``tests/distributed/workers/<worker>.py`` on
-``processes`` ranks with the flags of ``minigrad.distributed.launch`` and this checkout
-first on ``PYTHONPATH``; it returns the completed process (stdout, stderr, returncode).
+``processes`` ranks with the flags of ``minigrad.distributed.launch``, this checkout
+first on ``PYTHONPATH`` and the NumPy backend (MPI carries host arrays; device arrays
+need NCCL and a GPU per rank); it returns the completed process (stdout, stderr,
+returncode).
 """
 import importlib.util
 import os
@@ -35,7 +37,7 @@ def run_ranks(worker, processes, *args, timeout=120):
     """Run a worker on ``processes`` ranks; returns the ``CompletedProcess``."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-        OMP_NUM_THREADS="1")
+        OMP_NUM_THREADS="1", MINIGRAD_BACKEND="numpy")
     command = mpirun_command(processes, [sys.executable, str(WORKERS / f"{worker}.py"),
                                          *map(str, args)])
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,

@@ -2,7 +2,8 @@
 
 ``mpirun -n 2``: for an MLP and a CNN with cross-entropy, an MLP with mean-squared error
 and an MLP with ``SyncBatchNorm``, every quantity of ``DistributedClosure`` (loss, gradient,
-loss-only evaluation, Hessian and Gauss-Newton products, Hutchinson diagonal and trace,
+loss-only evaluation, Hessian and Gauss-Newton products (one-off and as operators with
+their loss and gradient), Hutchinson diagonal and trace,
 KFLR/KFRA/seeded-KFAC factors, exact and sampled diagonals, class gradients, running
 statistics) agrees with one process on the global batch to 1e-12 relative to its largest
 entry, on every rank.
@@ -14,7 +15,8 @@ import pytest
 from .launcher import requires_mpi, run_ranks
 
 COMMON = ("loss", "gradient", "loss_value", "hvp", "ggnvp", "hutchinson_diag",
-          "hutchinson_trace")
+          "hutchinson_trace", "hessian_product", "hessian_product_backward",
+          "gauss_newton_product", "gauss_newton_product_backward")
 LAYERWISE = ("kflr", "kfra", "kfac_seeded", "diag_hessian", "diag_ggn", "diag_ggn_sampled")
 EXPECTED = {
     "mlp_cross_entropy": COMMON + LAYERWISE + ("class_gradients",),

@@ -3,9 +3,7 @@
 import numpy
 import pytest
 
-import minigrad
 from minigrad import nn
-from minigrad.curvature import kflr
 from minigrad.distributed.communicator import Communicator
 from minigrad.distributed.sync_batch_norm import SyncBatchNorm, convert_sync_batchnorm
 from tests.helpers import check_op, random_tensor
@@ -44,13 +42,6 @@ def test_one_rank_equals_batch_norm(training):
 def test_first_and_second_derivatives_match_finite_differences():
     layer = SyncBatchNorm(nn.BatchNorm2d(2), one_rank())
     check_op(lambda x: layer(x), [random_tensor((3, 2, 2, 2), seed=2)])
-
-
-def test_layerwise_curvature_says_it_has_no_rules_for_it():
-    model = convert_sync_batchnorm(net(), one_rank())
-    x = minigrad.tensor(numpy.ones((4, 3)) * numpy.arange(4)[:, None])
-    with pytest.raises(TypeError, match="does not support the module SyncBatchNorm"):
-        kflr(model, nn.CrossEntropyLoss(), x, numpy.array([0, 1, 0, 1]))
 
 
 def test_a_wrong_input_shape_names_the_layer():

@@ -14,12 +14,13 @@ import numpy
 
 import minigrad
 from minigrad import nn
-from minigrad.curvature import (Closure, diag_ggn, diag_hessian, ggn_operator, hessian_operator,
+from minigrad.curvature import (diag_ggn, diag_hessian, ggn_operator, hessian_operator,
                                 hutchinson_diag, hutchinson_trace)
 from minigrad.curvature.analysis import class_gradients
 from minigrad.distributed import (BatchSharder, DistributedClosure, abort_on_error,
                                   broadcast_module, world)
 from minigrad.distributed.sync_batch_norm import convert_sync_batchnorm
+from product_closure import ProductClosure
 
 BATCH, CLASSES = 8, 3
 
@@ -76,6 +77,16 @@ def quantities(closure, global_closure, layerwise, labels):
         "hvp": (closure.hvp(vectors), global_closure.hvp(vectors)),
         "ggnvp": (closure.ggnvp(vectors), global_closure.ggnvp(vectors)),
     }
+    for name in ("hessian_product", "gauss_newton_product"):
+        for backward in (True, False):
+            mine = getattr(closure, name)(backward=backward)
+            grads = [p.grad.data.copy() for p in params]
+            reference = getattr(global_closure, name)(backward=backward)
+            key = f"{name}_backward" if backward else name
+            pairs[key] = ([numpy.array(float(mine.loss.item()))] + grads + mine.apply(vectors),
+                          [numpy.array(float(reference.loss.item()))]
+                          + [p.grad.data for p in global_closure.params]
+                          + reference.apply(vectors))
     g = global_closure
     hutchinson = hutchinson_diag(closure.operator("hessian"), 3, seed=2)
     reference = hutchinson_diag(hessian_operator(g.model, g.loss_fn, g.x, g.y), 3, seed=2)
@@ -122,9 +133,9 @@ def main(out):
         broadcast_module(net, comm)
         x, y = make_data(shape)
         shard = BatchSharder(comm, seed=3).shard(0, BATCH)
-        local = Closure(net, loss_type(), minigrad.tensor(shard.take(x)), shard.take(y))
+        local = ProductClosure(net, loss_type(), minigrad.tensor(shard.take(x)), shard.take(y))
         closure = DistributedClosure(local, comm, shard)
-        global_closure = Closure(single, loss_type(), minigrad.tensor(x), y)
+        global_closure = ProductClosure(single, loss_type(), minigrad.tensor(x), y)
         pairs = quantities(closure, global_closure, layerwise, loss_type is nn.CrossEntropyLoss)
         if not layerwise:
             mine = [b.copy() for _, b in net.named_buffers()]
