@@ -18,7 +18,8 @@ float32 gradient buffer of the model's size, ``bytes / seconds`` (median of 20
 repetitions). The inputs are uniform pixels in [0, 1] of MNIST's shape (throughput does
 not depend on the pixel values). JSON goes to ``DIR/results.json``
 (``demos/results/benchmark_distributed/`` by default). The figures depend on what else
-runs on the machine; the script prints the machine's core count with them.
+runs on the machine; the script records the core count and the one-minute load average
+before and after the runs with them.
 """
 import argparse
 import json
@@ -157,13 +158,15 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.worker:
         return worker(args)
-    cores = os.cpu_count()
+    cores, load_before = os.cpu_count(), os.getloadavg()[0]
     configurations = {"1_process_1_thread": (1, 1), f"1_process_{cores}_threads": (1, cores),
                       f"{args.processes}_processes_1_thread": (args.processes, 1)}
     runs = {label: run_configuration(args, *setting)
             for label, setting in configurations.items()}
     baseline = runs["1_process_1_thread"]
-    report = {"cores": cores, "batch_size": args.batch_size, "steps": args.steps,
+    report = {"cores": cores, "load_average_before": load_before,
+              "load_average_after": os.getloadavg()[0], "batch_size": args.batch_size,
+              "steps": args.steps,
               "dtype": "float32", "optimizer": "SGD(momentum=0.9)", "runs": runs,
               "throughput_ratio_to_1_process_1_thread": {
                   label: {name: run[name]["samples_per_second"]
@@ -173,7 +176,9 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "results.json",
                  lambda stream: stream.write(json.dumps(report, indent=1).encode()))
-    print(f"{cores} cores, global batch {args.batch_size}, float32, SGD with momentum")
+    print(f"{cores} cores (load average {load_before:.1f} before, "
+          f"{report['load_average_after']:.1f} after), global batch {args.batch_size}, float32, "
+          f"SGD with momentum")
     for label, run in runs.items():
         for name in MODELS:
             entry = run[name]
