@@ -2,8 +2,8 @@
 
 ``python demos/benchmark_distributed.py [--steps 20] [--batch-size 128] [--out DIR]``
 starts itself under ``mpirun`` (``minigrad.distributed.launch`` flags) in three
-configurations, all on the same global batch of ``--batch-size`` samples, float32,
-SGD with momentum through ``DataParallel``:
+configurations, all on the same global batch of ``--batch-size`` samples, float32 on
+the NumPy backend (CPU), SGD with momentum through ``DataParallel``:
 
     1 process, 1 thread     the baseline every ratio is measured against, in the same run
     1 process, all threads  one process using the whole machine (BLAS threads)
@@ -143,7 +143,8 @@ def run_configuration(args, processes, threads):
                                              str(args.batch_size)])
         threads_env = {name: str(threads) for name in
                        ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-        subprocess.run(command, check=True, env=dict(os.environ, **threads_env))
+        subprocess.run(command, check=True,
+                       env=dict(os.environ, MINIGRAD_BACKEND="numpy", **threads_env))
         return json.loads(out.read_text())
 
 

@@ -3,7 +3,7 @@
 ``mpirun -n 2`` on loopback: after 20 steps of a small float64 MLP the parameters of every
 rank equal, to 1e-10, those of one process trained on the same global batches, for SGD
 with momentum, Adam, KFAC (seeded), KFLR, Newton-CG and L-BFGS, and also KFRA, the trust
-region and cubic regularisation (ARC); the ranks hold
+region, cubic regularisation (ARC) and AdaHessian (seeded probes); the ranks hold
 bitwise-equal parameters, and the parameters moved (the comparison is not vacuous). With
 batch norm, ``SyncBatchNorm`` gives the single-process run on the global batch, parameters
 and running statistics included; the default per-rank statistics keep the ranks identical
@@ -18,7 +18,7 @@ import pytest
 from .launcher import requires_mpi, run_ranks
 
 OPTIMIZERS = ("sgd_momentum", "adam", "kfac", "kflr", "newton_cg", "lbfgs", "kfra",
-              "trust_region", "arc")
+              "trust_region", "arc", "adahessian")
 
 
 @pytest.fixture(scope="module")

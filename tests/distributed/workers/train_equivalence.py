@@ -33,6 +33,7 @@ OPTIMIZERS = {
     "kfra": lambda p: optim.KFRA(p, lr=0.1, damping=0.1),
     "trust_region": lambda p: optim.TrustRegion(p, radius=0.5),
     "arc": lambda p: optim.CubicRegularization(p, sigma=1.0),
+    "adahessian": lambda p: optim.AdaHessian(p, lr=0.05, seed=4),
 }
 
 
