@@ -13,7 +13,8 @@ setup(
                                     "models", "models.*"]),
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy>=1.8", "matplotlib>=3.5", "tqdm>=4.60"],
-    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy-cuda12x>=13"]},
+    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy-cuda12x>=13"],
+                    "mpi": ["mpi4py>=3.1"]},
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Intended Audience :: Education",

@@ -149,10 +149,16 @@ def _refuse_block(step, G, walk):
                     f"{type(step.block).__name__} blocks are not supported (use kflr or kfac)")
 
 
-def kfra(model, loss, x, y):
+def kfra(model, loss, x, y, average=None):
     """KFRA factors (the batch-averaged recursion), one per ``Linear`` / ``Conv2d`` layer;
-    for feed-forward chains (``nn.Sequential``) of supported layers only."""
+    for feed-forward chains (``nn.Sequential``) of supported layers only.
+
+    ``average``, if given, maps every batch-averaged output factor ``Ḡ`` (at the loss and
+    after each step of the recursion) to the array used from there on; data-parallel
+    training passes the mean over processes, since ``Ḡ_in = (1/N) Σ_n J_nᵀ Ḡ_out J_n``
+    multiplies one batch average by the next and cannot be averaged afterwards."""
     check_batch(x, "kfra")
+    reduce = average if average is not None else (lambda G: G)
     batch = RecordedBatch(model, loss, x, y)
     steps = batch.steps
     G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)
@@ -165,8 +171,8 @@ def kfra(model, loss, x, y):
                                             step.rules.kfra_output_factor(step.module, G)))
         if step is lowest:
             return G
-        return step.rules.average_sandwich(step.module, step.x, step.out, G)
+        return reduce(step.rules.average_sandwich(step.module, step.x, step.out, G))
 
-    walk_backward(steps[steps.index(lowest):], G * (batch.scale * batch.batch_size),
+    walk_backward(steps[steps.index(lowest):], reduce(G * (batch.scale * batch.batch_size)),
                   through_leaf, _refuse_block)
     return factors[::-1]
