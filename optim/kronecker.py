@@ -129,12 +129,13 @@ class KFAC(KroneckerFactored):
     (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
 
     >>> import numpy
+    >>> import minigrad
     >>> import optim
     >>> from minigrad import curvature, nn
     >>> nn.manual_seed(0)
     >>> model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
-    >>> x = numpy.random.default_rng(0).standard_normal((16, 3)).astype(numpy.float32)
-    >>> y = (x[:, 0] > 0).astype(numpy.int64)
+    >>> data = numpy.random.default_rng(0).standard_normal((16, 3)).astype(numpy.float32)
+    >>> x, y = minigrad.tensor(data), minigrad.tensor((data[:, 0] > 0).astype(numpy.int64))
     >>> optimizer = optim.KFAC(model.parameters(), lr=0.2, damping=0.1, seed=0)
     >>> closure = curvature.Closure(model, nn.CrossEntropyLoss(), x, y)
     >>> losses = [float(optimizer.step(closure).item()) for _ in range(5)]

@@ -8,6 +8,8 @@ test runs on its device arrays. Nothing outside the test suite can find it.
 import os
 import sys
 
+import pytest
+
 STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cupy_standin")
 
 if os.environ.get("MINIGRAD_BACKEND") == "cupy-standin":
@@ -27,7 +29,6 @@ HOST_ONLY_REASON = ("host-only test: its reference or test double computes with 
 # arrays (the NumPy test doubles of tests/optim/curvature_doubles.py). On a device backend
 # they skip; the device path of the same optimizers is covered by tests/test_backend_parity.py.
 HOST_ONLY = {
-    "tests/minigrad/curvature/test_blocks.py": {"test_unsupported_module_is_named"},
     "tests/minigrad/data/test_dataset.py": {
         "test_tensor_dataset_indexes_every_array_and_checks_lengths",
         "test_loader_over_a_dataset_as_in_pytorch_keeps_the_dtypes"},
@@ -72,10 +73,19 @@ HOST_ONLY = {
 }
 
 
+@pytest.fixture(autouse=True)
+def backend_left_as_found():
+    """Fail a test that leaves another backend or default dtype active: every test after
+    it would run there instead of on the backend the suite was started with."""
+    import minigrad
+    before = minigrad.backend_name(), minigrad.get_default_dtype()
+    yield
+    after = minigrad.backend_name(), minigrad.get_default_dtype()
+    assert after == before, f"the test left (backend, default dtype) {after}, found {before}"
+
+
 def pytest_collection_modifyitems(config, items):
     """On a device backend, skip the tests listed in ``HOST_ONLY`` with the reason."""
-    import pytest
-
     import minigrad
     if minigrad.backend_name() == "numpy":
         return

@@ -47,7 +47,7 @@ WITH_HOST_DECISIONS = {
 def _second_step_transfers(name, hyper):
     """Transfers of the second step (after state is set up) on a small classifier."""
     rng = numpy.random.default_rng(0)
-    x = minigrad.tensor(rng.standard_normal((16, 8)))
+    x = minigrad.tensor(rng.standard_normal((16, 8)).astype(numpy.float32))
     y = minigrad.tensor(rng.integers(0, 4, 16))
     nn.init.manual_seed(0)
     model = models.mlp([8, 6, 4], activation="sigmoid")
@@ -127,9 +127,10 @@ def test_curvature_of_a_convnet_makes_no_device_to_host_transfer(name):
     nn.init.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(18, 5), nn.Sigmoid(), nn.Linear(5, 3))
-    x = minigrad.tensor(rng.standard_normal((6, 1, 8, 8)))
+    x = minigrad.tensor(rng.standard_normal((6, 1, 8, 8)).astype(numpy.float32))
     y = minigrad.tensor(rng.integers(0, 3, 6))
-    v = minigrad.backend.to_device(rng.standard_normal(sum(p.size for p in model.parameters())))
+    v = minigrad.backend.to_device(
+        rng.standard_normal(sum(p.size for p in model.parameters())).astype(numpy.float32))
     with cupy._transfers.counting() as counts:
         CURVATURE[name](model, nn.CrossEntropyLoss(), x, y, v)
     assert counts["device_to_host"] == 0

@@ -53,11 +53,13 @@ def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
     samples at a time.
 
     >>> import numpy
+    >>> import minigrad
     >>> from minigrad import curvature, nn
     >>> nn.manual_seed(0)
     >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
-    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
-    >>> y = numpy.array([0, 1, 1, 0])
+    >>> rng = numpy.random.default_rng(0)
+    >>> x = minigrad.tensor(rng.standard_normal((4, 3)), dtype=numpy.float32)
+    >>> y = minigrad.tensor([0, 1, 1, 0])
     >>> blocks = curvature.block_hessian(model, nn.CrossEntropyLoss(), x, y)
     >>> [block.shape for block in blocks]                      # over [W.ravel(), b] per layer
     [(8, 8), (6, 6)]

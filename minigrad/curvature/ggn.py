@@ -30,11 +30,13 @@ def ggn(model, loss, x, y):
     chains (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers.
 
     >>> import numpy
+    >>> import minigrad
     >>> from minigrad import curvature, nn
     >>> nn.manual_seed(0)
     >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
-    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
-    >>> y = numpy.array([0, 1, 1, 0])
+    >>> rng = numpy.random.default_rng(0)
+    >>> x = minigrad.tensor(rng.standard_normal((4, 3)), dtype=numpy.float32)
+    >>> y = minigrad.tensor([0, 1, 1, 0])
     >>> G = curvature.ggn(model, nn.CrossEntropyLoss(), x, y)
     >>> G.shape                                                # P = 3·2 + 2 + 2·2 + 2
     (14, 14)

@@ -126,11 +126,13 @@ def kflr(model, loss, x, y, chunk_size=None):
     ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
 
     >>> import numpy
+    >>> import minigrad
     >>> from minigrad import curvature, nn
     >>> nn.manual_seed(0)
     >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
-    >>> x = numpy.random.default_rng(0).standard_normal((4, 3)).astype(numpy.float32)
-    >>> y = numpy.array([0, 1, 1, 0])
+    >>> rng = numpy.random.default_rng(0)
+    >>> x = minigrad.tensor(rng.standard_normal((4, 3)), dtype=numpy.float32)
+    >>> y = minigrad.tensor([0, 1, 1, 0])
     >>> first, second = curvature.kflr(model, nn.CrossEntropyLoss(), x, y)
     >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
     ((2, 2), (4, 4), (8, 8))

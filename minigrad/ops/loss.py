@@ -21,6 +21,11 @@ Cross-entropy goes through the stable ``log_softmax`` and the binary one through
 ``log(1 + e^z) = logaddexp(0, z)``, so logits of any magnitude give finite losses
 and gradients. Their second derivatives in the logits are ``diag(p) − p pᵀ`` and
 ``σ(z)(1 − σ(z))``, obtained here by double backward through those ops.
+
+Class labels held on the host are range-checked there: a label outside ``[0, C)`` is a
+``ValueError`` naming it. Labels on a device are not copied to the host for that check
+(it would synchronise every batch); a label outside ``[0, C)`` makes its sample's loss,
+and so the reduced loss, NaN instead: the trade-off of PyTorch's device-side assert on CUDA.
 """
 import numpy
 
@@ -57,7 +62,7 @@ def _reduce(losses, reduction):
 
 
 def _class_labels(name, scores, target):
-    """``target`` as an integer array of shape ``(N,)`` with entries in ``[0, C)``."""
+    """``target`` as integer labels of shape ``(N,)``; host labels checked to lie in ``[0, C)``."""
     if scores.ndim != 2:
         raise ValueError(f"{name}: input must be 2-D (N, C), got shape {scores.shape}")
     given = data_of(target)

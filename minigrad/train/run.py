@@ -70,10 +70,10 @@ def train(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr
     if config["data"] == AUTO_DATA:
         config["data"] = choose_source("mnist", root, download, progress.line, check_md5)
     previous = backend.get_default_dtype(), backend.backend_name(), get_num_threads()
-    backend.set_default_dtype(dtype)
-    backend.use("cupy" if device == "cuda" else "numpy")
-    _set_threads(threads)
     try:
+        backend.set_default_dtype(dtype)
+        backend.use("cupy" if device == "cuda" else "numpy")
+        _set_threads(threads)
         run_data_ = run_data(config, root, download, check_md5, progress.line)
         trainer = Trainer(config, out, run_data_, progress, {"threads": get_num_threads()},
                           checkpoint_every)

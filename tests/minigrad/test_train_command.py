@@ -12,7 +12,7 @@ import pytest
 
 import minigrad
 from minigrad import backend, checkpoint
-from minigrad.train import NonFiniteLossError, main, train
+from minigrad.train import NonFiniteLossError, UsageError, main, train
 from minigrad.train import inputs, trainer
 
 SMALL = ["--data", "synthetic", "--train-size", "100", "--val-size", "20", "--test-size", "20",
@@ -116,12 +116,21 @@ def test_user_errors_are_one_line_naming_the_flag_with_exit_status_2(argv, messa
     assert message in error and error.count("\n") == 0 and "Traceback" not in error
 
 
+def test_a_refused_setting_leaves_the_backend_and_default_dtype_as_they_were():
+    before = backend.backend_name(), backend.get_default_dtype()
+    other = "float32" if before[1] == numpy.float64 else "float64"
+    with pytest.raises(UsageError, match="--threads 0"):
+        train(threads=0, dtype=other, **QUIET)
+    assert (backend.backend_name(), backend.get_default_dtype()) == before
+
+
 def test_cuda_without_cupy_is_a_one_line_error(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
+    previous = backend.backend_name()
     try:
         backend.use("cupy")
-        backend.use("numpy")
-        pytest.skip("CuPy and a GPU are available")
+        backend.use(previous)
+        pytest.skip("CuPy is importable, so the missing-CuPy error cannot occur")
     except RuntimeError:
         pass
     _no_data(monkeypatch)
@@ -252,8 +261,9 @@ def test_ctrl_c_on_the_command_line_saves_says_so_and_exits_130(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "minigrad.train", *SMALL, "--train-size", "2000", "--epochs",
          "50", "--log-every", "1", "--out", str(out)],
-        cwd=REPOSITORY, env={**os.environ, "PYTHONPATH": REPOSITORY}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        cwd=REPOSITORY, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            [REPOSITORY] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:
         if "batch 3/" in line:
             break

@@ -146,7 +146,8 @@ def no_kronecker_case():
         model = nn.Sequential(nn.BatchNorm1d(3), nn.Tanh())
     model.eval()
     rng = numpy.random.default_rng(0)
-    return model, nn.MSELoss(), rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    return model, nn.MSELoss(), minigrad.tensor(x), minigrad.tensor(y)
 
 
 LAYERWISE_CASES = {

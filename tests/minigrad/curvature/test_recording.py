@@ -2,6 +2,7 @@
 import numpy
 import pytest
 
+import minigrad
 from minigrad import nn
 from minigrad.curvature import block_hessian
 from tests.minigrad.curvature.layerwise_reference import cnn_norm_case
@@ -14,9 +15,10 @@ class Cube(nn.Module):
 
 def test_unsupported_module_is_named():
     model = nn.Sequential(nn.Linear(2, 2), Cube(), nn.Linear(2, 1))
-    x = numpy.ones((2, 2), dtype=numpy.float32)
+    x = minigrad.tensor(numpy.ones((2, 2), dtype=numpy.float32))
+    y = minigrad.tensor(numpy.ones((2, 1), dtype=numpy.float32))
     with pytest.raises(TypeError, match="Cube"):
-        block_hessian(model, nn.MSELoss(), x, numpy.ones((2, 1), dtype=numpy.float32))
+        block_hessian(model, nn.MSELoss(), x, y)
 
 
 def test_batchnorm_in_training_mode_is_refused_with_explanation():
