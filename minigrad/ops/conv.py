@@ -30,6 +30,10 @@ matrix product per sample,
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
 and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` unfolds straight into the
 ``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM.
+Kernel offsets that read only padding (a 3×3 kernel with padding 1 on a 1×1
+map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
+the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
+weight gradient back with zeros).
 The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
 """
@@ -172,6 +176,56 @@ class Col2Im(Function):
         return (Im2Col.apply(g, geometry=self.geometry, batch_last=self.batch_last),)
 
 
+def _taps_inside(input_shape, geometry):
+    """The kernel offsets that read some input entry, and the geometry of those taps alone.
+
+    Offset ``i`` reads rows ``o s + i d − p`` (``o < out``); an offset whose rows
+    all fall on the padding contributes zeros only (a 3×3 kernel with padding 1
+    on a 1×1 map uses its centre alone). Returns ``((first, last) per axis,
+    geometry)``, the geometry unchanged when no offset can go or when the kept
+    ones would need uneven padding.
+    """
+    kernel, stride, padding, dilation, out_size = geometry
+    taps, new_kernel, new_padding = [], [], []
+    for size, k, s, p, d, out in zip(input_shape[2:], kernel, stride, padding, dilation,
+                                     out_size):
+        inside = [i for i in range(k) if i * d - p <= size - 1 and (out - 1) * s + i * d - p >= 0]
+        first, last = inside[0], inside[-1]
+        shifted = p - first * d
+        if shifted < 0 or (out - 1) * s + last * d - p > size - 1 + shifted:
+            first, last, shifted = 0, k - 1, p
+        taps.append((first, last))
+        new_kernel.append(last - first + 1)
+        new_padding.append(shifted)
+    return tuple(taps), (tuple(new_kernel), stride, tuple(new_padding), dilation, out_size)
+
+
+class KernelCrop(Function):
+    """``w[:, :, a_h..b_h, a_w..b_w]``: the kernel offsets ``taps`` of a weight (adjoint: KernelPad)."""
+
+    def forward(self, w, taps):
+        self.taps, self.kernel = taps, w.shape[2:]
+        (a, b), (c, e) = taps
+        return w[:, :, a:b + 1, c:e + 1]
+
+    def backward(self, g):
+        return (KernelPad.apply(g, taps=self.taps, kernel=self.kernel),)
+
+
+class KernelPad(Function):
+    """Zeros of kernel size ``kernel`` holding ``g`` at the offsets ``taps`` (adjoint: KernelCrop)."""
+
+    def forward(self, g, taps, kernel):
+        self.taps = taps
+        (a, b), (c, e) = taps
+        full = self.xp(g).zeros(g.shape[:2] + tuple(kernel), dtype=g.dtype)
+        full[:, :, a:b + 1, c:e + 1] = g
+        return full
+
+    def backward(self, g):
+        return (KernelCrop.apply(g, taps=self.taps),)
+
+
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """Unfold ``x`` ``(N, C, H, W)`` into patches ``(N, C·kh·kw, out_h·out_w)``.
 
@@ -238,6 +292,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias must have shape ({out_channels},) for weight shape "
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     geometry = window_geometry(input.shape, weight.shape[2:], stride, padding, dilation, "conv2d")
+    taps, trimmed = _taps_inside(input.shape, geometry)
+    if trimmed != geometry:
+        weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
     cols = Im2Col.apply(input, geometry=geometry, batch_last=True)
     out = matmul(reshape(weight, out_channels, -1), cols)
     out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
