@@ -14,13 +14,15 @@ with the *unbiased* batch variance:
     running_var  ← (1 − momentum) running_var  + momentum σ² m / (m − 1)
 
 The training-mode output is composed from differentiable ops (``mean``,
-``var``, ``sqrt``, arithmetic), so the dependence of μ and σ² on the whole
-batch is differentiated exactly, to any order (exact Hessian-vector products
-through batch norm).
+``sqrt``, arithmetic), so the dependence of μ and σ² on the whole batch is
+differentiated exactly, to any order (exact Hessian-vector products through
+batch norm). The per-channel factor ``weight / √(σ² + eps)`` is formed on the
+``(1, C, 1, …)`` statistics, so the full-size work is ``x − μ``, its square,
+two channel sums and one multiply-add (and their backward passes).
 """
 from ..tensor import Tensor
 from .elementwise import sqrt
-from .reduction import mean, var
+from .reduction import mean
 from .shape import reshape
 
 
@@ -58,21 +60,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: training needs more than 1 value per channel, "
                              f"got input of shape {tuple(input.shape)}")
         batch_mean = mean(input, axes, keepdim=True)
-        batch_var = var(input, axes, keepdim=True, unbiased=False)
+        centred = input - batch_mean
+        batch_var = mean(centred * centred, axes, keepdim=True)
         _update_running_stats(running_mean, running_var, batch_mean.data.reshape(channels),
                               batch_var.data.reshape(channels) * count / (count - 1), momentum)
-        normalized = (input - batch_mean) / sqrt(batch_var + eps)
+        inverse_std = 1 / sqrt(batch_var + eps)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and "
                              "running_var")
         xp = input.xp
-        centre = Tensor(_array(running_mean).reshape(stats_shape).astype(input.dtype))
-        scale = Tensor(xp.sqrt(_array(running_var).reshape(stats_shape) + eps)
-                       .astype(input.dtype))
-        normalized = (input - centre) / scale
-    if weight is not None:
-        normalized = normalized * reshape(weight, stats_shape)
+        centred = input - Tensor(_array(running_mean).reshape(stats_shape).astype(input.dtype))
+        inverse_std = Tensor((1 / xp.sqrt(_array(running_var).reshape(stats_shape) + eps))
+                             .astype(input.dtype))
+    scale = inverse_std if weight is None else inverse_std * reshape(weight, stats_shape)
+    normalized = centred * scale
     if bias is not None:
         normalized = normalized + reshape(bias, stats_shape)
     return normalized
