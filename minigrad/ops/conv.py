@@ -38,7 +38,8 @@ The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
 """
 from ..autograd.function import Function
-from .linalg import matmul
+from ..autograd.grad_mode import is_grad_enabled
+from .linalg import MatMul, matmul
 from .shape import permute, reshape
 
 
@@ -176,6 +177,58 @@ class Col2Im(Function):
         return (Im2Col.apply(g, geometry=self.geometry, batch_last=self.batch_last),)
 
 
+class Convolution(Function):
+    """``W_mat cols`` ``(out, N·L)`` for ``cols = im2col(x)``; the input gradient goes to ``x``.
+
+    Inputs ``(x, cols, W_mat)``: the columns' gradient is sent straight to ``x``
+    (``cols`` gets none, so ``col2im`` of ``W_matᵀ g`` is not formed where a
+    transposed convolution does the same). With stride 1 and
+    ``d (k − 1) ≥ p`` the input gradient is the correlation of ``g`` with the
+    flipped kernel, ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: one
+    strided ``im2col`` of ``g`` and one GEMM. Otherwise, and when the backward
+    is itself recorded (``create_graph``; the backward of ``col2im`` is the cheap
+    ``im2col``, the other way round it is not), it is ``col2im(W_matᵀ g)``. The
+    weight gradient is ``g colsᵀ``. All are differentiable ops on the inputs,
+    so the backward differentiates again.
+    """
+
+    def forward(self, x, cols, w, geometry):
+        self.geometry, self.input_shape = geometry, x.shape
+        return w @ cols
+
+    def backward(self, g):
+        x, cols, w = self.inputs
+        gx = self._input_gradient(g, w) if self.needs_input_grad[0] else None
+        gw = MatMul.apply(g, cols, transpose_b=True) if self.needs_input_grad[2] else None
+        return gx, None, gw
+
+    def _input_gradient(self, g, w):
+        kernel, stride, padding, dilation, out_size = self.geometry
+        n, c, h, width = self.input_shape
+        spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        if is_grad_enabled() or stride != (1, 1) or any(s < p for s, p in zip(spans, padding)):
+            return Col2Im.apply(MatMul.apply(w, g, transpose_a=True), input_shape=self.input_shape,
+                                geometry=self.geometry, batch_last=True)
+        out_channels = w.shape[0]
+        flipped = Flip.apply(reshape(w, (out_channels, c) + kernel))
+        transposed = reshape(permute(flipped, 1, 0, 2, 3), c, -1)
+        g_images = permute(reshape(g, (out_channels, n) + out_size), 1, 0, 2, 3)
+        geometry = (kernel, (1, 1), tuple(span - p for span, p in zip(spans, padding)), dilation,
+                    (h, width))
+        cols = Im2Col.apply(g_images, geometry=geometry, batch_last=True)
+        return permute(reshape(matmul(transposed, cols), c, n, h, width), 1, 0, 2, 3)
+
+
+class Flip(Function):
+    """The kernel reversed along its two spatial axes (its own adjoint)."""
+
+    def forward(self, w):
+        return w[:, :, ::-1, ::-1]
+
+    def backward(self, g):
+        return (Flip.apply(g),)
+
+
 def _taps_inside(input_shape, geometry):
     """The kernel offsets that read some input entry, and the geometry of those taps alone.
 
@@ -296,6 +349,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     if trimmed != geometry:
         weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
     cols = Im2Col.apply(input, geometry=geometry, batch_last=True)
-    out = matmul(reshape(weight, out_channels, -1), cols)
+    out = Convolution.apply(input, cols, reshape(weight, out_channels, -1), geometry=geometry)
     out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)
