@@ -81,13 +81,13 @@ def window_geometry(input_shape, kernel_size, stride, padding, dilation, functio
     return kernel, stride, padding, dilation, tuple(out)
 
 
-def _padded(x, padding):
-    """``x`` with ``padding`` zeros on both sides of its last two axes (``x`` itself if none)."""
+def _padded(x, padding, fill=0):
+    """``x`` with ``padding`` entries ``fill`` on both sides of its last two axes (``x`` if none)."""
     (ph, pw) = padding
     if not (ph or pw):
         return x
     n, c, h, w = x.shape
-    padded = Function.xp(x).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    padded = Function.xp(x).full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
     padded[:, :, ph:ph + h, pw:pw + w] = x
     return padded
 
