@@ -13,7 +13,11 @@ mode). Work per case: one SGD step, one AdaHessian step (gradient with
 products, 10 CG iterations, one trial forward). PyTorch, when installed, runs
 the same networks from the same weights (``benchmark_torch.py``); each repeat
 times every (case, work) in both frameworks back to back, alternating which
-goes first, and the table reports medians and their ratio. A square
+goes first; the table reports the medians of each framework and the median
+of the per-repeat ratios (robust to load that changes between repeats). Before
+timing, one block just under 32 MiB is allocated and freed so that glibc keeps
+freed memory for reuse, as a long training run does (``bench_curvature.py``
+explains why). A square
 2048×2048 float32 matrix product is timed in the same loop: the autoencoder's
 SGD step is also given in GFLOP/s (its GEMM flops, ``6·N·in·out`` per layer
 less the first layer's input gradient) and as a fraction of that GEMM rate.
@@ -29,19 +33,25 @@ CuPy and PyTorch on CUDA with TF32 off. Results go to
 ``DIR/<device>-threads<N>.json`` (default ``demos/results/benchmark/``) and the
 table is printed in markdown, as in the README.
 
-Where the time goes (cProfile of these steps on the NumPy backend, one thread):
-the matrix products of the convolutions and linear layers take about half of
-a ResNet-18 SGD step and most of the autoencoder's; the rest of a ResNet-18
-step is im2col / col2im (strided gathers and the skewed overlap-add of the
-input gradient, about a fifth), elementwise passes of batch norm, ReLU and the
-residual additions, and the layout copies between the GEMM layout
-``(C, N·L)`` and NCHW; the engine's own bookkeeping (creating nodes, the
-topological sort, accumulating gradients) is a few per cent. PyTorch's oneDNN
-convolutions work in blocked layouts without the im2col copies, which is most
-of the remaining gap on the convolutional nets. A Hessian-vector product
-costs about three gradients in both frameworks (the backward of the backward
-of every op); a Newton-CG step is one forward, one gradient graph and ten
-Gauss-Newton products of three backward passes each.
+Where the time goes (cProfile of these steps on the NumPy backend, one
+thread, ResNet-18 SGD step, batch 100): the matrix products of the
+convolutions and the linear layer take about half; the copies that make the
+GEMM operands (``im2col`` out of the strided window view, the gradient's
+NCHW → ``(C, N·L)`` layout) a fifth; ``col2im`` of the stride-2 convolutions'
+input gradients, max pooling's window copy and argmax, batch norm, ReLU and
+the residual additions most of the rest; the engine's own work (about 800
+nodes: creating them, the topological sort, accumulating gradients) a few per
+cent. Before this benchmark existed the same step spent a fifth in a
+per-kernel-offset ``col2im`` loop and about a fifth of its GEMM flops on the 3×3
+kernels of layer 4, which at 28×28 input see a 1×1 map and read only padding
+off-centre (``conv2d`` now leaves those offsets out). PyTorch's oneDNN
+convolutions run in blocked layouts without the ``im2col`` copies and keep
+only each layer's input for the backward; what remains of the gap on the
+convolutional nets is those copies, and the peak memory is the saved
+columns (about 80 MiB on ResNet-18) and the intermediate arrays that each
+node keeps alive as its inputs. A Hessian-vector product costs about three
+gradients in both frameworks; a Newton-CG step is one forward, one gradient
+graph and ten Gauss-Newton products of three backward passes each.
 """
 import argparse
 import json
@@ -61,6 +71,7 @@ import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
 from minigrad import backend, nn  # noqa: E402
+from demos.bench_curvature import settle_allocator  # noqa: E402
 from minigrad.curvature import Closure  # noqa: E402
 from optim.adahessian import rademacher_probes  # noqa: E402
 
@@ -205,6 +216,8 @@ def autoencoder_gemm_flops():
 
 def measure_times(args, frameworks):
     """``{(case, work): {framework: [seconds per repeat]}}`` and the GEMM times, interleaved."""
+    if args.device == "cpu":
+        settle_allocator()
     steps = {f: {case: setup(f, case, args.device) for case in args.cases} for f in frameworks}
     gemms = {f: gemm_step(f, args.device) for f in frameworks}
     times = {(case, work): {f: [] for f in frameworks} for case in args.cases for work in args.works}
@@ -305,7 +318,7 @@ def table(results):
         mine, theirs = row["minigrad_ms"], row.get("torch_ms")
         cells = [row["case"], row["work"], f"{mine:.1f}"]
         if torch_run:
-            cells += [f"{theirs:.1f}", _ratio(mine, theirs)]
+            cells += [f"{theirs:.1f}", f"{row['ratio']:.2f}"]
         cells.append(_mib(row.get("minigrad_peak_bytes")))
         if torch_run:
             cells += [_mib(row.get("torch_peak_bytes")),
@@ -339,6 +352,9 @@ def run(args):
             row[f"{f}_seconds"] = per_framework[f]
             if memory:
                 row[f"{f}_peak_bytes"] = memory[(case, work)][f]
+        if "torch" in frameworks:
+            row["ratio"] = statistics.median(
+                a / b for a, b in zip(per_framework["minigrad"], per_framework["torch"]))
         rows.append(row)
     flops = 2 * GEMM_SIZE ** 3
     results = {"device": args.device, "threads": minigrad.get_num_threads(),
