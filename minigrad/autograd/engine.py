@@ -44,8 +44,23 @@ def _nodes_leading_to(order, leaf_ids, node_ids):
     return needed
 
 
-def _accumulate(store, key, grad):
-    store[key] = grad if key not in store else store[key] + grad
+def _accumulate(store, key, grad, owned=None):
+    """Add ``grad`` into ``store[key]``.
+
+    ``owned`` (outside ``create_graph``) collects the keys whose stored array
+    is a sum this pass created: nothing else refers to it and no graph needs
+    its old value, so further gradients are added to it in place. The first
+    gradient of a key may be shared (``Add`` hands the same Tensor to both
+    inputs), so it is never written to.
+    """
+    if key not in store:
+        store[key] = grad
+    elif owned is not None and key in owned and grad.dtype == store[key].dtype:
+        store[key].data += grad.data
+    else:
+        store[key] = store[key] + grad
+        if owned is not None:
+            owned.add(key)
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None):
@@ -58,6 +73,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
     """
     capture = {id(t.grad_fn): t for t in (targets or ()) if t.grad_fn is not None}
     node_grads, leaf_grads, leaves, captured = {}, {}, {}, {}
+    owned = None if create_graph else set()
     for out, g in zip(outputs, grad_outputs):
         if out.grad_fn is None:
             _accumulate(leaf_grads, id(out), g)
@@ -85,10 +101,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
                     raise RuntimeError(f"{node!r}.backward returned a gradient of shape "
                                        f"{g.shape} for an input of shape {t.shape}")
                 if t.grad_fn is None:
-                    _accumulate(leaf_grads, id(t), g)
+                    _accumulate(leaf_grads, id(t), g, owned)
                     leaves[id(t)] = t
                 else:
-                    _accumulate(node_grads, id(t.grad_fn), g)
+                    _accumulate(node_grads, id(t.grad_fn), g, owned)
             if not retain_graph:
                 node.release()
     return leaf_grads, leaves, captured

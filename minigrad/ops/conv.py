@@ -30,11 +30,16 @@ matrix product per sample,
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
 and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` unfolds straight into the
 ``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM.
+Kernel offsets that read only padding (a 3×3 kernel with padding 1 on a 1×1
+map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
+the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
+weight gradient back with zeros).
 The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
 """
 from ..autograd.function import Function
-from .linalg import matmul
+from ..autograd.grad_mode import is_grad_enabled
+from .linalg import MatMul, matmul
 from .shape import permute, reshape
 
 
@@ -76,13 +81,13 @@ def window_geometry(input_shape, kernel_size, stride, padding, dilation, functio
     return kernel, stride, padding, dilation, tuple(out)
 
 
-def _padded(x, padding):
-    """``x`` with ``padding`` zeros on both sides of its last two axes (``x`` itself if none)."""
+def _padded(x, padding, fill=0):
+    """``x`` with ``padding`` entries ``fill`` on both sides of its last two axes (``x`` if none)."""
     (ph, pw) = padding
     if not (ph or pw):
         return x
     n, c, h, w = x.shape
-    padded = Function.xp(x).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    padded = Function.xp(x).full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
     padded[:, :, ph:ph + h, pw:pw + w] = x
     return padded
 
@@ -172,6 +177,108 @@ class Col2Im(Function):
         return (Im2Col.apply(g, geometry=self.geometry, batch_last=self.batch_last),)
 
 
+class Convolution(Function):
+    """``W_mat cols`` ``(out, N·L)`` for ``cols = im2col(x)``; the input gradient goes to ``x``.
+
+    Inputs ``(x, cols, W_mat)``: the columns' gradient is sent straight to ``x``
+    (``cols`` gets none, so ``col2im`` of ``W_matᵀ g`` is not formed where a
+    transposed convolution does the same). With stride 1 and
+    ``d (k − 1) ≥ p`` the input gradient is the correlation of ``g`` with the
+    flipped kernel, ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: one
+    strided ``im2col`` of ``g`` and one GEMM. Otherwise, and when the backward
+    is itself recorded (``create_graph``; the backward of ``col2im`` is the cheap
+    ``im2col``, the other way round it is not), it is ``col2im(W_matᵀ g)``. The
+    weight gradient is ``g colsᵀ``. All are differentiable ops on the inputs,
+    so the backward differentiates again.
+    """
+
+    def forward(self, x, cols, w, geometry):
+        self.geometry, self.input_shape = geometry, x.shape
+        return w @ cols
+
+    def backward(self, g):
+        x, cols, w = self.inputs
+        gx = self._input_gradient(g, w) if self.needs_input_grad[0] else None
+        gw = MatMul.apply(g, cols, transpose_b=True) if self.needs_input_grad[2] else None
+        return gx, None, gw
+
+    def _input_gradient(self, g, w):
+        kernel, stride, padding, dilation, out_size = self.geometry
+        n, c, h, width = self.input_shape
+        spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        if is_grad_enabled() or stride != (1, 1) or any(s < p for s, p in zip(spans, padding)):
+            return Col2Im.apply(MatMul.apply(w, g, transpose_a=True), input_shape=self.input_shape,
+                                geometry=self.geometry, batch_last=True)
+        out_channels = w.shape[0]
+        flipped = Flip.apply(reshape(w, (out_channels, c) + kernel))
+        transposed = reshape(permute(flipped, 1, 0, 2, 3), c, -1)
+        g_images = permute(reshape(g, (out_channels, n) + out_size), 1, 0, 2, 3)
+        geometry = (kernel, (1, 1), tuple(span - p for span, p in zip(spans, padding)), dilation,
+                    (h, width))
+        cols = Im2Col.apply(g_images, geometry=geometry, batch_last=True)
+        return permute(reshape(matmul(transposed, cols), c, n, h, width), 1, 0, 2, 3)
+
+
+class Flip(Function):
+    """The kernel reversed along its two spatial axes (its own adjoint)."""
+
+    def forward(self, w):
+        return w[:, :, ::-1, ::-1]
+
+    def backward(self, g):
+        return (Flip.apply(g),)
+
+
+def _taps_inside(input_shape, geometry):
+    """The kernel offsets that read some input entry, and the geometry of those taps alone.
+
+    Offset ``i`` reads rows ``o s + i d − p`` (``o < out``); an offset whose rows
+    all fall on the padding contributes zeros only (a 3×3 kernel with padding 1
+    on a 1×1 map uses its centre alone). Returns ``((first, last) per axis,
+    geometry)``, the geometry unchanged when no offset can go or when the kept
+    ones would need uneven padding.
+    """
+    kernel, stride, padding, dilation, out_size = geometry
+    taps, new_kernel, new_padding = [], [], []
+    for size, k, s, p, d, out in zip(input_shape[2:], kernel, stride, padding, dilation,
+                                     out_size):
+        inside = [i for i in range(k) if i * d - p <= size - 1 and (out - 1) * s + i * d - p >= 0]
+        first, last = inside[0], inside[-1]
+        shifted = p - first * d
+        if shifted < 0 or (out - 1) * s + last * d - p > size - 1 + shifted:
+            first, last, shifted = 0, k - 1, p
+        taps.append((first, last))
+        new_kernel.append(last - first + 1)
+        new_padding.append(shifted)
+    return tuple(taps), (tuple(new_kernel), stride, tuple(new_padding), dilation, out_size)
+
+
+class KernelCrop(Function):
+    """``w[:, :, a_h..b_h, a_w..b_w]``: the kernel offsets ``taps`` of a weight (adjoint: KernelPad)."""
+
+    def forward(self, w, taps):
+        self.taps, self.kernel = taps, w.shape[2:]
+        (a, b), (c, e) = taps
+        return w[:, :, a:b + 1, c:e + 1]
+
+    def backward(self, g):
+        return (KernelPad.apply(g, taps=self.taps, kernel=self.kernel),)
+
+
+class KernelPad(Function):
+    """Zeros of kernel size ``kernel`` holding ``g`` at the offsets ``taps`` (adjoint: KernelCrop)."""
+
+    def forward(self, g, taps, kernel):
+        self.taps = taps
+        (a, b), (c, e) = taps
+        full = self.xp(g).zeros(g.shape[:2] + tuple(kernel), dtype=g.dtype)
+        full[:, :, a:b + 1, c:e + 1] = g
+        return full
+
+    def backward(self, g):
+        return (KernelCrop.apply(g, taps=self.taps),)
+
+
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """Unfold ``x`` ``(N, C, H, W)`` into patches ``(N, C·kh·kw, out_h·out_w)``.
 
@@ -238,7 +345,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias must have shape ({out_channels},) for weight shape "
                          f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
     geometry = window_geometry(input.shape, weight.shape[2:], stride, padding, dilation, "conv2d")
+    taps, trimmed = _taps_inside(input.shape, geometry)
+    if trimmed != geometry:
+        weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
     cols = Im2Col.apply(input, geometry=geometry, batch_last=True)
-    out = matmul(reshape(weight, out_channels, -1), cols)
+    out = Convolution.apply(input, cols, reshape(weight, out_channels, -1), geometry=geometry)
     out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)

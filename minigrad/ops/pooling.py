@@ -15,16 +15,26 @@ window entries in row-major order, ``l`` over the output positions; see
 likewise). The bins are separable, so ``y = P_h x P_wᵀ`` with the averaging
 matrix ``P_h[i, h] = 1 / |bin i|`` on the bin and 0 elsewhere.
 
-When the windows tile the input (stride = kernel, no padding or dilation, the
-common ``MaxPool2d(2)``) they are a reshape ``(N, C, out_h, kh, out_w, kw)`` of
-the input and no patches are copied; otherwise ``im2col`` gathers them. All
-three are built from differentiable ops (``im2col``, ``reshape``, ``max``,
-``sum``, ``matmul``), so their backward passes can be differentiated again.
+``max_pool2d`` copies the windows once out of a strided view of the
+(−∞-padded) input, keeps the index of each window's first maximum, and is the
+linear map "take entry ``index``" of each window (``WindowGather``); its adjoint
+``WindowScatter`` puts each gradient at its entry and adds overlapping windows
+(``col2im``). The two are each other's backward, so the HVP differentiates
+through max pooling exactly (the index is fixed: the second derivative is 0).
+
+For ``avg_pool2d``, windows that tile the input (stride = kernel, no padding
+or dilation, the common ``AvgPool2d(2)``) are a reshape
+``(N, C, out_h, kh, out_w, kw)`` of the input and no patches are copied;
+otherwise ``im2col`` gathers them. It and ``adaptive_avg_pool2d`` are built
+from differentiable ops (``im2col``, ``reshape``, ``sum``, ``matmul``), so their
+backward passes can be differentiated again.
 """
+from ..autograd.function import Function
 from ..tensor import Tensor
-from .conv import Im2Col, _check_4d, _pair, unfold_array, window_geometry
+from .conv import (Im2Col, _check_4d, _padded, _pair, _window_view, fold_array, unfold_array,
+                   window_geometry)
 from .linalg import matmul
-from .reduction import max, sum
+from .reduction import sum
 from .shape import getitem, reshape, transpose
 
 
@@ -71,6 +81,55 @@ def _padding_entries(x, geometry):
     return unfold_array(ones, geometry)[:, None] == 0
 
 
+def _window_rows(x, geometry, fill):
+    """``(N, C, out_h, out_w, kh·kw)``: the entries of every window, row-major, in one copy."""
+    (kh, kw), out_size = geometry[0], geometry[4]
+    windows = _window_view(_padded(x, geometry[2], fill), geometry)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[:2] + out_size + (kh * kw,))
+
+
+def _take(rows, index):
+    return Function.xp(rows).take_along_axis(rows, index[..., None], axis=-1)[..., 0]
+
+
+class WindowGather(Function):
+    """``y[n, c, l] = x`` at window entry ``index[n, c, l]`` of window ``l`` (adjoint: WindowScatter)."""
+
+    def forward(self, x, index, geometry):
+        self.index, self.geometry, self.input_shape = index, geometry, x.shape
+        return _take(_window_rows(x, geometry, 0), index)
+
+    def backward(self, g):
+        return (WindowScatter.apply(g, index=self.index, geometry=self.geometry,
+                                    input_shape=self.input_shape),)
+
+
+class WindowMax(WindowGather):
+    """``WindowGather`` at the first maximum of each window, the padding counting as −∞."""
+
+    def forward(self, x, geometry):
+        rows = _window_rows(x, geometry, -Function.xp(x).inf)
+        self.index, self.geometry, self.input_shape = rows.argmax(axis=-1), geometry, x.shape
+        return _take(rows, self.index)
+
+
+class WindowScatter(Function):
+    """``g[n, c, l]`` put at entry ``index[n, c, l]`` of window ``l``, summed where windows
+    overlap, on zeros of ``input_shape`` (adjoint: WindowGather)."""
+
+    def forward(self, g, index, geometry, input_shape):
+        self.index, self.geometry = index, geometry
+        xp = self.xp(g)
+        (kh, kw), (oh, ow) = geometry[0], geometry[4]
+        n, c = input_shape[:2]
+        rows = xp.where(xp.arange(kh * kw) == index[..., None], g[..., None], 0).astype(g.dtype)
+        cols = rows.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
+        return fold_array(cols.reshape(n, c * kh * kw, oh * ow), input_shape, geometry)
+
+    def backward(self, g):
+        return (WindowGather.apply(g, index=self.index, geometry=self.geometry),)
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
     """Maximum over each ``kernel_size`` window of ``input`` ``(N, C, H, W)``.
 
@@ -79,12 +138,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
     window (row-major order).
     """
     geometry = _pool_geometry(input, kernel_size, stride, padding, dilation, "max_pool2d")
-    windows, axes = _windows(input, geometry)
-    if any(geometry[2]):
-        xp = input.xp
-        windows = windows + Tensor(xp.where(_padding_entries(input, geometry), -xp.inf, 0.0)
-                                   .astype(input.dtype))
-    return reshape(max(windows, axes), input.shape[:2] + geometry[4])
+    return WindowMax.apply(input, geometry=geometry)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):

@@ -89,3 +89,16 @@ def test_grad_runs_only_the_nodes_leading_to_the_requested_inputs():
     loss = (h * w).sum()
     (gw,) = minigrad.grad(loss, w)
     numpy.testing.assert_allclose(gw.numpy(), h.numpy())
+
+
+def test_gradients_of_many_consumers_add_up_without_touching_shared_arrays():
+    x = random_tensor((3, 4), 21)
+    y = x * 2.0
+    (y + y + y * 3.0 + y.exp()).sum().backward()
+    numpy.testing.assert_allclose(x.grad.numpy(), 2.0 * (5 + numpy.exp(2.0 * x.numpy())),
+                                  rtol=1e-14)
+    w = random_tensor((5,), 22)
+    for create_graph in (False, True):
+        (g,) = minigrad.grad(w.sum() + w.sum() + w.sum() + (w * 2.0).sum(), [w],
+                             create_graph=create_graph)
+        numpy.testing.assert_array_equal(g.numpy(), numpy.full(5, 5.0))

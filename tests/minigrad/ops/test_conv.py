@@ -4,6 +4,7 @@ import numpy
 import pytest
 
 from minigrad import ops
+from minigrad.ops import conv
 from minigrad.ops.conv import fold_array, unfold_array, window_geometry
 from tests.helpers import check_op, random_tensor
 
@@ -152,3 +153,16 @@ def test_batch_last_layout_is_the_per_sample_layout_transposed(x_shape, kernel, 
         fold_array(cols, x_shape, geometry), rtol=1e-14)
     check_op(lambda x: ops.conv2d(x, random_tensor((2,) + x_shape[1:2] + _pair(kernel), 11),
                                   stride=stride, padding=padding, dilation=dilation), [x])
+
+
+@pytest.mark.parametrize("x_shape,w_shape,stride,padding,dilation", [
+    ((2, 3, 1, 1), (2, 3, 3, 3), 1, 1, 1), ((2, 2, 2, 2), (3, 2, 3, 3), 2, 1, 1),
+    ((1, 2, 1, 3), (2, 2, 3, 3), 1, 1, 1), ((1, 1, 2, 2), (1, 1, 5, 5), 1, 2, 1),
+    ((1, 1, 3, 2), (2, 1, 3, 3), 1, 2, 2)])
+def test_kernel_offsets_on_padding_only_are_left_out_exactly(x_shape, w_shape, stride, padding,
+                                                             dilation):
+    geometry = window_geometry(x_shape, w_shape[2:], stride, padding, dilation, "test")
+    assert conv._taps_inside(x_shape, geometry)[1][0] != w_shape[2:]
+    x, w, b = random_tensor(x_shape, 12), random_tensor(w_shape, 13), random_tensor(w_shape[:1], 14)
+    check_op(lambda x, w, b: ops.conv2d(x, w, b, stride, padding, dilation), [x, w, b],
+             lambda x, w, b: naive_conv2d(x, w, b, stride, padding, dilation))

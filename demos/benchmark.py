@@ -1,0 +1,400 @@
+"""Step times of minigrad against PyTorch on the same work, interleaved in one run.
+
+    python demos/benchmark.py [--threads N] [--device cpu|cuda] [--repeats R]
+                              [--cases autoencoder,lenet5,resnet18] [--no-memory] [--out DIR]
+
+Cases (float32, fixed random data of the right shapes; step times do not
+depend on the values): the MNIST autoencoder 784-1000-500-250-30-…-784
+(batch 1000, sigmoid cross-entropy on the logits), LeNet-5 (batch 128,
+cross-entropy) and ResNet-18 on 1×28×28 (batch 100, batch norm in training
+mode). Work per case: one SGD step, one AdaHessian step (gradient with
+``create_graph`` and one Hutchinson probe), one Hessian-vector product
+(forward, gradient graph, double backward) and one Newton-CG step (Gauss-Newton
+products, 10 CG iterations, one trial forward). PyTorch, when installed, runs
+the same networks from the same weights (``benchmark_torch.py``); each repeat
+times every (case, work) in both frameworks back to back, alternating which
+goes first; the table reports the medians of each framework and the median
+of the per-repeat ratios (robust to load that changes between repeats). Before
+timing, one block just under 32 MiB is allocated and freed so that glibc keeps
+freed memory for reuse, as a long training run does (``bench_curvature.py``
+explains why). A square
+2048×2048 float32 matrix product is timed in the same loop: the autoencoder's
+SGD step is also given in GFLOP/s (its GEMM flops, ``6·N·in·out`` per layer
+less the first layer's input gradient) and as a fraction of that GEMM rate.
+
+Peak memory: each (framework, case, work) runs once more in a fresh process
+(``--probe``), and the peak resident set of its first step above the resident
+set before it is reported (Linux ``VmHWM`` − ``VmRSS``); on CUDA the peak of
+the memory pool (CuPy's pool bytes, ``torch.cuda.max_memory_allocated``).
+
+``--threads N`` pins the BLAS/OpenMP threads of both frameworks (1 gives the
+most stable ratios on a shared machine). ``--device cuda`` runs minigrad on
+CuPy and PyTorch on CUDA with TF32 off. Results go to
+``DIR/<device>-threads<N>.json`` (default ``demos/results/benchmark/``) and the
+table is printed in markdown, as in the README.
+
+Where the time goes (cProfile of these steps on the NumPy backend, one
+thread, ResNet-18 SGD step, batch 100): the matrix products of the
+convolutions and the linear layer take about half; the copies that make the
+GEMM operands (``im2col`` out of the strided window view, the gradient's
+NCHW → ``(C, N·L)`` layout) a fifth; ``col2im`` of the stride-2 convolutions'
+input gradients, max pooling's window copy and argmax, batch norm, ReLU and
+the residual additions most of the rest; the engine's own work (about 800
+nodes: creating them, the topological sort, accumulating gradients) a few per
+cent. Before this benchmark existed the same step spent a fifth in a
+per-kernel-offset ``col2im`` loop and about a fifth of its GEMM flops on the 3×3
+kernels of layer 4, which at 28×28 input see a 1×1 map and read only padding
+off-centre (``conv2d`` now leaves those offsets out). PyTorch's oneDNN
+convolutions run in blocked layouts without the ``im2col`` copies and keep
+only each layer's input for the backward; what remains of the gap on the
+convolutional nets is those copies, and the peak memory is the saved
+columns (about 80 MiB on ResNet-18) and the intermediate arrays that each
+node keeps alive as its inputs. A Hessian-vector product costs about three
+gradients in both frameworks; a Newton-CG step is one forward, one gradient
+graph and ten Gauss-Newton products of three backward passes each.
+"""
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy  # noqa: E402
+
+import minigrad  # noqa: E402
+import models  # noqa: E402
+import optim  # noqa: E402
+from minigrad import backend, nn  # noqa: E402
+from demos.bench_curvature import settle_allocator  # noqa: E402
+from minigrad.curvature import Closure  # noqa: E402
+from optim.adahessian import rademacher_probes  # noqa: E402
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+CASES = {
+    "autoencoder": dict(batch=1000, shape=(784,), build=lambda: models.autoencoder("mnist"),
+                        loss=lambda: models.reconstruction_loss("mnist")),
+    "lenet5": dict(batch=128, shape=(1, 28, 28), build=models.lenet5, loss=nn.CrossEntropyLoss),
+    "resnet18": dict(batch=100, shape=(1, 28, 28), build=lambda: models.resnet18(10, 1),
+                     loss=nn.CrossEntropyLoss),
+}
+WORKS = ("sgd", "adahessian", "hvp", "newton-cg")
+GEMM_SIZE = 2048
+NEWTON_CG_ITERATIONS = 10
+
+
+def arguments(argv):
+    p = argparse.ArgumentParser(prog="demos/benchmark.py", description=__doc__.split("\n")[0])
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS/OpenMP threads of both frameworks (default: the libraries' own)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--repeats", type=int, default=7, help="timed repeats (after one warm-up)")
+    p.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of "
+                                                            f"{', '.join(CASES)}")
+    p.add_argument("--works", default=",".join(WORKS), help=f"subset of {', '.join(WORKS)}")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
+    p.add_argument("--no-torch", action="store_true", help="time minigrad only")
+    p.add_argument("--out", default=str(REPOSITORY / "demos" / "results" / "benchmark"))
+    p.add_argument("--probe", nargs=3, metavar=("FRAMEWORK", "CASE", "WORK"),
+                   help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.cases = _subset(p, args.cases, CASES, "--cases")
+    args.works = _subset(p, args.works, WORKS, "--works")
+    if args.threads is not None and args.threads < 1:
+        p.error(f"--threads must be at least 1, got {args.threads}")
+    return args
+
+
+def _subset(parser, text, known, flag):
+    names = [n for n in text.split(",") if n]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        parser.error(f"{flag}: unknown {unknown or text!r}; choose from {', '.join(known)}")
+    return names
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def batch(case, seed=0):
+    """Fixed inputs and targets of ``case`` as host arrays (pixels in [0, 1] for the autoencoder)."""
+    spec = CASES[case]
+    rng = numpy.random.default_rng(seed)
+    if case == "autoencoder":
+        x = rng.uniform(0, 1, (spec["batch"],) + spec["shape"]).astype(numpy.float32)
+        return x, x
+    x = rng.standard_normal((spec["batch"],) + spec["shape"]).astype(numpy.float32)
+    return x, rng.integers(0, 10, spec["batch"])
+
+
+def minigrad_workloads(model, loss_fn, x, y, seed=0):
+    """The four timed steps in minigrad, as an ``optim`` user writes them."""
+    params = list(model.parameters())
+    sgd = optim.SGD(params, lr=0.01)
+    adahessian = optim.AdaHessian(params, lr=0.01, seed=seed)
+    newton = optim.NewtonCG(params, max_cg_iter=NEWTON_CG_ITERATIONS, cg_tol=1e-12)
+    generator = numpy.random.default_rng(seed)
+
+    def sgd_step():
+        sgd.zero_grad()
+        loss_fn(model(x), y).backward()
+        sgd.step()
+
+    def hvp():
+        product = Closure(model, loss_fn, x, y).hessian_product(backward=False)
+        return product.apply(rademacher_probes(generator, params), retain_graph=False)
+
+    return {"sgd": sgd_step, "adahessian": lambda: adahessian.step(Closure(model, loss_fn, x, y)),
+            "hvp": hvp, "newton-cg": lambda: newton.step(Closure(model, loss_fn, x, y))}
+
+
+def setup(framework, case, device, seed=0):
+    """``{work: step}`` for ``framework`` on ``case``; both frameworks get the same weights."""
+    spec = CASES[case]
+    nn.init.manual_seed(seed)
+    model, loss_fn = spec["build"](), spec["loss"]()
+    x, y = batch(case, seed)
+    if framework == "minigrad":
+        return minigrad_workloads(model, loss_fn, minigrad.tensor(backend.to_device(x)),
+                                  minigrad.tensor(backend.to_device(y)), seed)
+    import torch
+    from demos import benchmark_torch
+    twin = benchmark_torch.mirror(model, device)
+    return benchmark_torch.workloads(twin, benchmark_torch.mirror_loss(loss_fn),
+                                     torch.from_numpy(x).to(device),
+                                     torch.from_numpy(numpy.asarray(y)).to(device), seed)
+
+
+def synchronize(framework, device):
+    if device != "cuda":
+        return
+    if framework == "minigrad":
+        import cupy
+        cupy.cuda.Device().synchronize()
+    else:
+        from demos import benchmark_torch
+        benchmark_torch.synchronize(device)
+
+
+def timed(framework, device, step):
+    synchronize(framework, device)
+    start = time.perf_counter()
+    step()
+    synchronize(framework, device)
+    return time.perf_counter() - start
+
+
+def gemm_step(framework, device):
+    """One square float32 product of ``GEMM_SIZE`` in ``framework`` (same inputs for both)."""
+    a = numpy.random.default_rng(1).standard_normal((GEMM_SIZE, GEMM_SIZE)).astype(numpy.float32)
+    if framework == "minigrad":
+        a = backend.to_device(a)
+        return lambda: a @ a
+    import torch
+    t = torch.from_numpy(a).to(device)
+    return lambda: t @ t
+
+
+def autoencoder_gemm_flops():
+    """GEMM flops of one autoencoder SGD step: ``6 N in out`` per Linear, less ``2 N in out`` of
+    the first layer (no gradient for the input)."""
+    layers = [m for m in models.autoencoder("mnist") if isinstance(m, nn.Linear)]
+    n = CASES["autoencoder"]["batch"]
+    flops = sum(6 * n * m.in_features * m.out_features for m in layers)
+    return flops - 2 * n * layers[0].in_features * layers[0].out_features
+
+
+def measure_times(args, frameworks):
+    """``{(case, work): {framework: [seconds per repeat]}}`` and the GEMM times, interleaved."""
+    if args.device == "cpu":
+        settle_allocator()
+    steps = {f: {case: setup(f, case, args.device) for case in args.cases} for f in frameworks}
+    gemms = {f: gemm_step(f, args.device) for f in frameworks}
+    times = {(case, work): {f: [] for f in frameworks} for case in args.cases for work in args.works}
+    gemm_times = {f: [] for f in frameworks}
+    for repeat in range(args.repeats + 1):
+        order = frameworks if repeat % 2 == 0 else frameworks[::-1]
+        for f in order:
+            seconds = timed(f, args.device, gemms[f])
+            if repeat:
+                gemm_times[f].append(seconds)
+        for case in args.cases:
+            for work in args.works:
+                for f in order:
+                    seconds = timed(f, args.device, steps[f][case][work])
+                    if repeat:
+                        times[(case, work)][f].append(seconds)
+        print(f"repeat {repeat}/{args.repeats} done", file=sys.stderr, flush=True)
+    return times, gemm_times
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def probe_memory(framework, case, work, device):
+    """Peak bytes of the first ``work`` step of ``case`` in this (fresh) process."""
+    step = setup(framework, case, device)[work]
+    if device == "cuda":
+        if framework == "minigrad":
+            import cupy
+            pool = cupy.get_default_memory_pool()
+            before = pool.total_bytes()
+            step()
+            cupy.cuda.Device().synchronize()
+            return pool.total_bytes() - before
+        from demos import benchmark_torch
+        benchmark_torch.reset_device_memory(device)
+        before = __import__("torch").cuda.memory_allocated()
+        step()
+        return benchmark_torch.peak_device_memory(device) - before
+    before = _status_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    step()
+    return (_status_kib("VmHWM") - before) * 1024
+
+
+def measure_memory(args, frameworks):
+    """``{(case, work): {framework: peak bytes}}``, each from a fresh process."""
+    memory = {}
+    for case in args.cases:
+        for work in args.works:
+            for f in frameworks:
+                command = [sys.executable, __file__, "--probe", f, case, work,
+                           "--device", args.device]
+                if args.threads is not None:
+                    command += ["--threads", str(args.threads)]
+                output = subprocess.run(command, check=True, capture_output=True, text=True,
+                                        env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                                            [str(REPOSITORY), os.environ.get("PYTHONPATH", "")])))
+                memory.setdefault((case, work), {})[f] = json.loads(output.stdout)["peak_bytes"]
+    return memory
+
+
+def configure(args, frameworks):
+    if args.device == "cuda":
+        backend.use("cupy")
+    if args.threads is not None:
+        minigrad.set_num_threads(args.threads)
+    if "torch" in frameworks:
+        from demos import benchmark_torch
+        benchmark_torch.configure(args.device, args.threads)
+
+
+def _ms(seconds):
+    return 1e3 * statistics.median(seconds)
+
+
+def _mib(value):
+    return "—" if value is None else f"{value / 2 ** 20:.0f}"
+
+
+def _ratio(a, b):
+    return "—" if a is None or b is None or b <= 0 else f"{a / b:.2f}"
+
+
+def table(results):
+    """The markdown table of ``results`` (rows per case and work)."""
+    torch_run = "torch" in results["frameworks"]
+    headers = ["case", "step", "minigrad ms"]
+    headers += ["PyTorch ms", "ratio"] if torch_run else []
+    headers += ["minigrad peak MiB"] + (["PyTorch peak MiB", "memory ratio"] if torch_run else [])
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in results["rows"]:
+        mine, theirs = row["minigrad_ms"], row.get("torch_ms")
+        cells = [row["case"], row["work"], f"{mine:.1f}"]
+        if torch_run:
+            cells += [f"{theirs:.1f}", f"{row['ratio']:.2f}"]
+        cells.append(_mib(row.get("minigrad_peak_bytes")))
+        if torch_run:
+            cells += [_mib(row.get("torch_peak_bytes")),
+                      _ratio(row.get("minigrad_peak_bytes"), row.get("torch_peak_bytes"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary(results):
+    lines = [f"device {results['device']}, threads {results['threads']}, "
+             f"{results['repeats']} repeats (medians), load average {results['load_average']}"]
+    for f, rate in results["gemm_gflops"].items():
+        lines.append(f"{f}: {GEMM_SIZE}² float32 GEMM {rate:.1f} GFLOP/s")
+    if "autoencoder_sgd_gflops" in results:
+        lines.append(f"autoencoder SGD step: {results['autoencoder_sgd_gflops']:.1f} GFLOP/s = "
+                     f"{100 * results['autoencoder_sgd_gemm_fraction']:.0f}% of minigrad's GEMM "
+                     f"rate")
+    return "\n".join(lines)
+
+
+def run(args):
+    frameworks = ["minigrad"] + ([] if args.no_torch or not torch_available() else ["torch"])
+    configure(args, frameworks)
+    times, gemm_times = measure_times(args, frameworks)
+    memory = {} if args.no_memory else measure_memory(args, frameworks)
+    rows = []
+    for (case, work), per_framework in times.items():
+        row = {"case": case, "work": work}
+        for f in frameworks:
+            row[f"{f}_ms"] = _ms(per_framework[f])
+            row[f"{f}_seconds"] = per_framework[f]
+            if memory:
+                row[f"{f}_peak_bytes"] = memory[(case, work)][f]
+        if "torch" in frameworks:
+            row["ratio"] = statistics.median(
+                a / b for a, b in zip(per_framework["minigrad"], per_framework["torch"]))
+        rows.append(row)
+    flops = 2 * GEMM_SIZE ** 3
+    results = {"device": args.device, "threads": minigrad.get_num_threads(),
+               "threads_requested": args.threads, "repeats": args.repeats,
+               "frameworks": frameworks, "rows": rows,
+               "gemm_gflops": {f: flops / statistics.median(gemm_times[f]) / 1e9
+                               for f in frameworks},
+               "load_average": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+               "numpy": numpy.__version__, "python": platform.python_version(),
+               "machine": platform.machine(), "cpus": os.cpu_count()}
+    if "torch" in frameworks:
+        import torch
+        results["torch"] = torch.__version__
+    if ("autoencoder", "sgd") in times:
+        seconds = statistics.median(times[("autoencoder", "sgd")]["minigrad"])
+        results["autoencoder_sgd_gflops"] = autoencoder_gemm_flops() / seconds / 1e9
+        results["autoencoder_sgd_gemm_fraction"] = (results["autoencoder_sgd_gflops"]
+                                                    / results["gemm_gflops"]["minigrad"])
+    results["table"] = table(results)
+    results["summary"] = summary(results)
+    return results
+
+
+def main(argv=None):
+    args = arguments(argv)
+    if args.probe:
+        framework, case, work = args.probe
+        configure(args, [framework])
+        print(json.dumps({"peak_bytes": probe_memory(framework, case, work, args.device)}))
+        return None
+    results = run(args)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{args.device}-threads{args.threads if args.threads else 'default'}"
+    from demos import common
+    common.write_json(out / f"{name}.json", results)
+    print(f"\n{results['summary']}\n\n{results['table']}\n\nwritten {out / name}.json")
+    return results
+
+
+if __name__ == "__main__":
+    main()
