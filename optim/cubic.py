@@ -39,8 +39,8 @@ import numpy
 import scipy.optimize
 
 from minigrad import backend
-from minigrad.curvature.lanczos import Lanczos
-from minigrad.curvature.operators import LinearOperator
+from minigrad.lanczos import Lanczos
+from minigrad.linear_operator import LinearOperator
 from .optimizer import require
 from .regularized_newton import RegularizedNewton
 
@@ -86,7 +86,7 @@ def solve_cubic_subproblem(matvec, g, sigma, max_iter=10, tol=0.1):
     """Minimise ``gᵀs + ½ sᵀBs + σ/3 ‖s‖³`` over Lanczos subspaces; see the module docstring.
 
     ``matvec`` is ``v ↦ B v`` on vectors shaped like ``g``; the Krylov basis and
-    ``T_k`` come from ``minigrad.curvature.Lanczos`` (full reorthogonalisation).
+    ``T_k`` come from ``minigrad.lanczos.Lanczos`` (full reorthogonalisation).
     """
     if sigma <= 0:
         raise ValueError(f"solve_cubic_subproblem: sigma must be positive, got {sigma}")

@@ -29,7 +29,7 @@ from ..curvature import diag_ggn, diag_hessian
 from ..curvature.analysis import class_gradients
 from ..curvature.closure import KRONECKER_KINDS
 from ..curvature.flat import flatten, num_parameters, unflatten
-from ..curvature.operators import LinearOperator
+from ..linear_operator import LinearOperator
 from ..tensor import Tensor
 from .class_gradients import global_class_gradients
 from .kronecker import average_factors

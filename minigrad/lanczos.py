@@ -19,7 +19,7 @@ eigenpairs can be found; otherwise it stops.
 """
 import numpy
 
-from .operators import aslinearoperator
+from .linear_operator import aslinearoperator
 
 
 class Lanczos:
