@@ -1,4 +1,5 @@
-"""The seeded random state shared by parameter initialisation, dropout masks and ``rand``/``randn``.
+"""The seeded random state shared by parameter initialisation, dropout masks and ``rand``/``randn``,
+and the Rademacher probes of the Hutchinson estimators.
 
 One NumPy ``Generator`` on the host; draws are copied to the active backend, so
 a seed gives the same numbers on NumPy and CuPy. ``manual_seed(s)`` (PyTorch's
@@ -17,3 +18,9 @@ def manual_seed(seed):
 def generator():
     """The host ``numpy.random.Generator`` behind every random draw of minigrad."""
     return _state["generator"]
+
+
+def rademacher(generator, shape, xp, dtype):
+    """An array of ``shape`` with independent ±1 entries (probability ½ each), drawn from the
+    host ``generator`` and placed on ``xp``: ``E[z zᵀ] = I``, the Hutchinson probe."""
+    return xp.asarray(generator.integers(0, 2, size=shape) * 2 - 1, dtype=dtype)

@@ -24,6 +24,7 @@ import copy
 import numpy
 
 from minigrad import backend
+from minigrad.random import rademacher
 
 from .adam import check_adam_arguments
 from .optimizer import Optimizer, require
@@ -31,11 +32,8 @@ from .optimizer import Optimizer, require
 
 def rademacher_probes(generator, params):
     """One ±1 array per parameter (same shape, dtype and array module), from ``generator``."""
-    probes = []
-    for p in params:
-        signs = generator.integers(0, 2, size=p.shape) * 2 - 1
-        probes.append(backend.get_array_module(p.data).asarray(signs.astype(p.dtype)))
-    return probes
+    return [rademacher(generator, p.shape, backend.get_array_module(p.data), p.dtype)
+            for p in params]
 
 
 def hessian_diagonal_estimate(hessian_probe_product, probe):

@@ -25,15 +25,10 @@ The model must output logits ``(N, C)`` and the closure's ``y`` hold class
 indices ``(N,)`` or one-hot rows ``(N, C)``.
 """
 from minigrad import Tensor, backend
+from minigrad.ops.activation import Softmax
+
 from .optimizer import Optimizer, require
 from .parameter_vectors import add_to_parameters, check_closure_parameters, gradient_vector
-
-
-def softmax(logits):
-    """Row-wise softmax of an ``(N, C)`` array."""
-    xp = backend.get_array_module(logits)
-    shifted = xp.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def one_hot(labels, classes, owner):
@@ -85,7 +80,7 @@ class ClassSubspaceNewton(Optimizer):
         logits = closure.latest_output.data
         labels = closure.y.data if isinstance(closure.y, Tensor) else closure.y
         targets = one_hot(labels, logits.shape[1], name)
-        eigenvalues = class_eigenvalues(norms, softmax(logits), targets)
+        eigenvalues = class_eigenvalues(norms, Softmax().forward(logits, 1), targets)
 
         state = self.state.setdefault(params[0], {})
         if "directions" in state:

@@ -54,7 +54,7 @@ from ..backend import get_array_module, to_host
 from ..tensor import Tensor
 from .evaluation import as_input, preserved_buffers
 from .flat import flatten, parameter_list
-from .hutchinson import rademacher
+from ..random import rademacher
 from .operators import ggn_operator, hessian_operator
 from .spectrum import top_eigen
 

@@ -17,14 +17,10 @@ import math
 
 import numpy
 
+from ..random import rademacher
 from .operators import aslinearoperator
 
 HutchinsonEstimate = collections.namedtuple("HutchinsonEstimate", ["estimate", "standard_error"])
-
-
-def rademacher(rng, size, xp, dtype):
-    """A ``(size,)`` vector of independent ±1 entries on ``xp``."""
-    return xp.asarray(rng.integers(0, 2, size) * 2 - 1, dtype=dtype)
 
 
 def _probe_samples(op, n, seed, sample):
