@@ -13,7 +13,7 @@ optimizers use nothing else:
                                the operator v ↦ H v (products.HessianProduct, with .loss)
     closure.gauss_newton_product()   the same for v ↦ Jᵀ H_z J v (GaussNewtonProduct)
     closure.kronecker_factors(kind)   one Kronecker-factored block G ⊗ A per Linear/Conv2d
-                               layer, kind "kfac" | "kflr" | "kfra" (CURVATURE.md)
+                               layer, kind "kfac" | "kflr" | "kfra" (curvature/README.md)
     closure.class_gradients()  (C, P) class gradients c_k (analysis.py)
     closure.latest_output      the network outputs of the latest evaluation
     closure.output             the network outputs of the first evaluation (the one

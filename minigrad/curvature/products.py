@@ -1,6 +1,6 @@
 """Exact curvature-vector products of the mean batch loss, by automatic differentiation.
 
-For ``L(θ) = loss_fn(f(x; θ), y)`` (CURVATURE.md, "Matrix-free quantities"),
+For ``L(θ) = loss_fn(f(x; θ), y)`` (``minigrad/curvature/README.md``),
 with θ the flat ``(P,)`` parameter vector and ``z = f(x; θ)`` the network output:
 
     Hessian-vector product       H v = ∇_θ ⟨∇_θ L, v⟩                 (reverse over reverse)
@@ -195,7 +195,23 @@ def hvp_fd(model, loss_fn, x, y, v, eps=1e-6):
 
 
 def hessian(model, loss_fn, x, y):
-    """The dense ``(P, P)`` Hessian of the mean loss; column ``k`` is ``H e_k``."""
+    """The dense ``(P, P)`` Hessian of the mean loss; column ``k`` is ``H e_k``.
+
+    ``MSELoss`` on a linear model ``W x`` with K outputs averages ``(W x_n − y_n)²`` over all
+    N·K entries, so its Hessian in the row-major ``vec(W)`` is ``(2/K) I_K ⊗ XᵀX / N``:
+
+    >>> import numpy
+    >>> import minigrad
+    >>> from minigrad import curvature, nn
+    >>> minigrad.set_default_dtype(numpy.float64)
+    >>> model = nn.Linear(3, 2, bias=False)
+    >>> X = numpy.random.default_rng(0).standard_normal((5, 3))
+    >>> H = curvature.hessian(model, nn.MSELoss(), minigrad.tensor(X),
+    ...                       minigrad.tensor(numpy.zeros((5, 2))))
+    >>> bool(numpy.allclose(minigrad.to_host(H), (2 / 2) * numpy.kron(numpy.eye(2), X.T @ X / 5)))
+    True
+    >>> minigrad.set_default_dtype(numpy.float32)
+    """
     product = HessianProduct(model, loss_fn, x, y)
     xp, size = product.xp, product.size
     columns = []

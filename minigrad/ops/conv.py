@@ -35,7 +35,7 @@ map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
 the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
 weight gradient back with zeros).
 The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
-factors of Grosse & Martens (KFC; see CURVATURE.md, "For convolutions").
+factors of Grosse & Martens (KFC; see ``minigrad/curvature/README.md``, "Kronecker factors: output side first").
 """
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
