@@ -38,6 +38,12 @@ def _metrics(out):
     return json.loads((out / "metrics.json").read_text())
 
 
+def _data_parallel_runs(out):
+    """How many invocations logged that they ran data-parallel on 2 ranks."""
+    return (out / "log.txt").read_text().count("data-parallel on 2 MPI ranks: global batch 16, "
+                                               "8 per rank")
+
+
 def _keys(value):
     if isinstance(value, dict):
         return {key: _keys(item) for key, item in value.items()}
@@ -60,6 +66,7 @@ def runs(tmp_path_factory):
 @requires_mpi
 def test_one_epoch_on_two_ranks_writes_the_weights_of_one_process(runs):
     one, two = _checkpoint(runs / "one")["model"], _checkpoint(runs / "two")["model"]
+    assert _data_parallel_runs(runs / "two") == 1 and _data_parallel_runs(runs / "one") == 0
     assert set(one) == set(two)
     for key in one:
         assert numpy.abs(one[key] - two[key]).max() <= 1e-6 * max(1.0, numpy.abs(one[key]).max())
@@ -74,6 +81,7 @@ def test_one_epoch_on_two_ranks_writes_the_weights_of_one_process(runs):
 @requires_mpi
 def test_the_test_set_evaluated_on_two_ranks_gives_the_numbers_of_one_process_bitwise(runs):
     two, one = _metrics(runs / "two"), _metrics(runs / "tested_on_one")
+    assert _data_parallel_runs(runs / "tested_on_one") == 1  # the 2-rank epoch, not the test
     assert two["test_loss"] == one["test_loss"]
     assert two["test_accuracy"] == one["test_accuracy"]
 
@@ -97,14 +105,15 @@ def test_rank_0_writes_the_run_folder_in_the_form_of_one_process(runs):
                 if not line.startswith("data-parallel on 2 MPI ranks")]
     assert len(parallel) == len(lines) > 5
     assert parallel[:-1] == lines[:-1]
-    assert (two / "log.txt").read_text().count("data-parallel on 2 MPI ranks: global batch 16, "
-                                               "8 per rank") == 1
+    assert _data_parallel_runs(two) == 1
 
 
 @requires_mpi
 def test_a_run_resumed_on_two_ranks_continues_bitwise_and_on_one_process_runs(runs):
     straight, resumed = _checkpoint(runs / "two_straight"), _checkpoint(runs / "two_resumed")
     assert resumed["epoch"] == 2
+    assert _data_parallel_runs(runs / "two_resumed") == 2
+    assert _data_parallel_runs(runs / "one_resumed") == 1
     for key, value in straight["model"].items():
         assert numpy.array_equal(value, resumed["model"][key]), key
     assert straight["metrics"]["batch_loss"] == resumed["metrics"]["batch_loss"]
