@@ -241,6 +241,11 @@ class Trainer:
         sizes = [min(size, n - b * size) for b in range(len(losses))]
         return losses, corrects, sizes
 
+    def _epoch_samples(self):
+        """The training samples of one epoch (without a dropped last batch)."""
+        n, size = len(self.loader.dataset), self.loader.batch_size
+        return n - n % size if self.loader.drop_last else n
+
     def _running(self):
         """Mean loss and accuracy of this epoch's batches so far, and the samples seen."""
         losses, corrects, sizes = self._epoch_batches()
@@ -346,7 +351,7 @@ class Trainer:
         self.epoch += 1
         for key, value in zip(HISTORY_KEYS, (
                 self.epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
-                len(self.loader.dataset) / seconds)):
+                self._epoch_samples() / seconds)):
             self.metrics["history"][key].append(value)
         self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
         self.progress.line(_epoch_line(self.metrics, self.reconstruction))
