@@ -1,7 +1,8 @@
 """``mpirun -n 2 python -m minigrad.train``: the training command data-parallel on 2 ranks.
 
 One epoch on 2 ranks writes the checkpoint of one process on the same global batches, to
-float32 rounding; validation numbers are those of one process, bitwise; the run folder,
+float32 rounding; the test set evaluated on 2 ranks (4 batches shared out) gives bitwise
+the numbers of one process with the same weights; the run folder,
 metrics, log lines and checkpoint keep their form, written once by rank 0. A run resumed on
 2 ranks continues bitwise, one resumed on 1 process runs. A batch size that does not split,
 and an optimizer that needs the whole batch, are one-line errors (exit 2) printed once; a
@@ -18,7 +19,7 @@ from minigrad import checkpoint
 
 from .launcher import requires_mpi, run_ranks, run_training
 
-DATA = ("--data", "synthetic", "--train-size", "96", "--val-size", "30", "--test-size", "30",
+DATA = ("--data", "synthetic", "--train-size", "96", "--val-size", "30", "--test-size", "64",
         "--hidden", "16", "--log-every", "2", "--seed", "3")
 FLAGS = DATA + ("--batch-size", "16", "--optim", "sgd", "--lr", "0.1", "--momentum", "0.9")
 BATCHES = 96 // 16
