@@ -1,8 +1,8 @@
 """``minigrad.distributed``: data-parallel training and curvature on MPI (mpi4py; NCCL for CuPy).
 
-Started as ``mpirun -n K python ...`` (``launch.py`` holds the flags). Every rank builds
-the same model and reads the same global batches; ``DataParallel`` (``data_parallel.py``)
-bundles the calls of a training loop, which are
+Started as ``mpirun -n K python ...`` (``mpirun.py`` holds the flags, ``launch.py`` runs
+it). Every rank builds the same model and reads the same global batches; ``DataParallel``
+(``data_parallel.py``) bundles the calls of a training loop, which are
 
     comm = world()                                  rank, size, collectives (communicator.py)
     broadcast_module(model, comm)                   θ and buffers of rank 0 on every rank
@@ -23,7 +23,7 @@ from .closure import DistributedClosure
 from .communicator import Communicator, world
 from .data_parallel import DataParallel
 from .failure import abort_on_error
-from .launch import launched_by_mpi, mpirun_command
+from .mpirun import launched_by_mpi, mpirun_command
 from .nccl import use_local_gpu
 from .replicate import average_gradients, broadcast_module
 from .sharding import BatchShard, BatchSharder

@@ -9,6 +9,7 @@ One job per file:
     run_folder.py  the output folder: a new one per run, no silent overwrite
     inputs.py      the data of a run: splits, sizes, what each model takes
     trainer.py     the loop, on-device loss sums, checkpoint and exact resume, Ctrl-C
+    ranks.py       the command on K MPI ranks: rank 0 writes, setup errors settled together
     metrics.py     metrics.json (strict JSON)
     plots.py       curves.png
     progress.py    progress bar or lines, log.txt, --quiet

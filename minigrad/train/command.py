@@ -9,6 +9,11 @@ checkpoint, a missing or corrupt data file — prints one line ``error: …`` na
 the flag or file and returns 2, before any data is loaded where the error does
 not depend on the data. A diverging run returns 1, Ctrl-C 130 (after writing a
 checkpoint that ``--resume`` continues exactly), a finished run 0.
+
+Under ``mpirun -n K`` (``minigrad.distributed.launched_by_mpi``) every rank runs the
+command data-parallel (``ranks.py``): the same flags, exit statuses and one-line errors
+(printed once), rank 0 printing and writing; a rank that raises otherwise ends the job
+with a message naming it.
 """
 import argparse
 import ast
@@ -20,8 +25,10 @@ import optim
 
 from .. import checkpoint
 from ..data import DataFormatError, choose_source
+from ..distributed import launched_by_mpi
 from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, NonFiniteLossError,
                      TrainingInterrupted, UsageError)
+from .ranks import FailedElsewhere, Ranks
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
 from .settings import AUTO_DATA, DEFAULTS, check, check_root, resumed
@@ -108,11 +115,16 @@ def parser():
                      help="download the data set when it is not found")
     run.add_argument("--no-md5-check", action="store_true", default=False,
                      help="read local data files whose MD5 differs from the published one")
+    run.add_argument("--sync-batch-norm", action="store_true", default=False,
+                     help="under mpirun: batch norm with the statistics of the global batch "
+                          "(default: each rank's shard, as PyTorch's DistributedDataParallel)")
     return p
 
 
 INVOCATION_KEYS = ("out", "resume", "force", "checkpoint_every", "log_every", "quiet", "threads",
-                   "root", "download", "no_md5_check")
+                   "root", "download", "no_md5_check", "sync_batch_norm")
+USAGE_ERRORS = (UsageError, checkpoint.CheckpointError, NotADirectoryError, DataFormatError,
+                FileNotFoundError)
 
 
 def _settings(given, out, resume):
@@ -132,7 +144,7 @@ def _settings(given, out, resume):
     return resumed(state["metrics"]["config"], given, path)
 
 
-def _run(args):
+def _run(args, ranks=None):
     flags = vars(args)
     invocation = {key: flags.pop(key, None) for key in INVOCATION_KEYS}
     config = _settings(flags, invocation["out"], invocation["resume"])
@@ -146,24 +158,49 @@ def _run(args):
                                  lambda line: None, not invocation["no_md5_check"])
         out = new_folder(config["model"], data)
     quiet = invocation["quiet"]
+    writes = ranks is None or ranks.writes
     metrics = train(**config, out=out, resume=invocation["resume"], force=invocation["force"],
                     log_every=invocation["log_every"],
                     checkpoint_every=invocation["checkpoint_every"],
                     threads=invocation["threads"], root=invocation["root"],
                     download=invocation["download"], check_md5=not invocation["no_md5_check"],
-                    quiet=quiet, progress_bar=sys.stderr.isatty(),
-                    log=lambda line: print(line, flush=True))
-    if not quiet:
+                    quiet=quiet, progress_bar=writes and sys.stderr.isatty(),
+                    log=lambda line: print(line, flush=True), ranks=ranks,
+                    sync_batch_norm=invocation["sync_batch_norm"])
+    if not quiet and writes:
         print(f"done in {metrics['elapsed_seconds']:.1f}s; results in {out}", flush=True)
+
+
+def _main_on_ranks(args):
+    """The command on every MPI rank; returns this rank's exit status."""
+    from ..distributed import abort_on_error, world
+    ranks = Ranks(world())
+    with abort_on_error(ranks.comm):
+        try:
+            _run(args, ranks)
+        except FailedElsewhere as err:
+            return err.status
+        except USAGE_ERRORS as err:
+            if ranks.settled:
+                raise
+            if ranks.settle(USAGE_STATUS):
+                print(f"error: {err}", file=sys.stderr)
+            return USAGE_STATUS
+        except NonFiniteLossError as err:
+            if ranks.writes:
+                print(f"error: {err}", file=sys.stderr)
+            return NON_FINITE_STATUS
+    return 0
 
 
 def main(argv=None):
     """Run ``python -m minigrad.train`` with ``argv``; returns the exit status."""
     args = parser().parse_args(argv)
+    if launched_by_mpi():
+        return _main_on_ranks(args)
     try:
         _run(args)
-    except (UsageError, checkpoint.CheckpointError, NotADirectoryError, DataFormatError,
-            FileNotFoundError) as err:
+    except USAGE_ERRORS as err:
         print(f"error: {err}", file=sys.stderr)
         return USAGE_STATUS
     except NonFiniteLossError as err:

@@ -20,6 +20,16 @@ the time spent in the unfinished epoch. It is written before the first epoch,
 after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
 batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
 bit-for-bit the batch losses an uninterrupted run gives.
+
+On K MPI ranks (``distribute``; ``ranks.py``) the step ``t = epoch·len(loader) + batch``
+takes this rank's shard of the global batch by ``(seed, t)`` through ``DataParallel``, so a
+resumed run on the same K continues exactly. The loader drops an epoch's last batch only
+when it does not split into K equal shards. The loss is the global one on every rank and the
+correct counts are summed over the ranks at each transfer point (one all-reduce for many
+batches). Validation and test batches are shared out round-robin; each rank's per-batch sums
+are gathered by one all-reduce into the table of all batches (the others' rows are zeros,
+so the sum is exact) and added in batch order, so the numbers are bitwise those of one
+process. Only the writing rank (0) saves; Ctrl-C is left to ``mpirun``, which ends the job.
 """
 import math
 import os
@@ -42,6 +52,7 @@ from .inputs import transform
 from .metrics import HISTORY_KEYS, new_metrics, write_metrics
 from .plots import write_curves
 from .run_folder import CHECKPOINT_FILE, CURVES_FILE, METRICS_FILE
+from .ranks import Ranks
 from .settings import RUN_KEYS, optimizer_arguments
 
 NUM_CLASSES = 10
@@ -53,9 +64,8 @@ def _array(value):
     return value.data if isinstance(value, Tensor) else value
 
 
-def _step(optimizer, model, loss_fn, x, target):
+def _step(optimizer, closure):
     """One optimizer step; returns the loss before it (a device array) and the outputs."""
-    closure = Closure(model, loss_fn, x, target)
     loss = optimizer.step(closure)
     if loss is None:
         raise TypeError(f"{type(optimizer).__name__}.step(closure) returned None instead of "
@@ -67,8 +77,7 @@ def _batch_row(loss, output, y, parameters, reconstruction):
     """``[loss, correct, all parameters finite]`` as a float64 device array (no transfer)."""
     xp = backend.get_array_module(loss)
     finite = xp.stack([xp.isfinite(p.data).all() for p in parameters]).all()
-    correct = xp.zeros(()) if reconstruction else \
-        (output.data.argmax(axis=1) == y.data).sum()
+    correct = xp.zeros(()) if reconstruction else (output.data.argmax(axis=1) == y).sum()
     return xp.stack([xp.asarray(loss, dtype=xp.float64).reshape(()),
                      xp.asarray(correct, dtype=xp.float64), finite.astype(xp.float64)])
 
@@ -77,8 +86,8 @@ class _StopOnSigint:
     """While active, the first SIGINT only sets ``requested`` (the loop stops after the
     batch in progress); a second one interrupts at once."""
 
-    def __init__(self, line):
-        self.line, self.requested, self._previous = line, False, None
+    def __init__(self, line, enabled=True):
+        self.line, self.enabled, self.requested, self._previous = line, enabled, False, None
 
     def _handle(self, number, frame):
         if self.requested:
@@ -88,7 +97,7 @@ class _StopOnSigint:
                   "(Ctrl-C again to abort without one)")
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
+        if self.enabled and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -100,9 +109,12 @@ class _StopOnSigint:
 class Trainer:
     """One training run: the model, optimizer, loaders and metrics, epoch by epoch."""
 
-    def __init__(self, config, out, data, progress, run_facts, checkpoint_every=None):
+    def __init__(self, config, out, data, progress, run_facts, checkpoint_every=None,
+                 writes=True):
         train_set, val_set, test_set, facts = data
         self.config, self.out, self.progress = config, out, progress
+        self.writes = out is not None and writes
+        self.ranks, self.parallel = None, None
         self.checkpoint_every = checkpoint_every
         self.reconstruction = models.reconstructs(config["model"])
         nn.init.manual_seed(config["seed"])
@@ -127,6 +139,33 @@ class Trainer:
             "num_parameters": sum(p.size for p in self.model.parameters())})
         self.epoch, self.epoch_seconds, self.pending = 0, 0.0, []
         self.stop = None
+
+    def distribute(self, ranks, sync_batch_norm=False):
+        """Train data-parallel on ``ranks`` (a ``Ranks``): rank 0's model on every rank, each
+        step on this rank's shard of the global batch."""
+        from ..distributed import DataParallel
+        if not isinstance(ranks, Ranks):
+            raise TypeError(f"Trainer.distribute: ranks must be a minigrad.train.ranks.Ranks, "
+                            f"got {type(ranks).__name__}")
+        self.ranks = ranks
+        self.parallel = DataParallel(self.model, ranks.comm, self.config["seed"],
+                                     sync_batch_norm=sync_batch_norm)
+        size, last = ranks.size, len(self.loader.dataset) % self.loader.batch_size
+        if last % size:
+            self.loader.drop_last = True
+            self.progress.line(f"dropping the last {last} training samples of each epoch: they "
+                               f"do not split into {size} equal shards")
+        batch = self.config["batch_size"]
+        self.progress.line(f"data-parallel on {size} MPI ranks: global batch {batch}, "
+                           f"{batch // size} per rank, "
+                           f"{'synchronised' if sync_batch_norm else 'per-rank'} batch norm")
+
+    def _closure(self, x, target, step):
+        """The step's closure and the targets of the samples its outputs belong to."""
+        if self.parallel is None:
+            return Closure(self.model, self.loss_fn, x, target), target
+        closure = self.parallel.closure(self.loss_fn, x, target, step)
+        return closure, closure.shard.take(target)
 
     @property
     def checkpoint_path(self):
@@ -181,6 +220,9 @@ class Trainer:
         rows = backend.to_host(backend.get_array_module(self.pending[0][1]).stack(
             [row for _, row in self.pending]))
         self.pending = []
+        if self.ranks is not None:
+            correct = numpy.ascontiguousarray(rows[:, 1])
+            rows[:, 1] = self.ranks.comm.all_reduce(correct)
         for number, (loss, correct, finite) in zip(numbers, rows.tolist()):
             where = f"at epoch {self.epoch + 1}, batch {number}/{len(self.loader)}"
             if not math.isfinite(loss):
@@ -198,6 +240,11 @@ class Trainer:
         n, size = len(self.loader.dataset), self.loader.batch_size
         sizes = [min(size, n - b * size) for b in range(len(losses))]
         return losses, corrects, sizes
+
+    def _epoch_samples(self):
+        """The training samples of one epoch (without a dropped last batch)."""
+        n, size = len(self.loader.dataset), self.loader.batch_size
+        return n - n % size if self.loader.drop_last else n
 
     def _running(self):
         """Mean loss and accuracy of this epoch's batches so far, and the samples seen."""
@@ -217,10 +264,11 @@ class Trainer:
         self.progress.start_epoch(self.epoch + 1, total, done)
         try:
             for number, (x, y) in enumerate(self.loader, done + 1):
-                loss, output = _step(self.optimizer, self.model, self.loss_fn,
-                                     x, x if self.reconstruction else y)
-                self.pending.append((number, _batch_row(loss, output, y, parameters,
-                                                        self.reconstruction)))
+                closure, target = self._closure(x, x if self.reconstruction else y,
+                                                self.epoch * total + number - 1)
+                loss, output = _step(self.optimizer, closure)
+                self.pending.append((number, _batch_row(loss, output, _array(target),
+                                                        parameters, self.reconstruction)))
                 self.progress.advance(number)
                 if self.progress.due(number):
                     self.flush()
@@ -245,7 +293,7 @@ class Trainer:
     def _save_mid_epoch(self, started):
         self.flush()
         self.epoch_seconds += time.perf_counter() - started
-        if self.out is not None:
+        if self.writes:
             self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
             self.save()
 
@@ -260,25 +308,38 @@ class Trainer:
     def evaluate(self, name):
         """Mean loss and accuracy on the ``"val"`` or ``"test"`` set; ``(None, None)`` if empty.
 
-        Sums stay on the device; one transfer per pass."""
+        Per-batch sums stay on the device; one transfer per pass (and on K ranks one
+        all-reduce of the table of batches, each rank evaluating every K-th batch)."""
         if name not in self.evaluation:
             return None, None
         self.model.eval()
-        totals, count = None, 0
+        rank, size = (0, 1) if self.ranks is None else (self.ranks.rank, self.ranks.size)
+        rows, count = [], 0
         with no_grad():
-            for x, y in self.evaluation[name]:
+            for index, (x, y) in enumerate(self.evaluation[name]):
+                count += len(x)
+                if index % size != rank:
+                    continue
                 output = self.model(x)
                 loss = _array(self.loss_fn(output, x if self.reconstruction else y))
                 xp = backend.get_array_module(loss)
                 correct = xp.zeros(()) if self.reconstruction else \
                     (output.data.argmax(axis=1) == y.data).sum()
-                row = xp.stack([xp.asarray(loss, dtype=xp.float64).reshape(()) * len(x),
-                                xp.asarray(correct, dtype=xp.float64)])
-                totals = row if totals is None else totals + row
-                count += len(x)
+                rows.append(xp.stack([xp.asarray(loss, dtype=xp.float64).reshape(()) * len(x),
+                                      xp.asarray(correct, dtype=xp.float64)]))
         self.model.train()
-        loss_sum, correct = backend.to_host(totals).tolist()
+        loss_sum, correct = _in_order(self._all_batches(rows, len(self.evaluation[name])))
         return loss_sum / count, (None if self.reconstruction else correct / count)
+
+    def _all_batches(self, rows, batches):
+        """The ``(batches, 2)`` host table of every batch's sums from this rank's ``rows``."""
+        mine = backend.to_host(backend.get_array_module(rows[0]).stack(rows)) if rows else \
+            numpy.zeros((0, 2))
+        if self.ranks is None:
+            return mine
+        table = numpy.zeros((batches, 2))
+        table[self.ranks.rank::self.ranks.size] = mine
+        return self.ranks.comm.all_reduce(table)
 
     def _end_epoch(self, train_loss, train_accuracy, seconds):
         val_loss, val_accuracy = self.evaluate("val")
@@ -290,11 +351,11 @@ class Trainer:
         self.epoch += 1
         for key, value in zip(HISTORY_KEYS, (
                 self.epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
-                len(self.loader.dataset) / seconds)):
+                self._epoch_samples() / seconds)):
             self.metrics["history"][key].append(value)
         self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
         self.progress.line(_epoch_line(self.metrics, self.reconstruction))
-        if self.out is not None:
+        if self.writes:
             self.save()
 
     def _test(self):
@@ -303,7 +364,7 @@ class Trainer:
             return
         self.metrics["test_loss"], self.metrics["test_accuracy"] = test_loss, test_accuracy
         if not math.isfinite(test_loss):
-            if self.out is not None:
+            if self.writes:
                 write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
             raise NonFiniteLossError(f"non-finite test loss ({test_loss}) after epoch "
                                      f"{self.epoch}")
@@ -319,18 +380,26 @@ class Trainer:
             f"{'' if config['lr'] is not None else ', its default'}), {config['dtype']} on "
             f"{config['device']}, {self.metrics['threads']} BLAS threads")
         self.run_start = time.perf_counter() - self.metrics["elapsed_seconds"]
-        with _StopOnSigint(self.progress.line) as self.stop:
+        with _StopOnSigint(self.progress.line, enabled=self.ranks is None) as self.stop:
             while self.epoch < config["epochs"]:
                 self._end_epoch(*self.train_epoch())
                 if self.stop.requested:
                     raise self._interrupted(f"epoch {self.epoch}")
             self._test()
         self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
-        if self.out is not None:
+        if self.writes:
             write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
             self.progress.line(f"wrote {self.out}/{METRICS_FILE}, {CURVES_FILE} and "
                                f"{CHECKPOINT_FILE}")
         return self.metrics
+
+
+def _in_order(table):
+    """``[Σ loss sums, Σ correct]`` of the rows of ``table``, added one row after another."""
+    totals = table[0]
+    for row in table[1:]:
+        totals = totals + row
+    return totals.tolist()
 
 
 def _epoch_line(metrics, reconstruction):

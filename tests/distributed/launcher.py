@@ -5,7 +5,9 @@
 ``processes`` ranks with the flags of ``minigrad.distributed.launch``, this checkout
 first on ``PYTHONPATH`` and the NumPy backend (MPI carries host arrays; device arrays
 need NCCL and a GPU per rank); it returns the completed process (stdout, stderr,
-returncode).
+returncode). ``run_training(processes, *flags)`` runs ``python -m minigrad.train FLAGS``
+the same way, through ``python -m minigrad.distributed.launch -n K`` (or as one plain
+process for ``processes=None``).
 """
 import importlib.util
 import os
@@ -33,12 +35,25 @@ def _missing_mpi():
 requires_mpi = pytest.mark.skipif(_missing_mpi() is not None, reason=str(_missing_mpi()))
 
 
-def run_ranks(worker, processes, *args, timeout=120):
-    """Run a worker on ``processes`` ranks; returns the ``CompletedProcess``."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+def _environment():
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
         OMP_NUM_THREADS="1", MINIGRAD_BACKEND="numpy")
+
+
+def run_ranks(worker, processes, *args, timeout=120):
+    """Run a worker on ``processes`` ranks; returns the ``CompletedProcess``."""
     command = mpirun_command(processes, [sys.executable, str(WORKERS / f"{worker}.py"),
                                          *map(str, args)])
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run(command, cwd=ROOT, env=_environment(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_training(processes, *flags, timeout=120):
+    """Run the training command on ``processes`` ranks (``None``: one plain process)."""
+    command = [sys.executable, "-m", "minigrad.train", *map(str, flags)]
+    if processes is not None:
+        command = [sys.executable, "-m", "minigrad.distributed.launch", "-n", str(processes),
+                   *command]
+    return subprocess.run(command, cwd=ROOT, env=_environment(), capture_output=True, text=True,
                           timeout=timeout)
