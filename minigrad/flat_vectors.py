@@ -2,7 +2,8 @@
 
 A flat vector lists arrays (parameters, gradients, directions) in a fixed order (for a model:
 ``model.parameters()`` order), each raveled row-major, concatenated, so ``P = Σ a.size``
-(``minigrad/curvature/README.md``). ``flatten`` and ``unflatten`` convert between that
+(``minigrad/curvature/README.md``). ``arrays_to_vector`` and ``vector_to_arrays`` (PyTorch's
+``parameters_to_vector`` / ``vector_to_parameters``) convert between that
 layout and lists of arrays; both ``minigrad.curvature`` and ``optim`` use these two.
 """
 import math
@@ -15,11 +16,11 @@ def _array(value):
     return value.data if isinstance(value, Tensor) else value
 
 
-def flatten(arrays):
+def arrays_to_vector(arrays):
     """The row-major ravels of ``arrays`` (arrays or Tensors), concatenated: one ``(P,)`` array."""
     arrays = [_array(a) for a in arrays]
     if not arrays:
-        raise ValueError("flatten: got an empty list of arrays")
+        raise ValueError("arrays_to_vector: got an empty list of arrays")
     xp = get_array_module(*arrays)
     flat = xp.empty(sum(int(a.size) for a in arrays), dtype=xp.result_type(*arrays))
     start = 0
@@ -29,13 +30,13 @@ def flatten(arrays):
     return flat
 
 
-def unflatten(vector, like):
+def vector_to_arrays(vector, like):
     """Split a ``(P,)`` vector into views shaped like ``like`` (shapes, arrays or Parameters)."""
     vector = _array(vector)
     shapes = [tuple(getattr(_array(item), "shape", item)) for item in like]
     total = sum(math.prod(shape) for shape in shapes)
     if vector.ndim != 1 or vector.shape[0] != total:
-        raise ValueError(f"unflatten: the vector has {vector.size} entries but the shapes "
+        raise ValueError(f"vector_to_arrays: the vector has {vector.size} entries but the shapes "
                          f"{shapes} need {total} (expected shape ({total},), got "
                          f"{tuple(vector.shape)})")
     pieces, start = [], 0

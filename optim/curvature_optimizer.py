@@ -18,7 +18,7 @@ import math
 
 from .optimizer import Optimizer, require, require_positive_integer
 from .parameter_vectors import (CURVATURES, add_to_parameters, check_closure_parameters, finite,
-                                flatten, gradient_vector, restore, snapshot, unflatten)
+                                arrays_to_vector, gradient_vector, restore, snapshot, vector_to_arrays)
 
 
 class CurvatureOptimizer(Optimizer):
@@ -77,7 +77,7 @@ class CurvatureOptimizer(Optimizer):
             raise FloatingPointError(f"{type(self).__name__}: the gradient at the current "
                                      f"parameters is not finite (norm {norm})")
         shapes = [p.shape for p in params]
-        return loss, value, gradient, lambda v: flatten(product.apply(unflatten(v, shapes)))
+        return loss, value, gradient, lambda v: arrays_to_vector(product.apply(vector_to_arrays(v, shapes)))
 
     def _curvature_product(self, closure, backward):
         """The closure's Hessian or Gauss-Newton operator (``curvature``), built once."""

@@ -2,21 +2,21 @@
 
 The second-order optimizers and the line searches work with the flattened parameter
 vector θ (``model.parameters()`` order, each array raveled row-major, concatenated;
-``flatten`` / ``unflatten`` of ``minigrad/flat_vectors.py``). A curvature closure multiplies lists of
-parameter-shaped arrays; ``curvature_operator`` wraps it as a map on flat
-vectors ``v ↦ B v`` with ``B`` the Hessian or the Gauss-Newton matrix.
+``arrays_to_vector`` / ``vector_to_arrays`` of ``minigrad/flat_vectors.py``). A curvature
+closure multiplies lists of parameter-shaped arrays; ``curvature_operator`` wraps it as a
+map on flat vectors ``v ↦ B v`` with ``B`` the Hessian or the Gauss-Newton matrix.
 All arrays stay in the parameters' array module (NumPy or CuPy).
 """
 import math
 
-from minigrad.flat_vectors import flatten, unflatten
+from minigrad.flat_vectors import arrays_to_vector, vector_to_arrays
 
 CURVATURES = ("hessian", "ggn")
 
 
 def parameter_vector(params):
     """The parameters' data as one flat vector."""
-    return flatten([p.data for p in params])
+    return arrays_to_vector([p.data for p in params])
 
 
 def gradient_vector(params, owner=None):
@@ -26,18 +26,19 @@ def gradient_vector(params, owner=None):
     if missing and owner is not None:
         raise RuntimeError(f"{owner}: parameters {missing} have no .grad after the closure ran; "
                            f"the closure must run backward on the loss")
-    return flatten([p.xp.zeros_like(p.data) if p.grad is None else p.grad.data for p in params])
+    return arrays_to_vector([p.xp.zeros_like(p.data) if p.grad is None else p.grad.data
+                             for p in params])
 
 
 def set_parameters(params, vector):
     """Write a flat vector into the parameters' data (copies, in each parameter's dtype)."""
-    for p, piece in zip(params, unflatten(vector, params)):
+    for p, piece in zip(params, vector_to_arrays(vector, params)):
         p.data = piece.astype(p.dtype, copy=True)
 
 
 def add_to_parameters(params, vector, scale=1.0):
     """``θ ← θ + scale · vector`` in place on every parameter's data."""
-    for p, piece in zip(params, unflatten(vector, params)):
+    for p, piece in zip(params, vector_to_arrays(vector, params)):
         p.data += scale * piece.astype(p.dtype, copy=False)
 
 
@@ -70,7 +71,7 @@ def curvature_operator(closure, curvature, params):
     shapes = [p.shape for p in params]
 
     def matvec(vector):
-        return flatten(product(unflatten(vector, shapes)))
+        return arrays_to_vector(product(vector_to_arrays(vector, shapes)))
     return matvec
 
 

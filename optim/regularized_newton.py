@@ -22,7 +22,7 @@ import math
 from .curvature_optimizer import CurvatureOptimizer
 from .norms import NORMS, inverse_sqrt_diagonal, update_second_moment
 from .optimizer import require
-from .parameter_vectors import finite, flatten, unflatten
+from .parameter_vectors import finite, arrays_to_vector, vector_to_arrays
 
 
 class RegularizedNewton(CurvatureOptimizer):
@@ -51,10 +51,10 @@ class RegularizedNewton(CurvatureOptimizer):
         state["norm_step"] = state.get("norm_step", 0) + 1
         if group["norm"] == "spherical":
             return inverse_sqrt_diagonal("spherical", g, 1, group["beta"], group["eps"])
-        previous = flatten([self.state.setdefault(p, {}).get("second_moment", p.data * 0)
+        previous = arrays_to_vector([self.state.setdefault(p, {}).get("second_moment", p.data * 0)
                             for p in params])
         second_moment = update_second_moment(group["norm"], previous, g, group["beta"])
-        for p, piece in zip(params, unflatten(second_moment, [p.shape for p in params])):
+        for p, piece in zip(params, vector_to_arrays(second_moment, [p.shape for p in params])):
             self.state[p]["second_moment"] = piece
         return inverse_sqrt_diagonal(group["norm"], second_moment, state["norm_step"],
                                      group["beta"], group["eps"])

@@ -32,7 +32,7 @@ import copy
 import numpy
 
 from minigrad import backend
-from minigrad.flat_vectors import flatten, unflatten
+from minigrad.flat_vectors import arrays_to_vector, vector_to_arrays
 
 from .optimizer import Optimizer, require
 
@@ -148,7 +148,8 @@ class SWAG:
         self.deviations = []
 
     def _flat(self):
-        return backend.to_host(flatten([p.data for p in self.params])).astype(numpy.float64)
+        flat = arrays_to_vector([p.data for p in self.params])
+        return backend.to_host(flat).astype(numpy.float64)
 
     def collect(self):
         """Update mean, second moment and the deviation matrix with the current parameters."""
@@ -183,7 +184,7 @@ class SWAG:
             perturbation += (self.deviation_matrix() @ generator.standard_normal(columns)
                              / numpy.sqrt(columns - 1))
         theta = self.mean + numpy.sqrt(scale) * perturbation
-        for p, values in zip(self.params, unflatten(theta, self.params)):
+        for p, values in zip(self.params, vector_to_arrays(theta, self.params)):
             p.data = backend.get_array_module(p.data).asarray(values.astype(p.dtype))
         return theta
 

@@ -15,7 +15,8 @@ from .kronecker import kfac, kflr, kfra
 from .kronecker_factors import KroneckerFactors
 from .losses import LOSS_DERIVATIVES
 from .closure import Closure
-from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
+from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
+                   vector_to_arrays)
 from .hutchinson import hutchinson_diag, hutchinson_trace
 from .operators import LinearOperator, aslinearoperator, ggn_operator, hessian_operator
 from .products import GaussNewtonProduct, HessianProduct, ggnvp, hessian, hvp, hvp_fd

@@ -53,7 +53,7 @@ from ..autograd.grad_mode import enable_grad
 from ..backend import get_array_module, to_host
 from ..tensor import Tensor
 from .evaluation import as_input, preserved_buffers
-from .flat import flatten, parameter_list
+from .flat import arrays_to_vector, parameter_list
 from ..random import rademacher
 from .operators import ggn_operator, hessian_operator
 from .spectrum import top_eigen
@@ -99,7 +99,7 @@ def class_gradients(model, x, y=None):
             cotangent[:, k] = weights[:, k]
             grads = grad(logits, params, grad_outputs=Tensor(cotangent),
                          retain_graph=k < logits.shape[1] - 1, allow_unused=True)
-            rows.append(flatten([p.xp.zeros_like(p.data) if g is None else g.data
+            rows.append(arrays_to_vector([p.xp.zeros_like(p.data) if g is None else g.data
                                  for p, g in zip(params, grads)]))
     return xp.stack(rows)
 

@@ -13,7 +13,7 @@ registration order, raveled row-major (the ``[W.ravel(), b]`` layout). Cost: V·
 passes (V = K exact columns, or ``mc_samples``).
 """
 from .capture import CapturedBatch
-from .flat import flatten, parameter_list
+from .flat import arrays_to_vector, parameter_list
 
 
 def _parameter_columns(model, loss, x, y, mc_samples, seed):
@@ -28,7 +28,7 @@ def captured_diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
     batch, params, columns = _parameter_columns(model, loss, x, y, mc_samples, seed)
     total = None
     for column in columns:
-        flat = flatten(column)
+        flat = arrays_to_vector(column)
         total = flat * flat if total is None else total + flat * flat
     return total * batch.scale
 
@@ -51,6 +51,6 @@ def captured_block_ggn(model, loss, x, y):
     blocks = [0.0] * len(layers)
     for column in columns:
         for index, layer in enumerate(layers):
-            flat = flatten([column[position[id(p)]] for p in layer])
+            flat = arrays_to_vector([column[position[id(p)]] for p in layer])
             blocks[index] = blocks[index] + flat[:, None] * flat[None, :]
     return [block * batch.scale for block in blocks]

@@ -19,7 +19,7 @@ from .derivatives.elementwise import ElementwiseDerivatives
 from .derivatives.linear import LinearDerivatives
 from .captured_gauss_newton import captured_diag_ggn
 from .evaluation import check_batch
-from .flat import flatten, parameter_list
+from .flat import arrays_to_vector, parameter_list
 from .recording import ResidualStep, is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
 
@@ -72,7 +72,8 @@ def _diagonal(model, loss, x, y, hessian, mc_samples=None, seed=None):
     batch.backpropagate(visit, hessian=hessian, mc_samples=mc_samples, seed=seed,
                         shortcut=diagonal_shortcut(batch.steps))
     xp, dtype = get_array_module(batch.output), batch.output.dtype
-    result = flatten([diagonals[id(p)] if id(p) in diagonals else xp.zeros(p.shape, dtype=dtype)
+    result = arrays_to_vector([diagonals[id(p)] if id(p) in diagonals
+                               else xp.zeros(p.shape, dtype=dtype)
                       for p in parameter_list(model)])
     result *= batch.scale
     return result

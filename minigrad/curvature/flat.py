@@ -2,13 +2,14 @@
 
 ``minigrad/curvature/README.md``, "Parameters and their order": a flat vector lists the
 model's parameters in ``model.parameters()`` order, each raveled row-major, concatenated,
-so ``P = Σ_p p.size``. ``flatten`` and ``unflatten`` (``minigrad/flat_vectors.py``) convert
+so ``P = Σ_p p.size``. ``arrays_to_vector`` and ``vector_to_arrays``
+(``minigrad/flat_vectors.py``) convert
 between that layout and lists of parameter-shaped arrays; ``flat_gradient`` is ``∇L`` of
 the batch loss in it.
 """
 from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
-from ..flat_vectors import flatten, unflatten
+from ..flat_vectors import arrays_to_vector, vector_to_arrays
 from .evaluation import batch_loss, preserved_buffers
 
 
@@ -34,8 +35,9 @@ def flat_gradient(model, loss_fn, x, y):
     with enable_grad(), preserved_buffers(model):
         loss = batch_loss(model, loss_fn, x, y)
         grads = grad(loss, params, allow_unused=True)
-    return flatten([p.xp.zeros_like(p.data) if g is None else g.data
+    return arrays_to_vector([p.xp.zeros_like(p.data) if g is None else g.data
                     for p, g in zip(params, grads)])
 
 
-__all__ = ["flat_gradient", "flatten", "num_parameters", "parameter_list", "unflatten"]
+__all__ = ["arrays_to_vector", "flat_gradient", "num_parameters", "parameter_list",
+           "vector_to_arrays"]

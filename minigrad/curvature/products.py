@@ -40,7 +40,8 @@ from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
-from .flat import flat_gradient, flatten, num_parameters, parameter_list, unflatten
+from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
+                   vector_to_arrays)
 
 
 def _as_parameter_arrays(vectors, params, who):
@@ -101,8 +102,8 @@ class _Product:
         if v.ndim != 1 or v.shape[0] != self.size:
             raise ValueError(f"{type(self).__name__}: expected a vector of shape ({self.size},), "
                              f"got {tuple(v.shape)}")
-        return flatten(self.apply(unflatten(self.xp.asarray(v, dtype=self.dtype), self.params),
-                                  retain_graph))
+        pieces = vector_to_arrays(self.xp.asarray(v, dtype=self.dtype), self.params)
+        return arrays_to_vector(self.apply(pieces, retain_graph))
 
 
 class HessianProduct(_Product):
@@ -180,7 +181,7 @@ def hvp_fd(model, loss_fn, x, y, v, eps=1e-6):
     """
     params = parameter_list(model)
     v = v.data if isinstance(v, Tensor) else v
-    steps = unflatten(params[0].xp.asarray(v, dtype=params[0].dtype), params)
+    steps = vector_to_arrays(params[0].xp.asarray(v, dtype=params[0].dtype), params)
     originals = [p.data for p in params]
     gradients = []
     try:

@@ -19,7 +19,7 @@ from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
 from ..backend import to_host
 from ..curvature.evaluation import as_input, preserved_buffers
-from ..curvature.flat import flatten
+from ..curvature.flat import arrays_to_vector
 from ..tensor import Tensor
 
 
@@ -44,6 +44,6 @@ def global_class_gradients(model, params, x, y, comm):
             cotangent[:, k] = xp.asarray(weights[:, k], dtype=logits.dtype)
             grads = grad(logits, params, grad_outputs=Tensor(cotangent),
                          retain_graph=k < classes - 1, allow_unused=True)
-            rows.append(flatten([p.xp.zeros_like(p.data) if g is None else g.data
+            rows.append(arrays_to_vector([p.xp.zeros_like(p.data) if g is None else g.data
                                  for p, g in zip(params, grads)]))
     return comm.all_reduce(xp.stack(rows))

@@ -28,7 +28,7 @@ The mean of equal-size shard means is the global mean only for ``reduction="mean
 from ..curvature import diag_ggn, diag_hessian
 from ..curvature.analysis import class_gradients
 from ..curvature.closure import KRONECKER_KINDS
-from ..curvature.flat import flatten, num_parameters, unflatten
+from ..curvature.flat import arrays_to_vector, num_parameters, vector_to_arrays
 from ..linear_operator import LinearOperator
 from ..tensor import Tensor
 from .class_gradients import global_class_gradients
@@ -138,7 +138,7 @@ class DistributedClosure:
         first = self.params[0]
 
         def matvec(vector):
-            return flatten(product(unflatten(vector, self.params)))
+            return arrays_to_vector(product(vector_to_arrays(vector, self.params)))
         return LinearOperator(matvec, (size, size), first.dtype, first.xp)
 
     def class_gradients(self):

@@ -12,7 +12,7 @@ make each mean over ranks the global mean; ``curvature.kfra``'s ``average`` hook
 the input factors ``A`` at the end, in one all-reduce.
 """
 from ..curvature.kronecker import kfra as local_kfra
-from ..flat_vectors import flatten, unflatten
+from ..flat_vectors import arrays_to_vector, vector_to_arrays
 
 
 def kfra(model, loss, x, y, comm):
@@ -20,6 +20,7 @@ def kfra(model, loss, x, y, comm):
     factors = local_kfra(model, loss, x, y,
                          average=lambda G: comm.all_reduce_mean(G).copy())
     inputs = [f.A for f in factors]
-    for factor, A in zip(factors, unflatten(comm.all_reduce_mean(flatten(inputs)), inputs)):
+    means = vector_to_arrays(comm.all_reduce_mean(arrays_to_vector(inputs)), inputs)
+    for factor, A in zip(factors, means):
         factor.A = A.copy()
     return factors

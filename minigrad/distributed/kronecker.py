@@ -10,14 +10,14 @@ over ranks of the shard factors: KFAC and KFLR reduce every ``A`` and ``G`` of e
 layer in one all-reduce (``average_factors``). KFRA is not linear in the batch
 (``kfra.py``).
 """
-from ..curvature.flat import flatten, unflatten
+from ..curvature.flat import arrays_to_vector, vector_to_arrays
 
 
 def average_factors(factors, comm):
     """Replace every ``A`` and ``G`` by its mean over ranks (one all-reduce); returns ``factors``."""
     arrays = [f.A for f in factors] + [f.G for f in factors]
-    flat = comm.all_reduce_mean(flatten(arrays))
-    means = unflatten(flat, arrays)
+    flat = comm.all_reduce_mean(arrays_to_vector(arrays))
+    means = vector_to_arrays(flat, arrays)
     for factor, A, G in zip(factors, means[:len(factors)], means[len(factors):]):
         factor.A, factor.G = A.copy(), G.copy()
     return factors

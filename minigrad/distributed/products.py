@@ -9,12 +9,12 @@ mean loss the global matrix is ``B = (1/K) Σ_r B_r``, so
 and ``loss`` is the global mean loss (a Tensor). Every rank must apply the operator to
 the same vectors in the same order (the optimizers do, as they act on reduced numbers).
 """
-from ..curvature.flat import flatten, unflatten
+from ..curvature.flat import arrays_to_vector, vector_to_arrays
 
 
 def average_arrays(arrays, comm):
     """The means over ranks of a list of arrays, in one all-reduce (new arrays, same shapes)."""
-    return unflatten(comm.all_reduce_mean(flatten(arrays)), arrays)
+    return vector_to_arrays(comm.all_reduce_mean(arrays_to_vector(arrays)), arrays)
 
 
 class ReducedProduct:

@@ -15,7 +15,7 @@ not one per tensor. A parameter without a gradient contributes zeros and keeps
 (after a training step with per-rank batch-norm statistics, as PyTorch's
 ``DistributedDataParallel`` does with ``broadcast_buffers=True``).
 """
-from ..curvature.flat import flatten, unflatten
+from ..curvature.flat import arrays_to_vector, vector_to_arrays
 
 
 def _broadcast_arrays(arrays, comm, root):
@@ -23,8 +23,8 @@ def _broadcast_arrays(arrays, comm, root):
     for array in arrays:
         by_dtype.setdefault(str(array.dtype), []).append(array)
     for group in by_dtype.values():
-        flat = comm.broadcast(flatten(group), root)
-        for array, piece in zip(group, unflatten(flat, group)):
+        flat = comm.broadcast(arrays_to_vector(group), root)
+        for array, piece in zip(group, vector_to_arrays(flat, group)):
             array[...] = piece
 
 
@@ -56,8 +56,8 @@ def average_gradients(params, comm, extra=()):
              for p in params]
     xp = params[0].xp
     tail = xp.asarray(list(extra), dtype=grads[0].dtype).reshape(-1)
-    flat = comm.all_reduce_mean(flatten(grads + [tail]))
-    pieces = unflatten(flat, grads + [tail])
+    flat = comm.all_reduce_mean(arrays_to_vector(grads + [tail]))
+    pieces = vector_to_arrays(flat, grads + [tail])
     for p, piece in zip(params, pieces):
         if p.grad is not None:
             p.grad.data[...] = piece

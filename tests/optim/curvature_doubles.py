@@ -20,7 +20,7 @@ import pytest
 import minigrad
 from minigrad import nn
 from minigrad.curvature import KroneckerFactors
-from optim.parameter_vectors import flatten, unflatten
+from optim.parameter_vectors import arrays_to_vector, vector_to_arrays
 
 SHAPES = [(2, 3), (4,)]
 
@@ -32,21 +32,21 @@ class FunctionClosure:
         theta = numpy.asarray(theta, dtype=numpy.float64)
         shapes = shapes or [theta.shape]
         self.params = [nn.Parameter(minigrad.tensor(piece.copy()))
-                       for piece in unflatten(theta, shapes)]
+                       for piece in vector_to_arrays(theta, shapes)]
         self.value, self.gradient, self.hessian = value, gradient, hessian
         self.diverged = False
         self.calls = collections.Counter()
 
     @property
     def theta(self):
-        return flatten([p.data for p in self.params])
+        return arrays_to_vector([p.data for p in self.params])
 
     def _value(self):
         return numpy.nan if self.diverged else float(self.value(self.theta))
 
     def __call__(self):
         self.calls["gradient"] += 1
-        for p, piece in zip(self.params, unflatten(self.gradient(self.theta),
+        for p, piece in zip(self.params, vector_to_arrays(self.gradient(self.theta),
                                                    [p.shape for p in self.params])):
             p.grad = minigrad.tensor(piece.copy())
         return minigrad.tensor(self._value())
@@ -57,7 +57,7 @@ class FunctionClosure:
 
     def _product(self, matrix, vectors):
         self.calls["product"] += 1
-        return unflatten(matrix @ flatten(vectors), [p.shape for p in self.params])
+        return vector_to_arrays(matrix @ arrays_to_vector(vectors), [p.shape for p in self.params])
 
     def hvp(self, vectors):
         return self._product(self.hessian(self.theta), vectors)
@@ -108,7 +108,7 @@ class ModelClosure:
 
     @property
     def theta(self):
-        return flatten([p.data for p in self.params])
+        return arrays_to_vector([p.data for p in self.params])
 
     def __call__(self):
         for p in self.params:
@@ -243,7 +243,7 @@ def assert_state_dict_round_trip(make_closure, make_optimizer, steps=3):
         optimizer.step(closure)
         expected.append(closure.theta.copy())
     resumed = make_closure()
-    for p, piece in zip(resumed.params, unflatten(saved_theta, [p.shape for p in resumed.params])):
+    for p, piece in zip(resumed.params, vector_to_arrays(saved_theta, [p.shape for p in resumed.params])):
         p.data = piece.copy()
     fresh = make_optimizer(resumed.params)
     fresh.load_state_dict(saved_state)
@@ -275,7 +275,7 @@ class ClassificationClosure(ModelClosure):
                 continue
             selected = logits[members.tolist(), k].mean()
             grads = minigrad.grad(selected, self.params, retain_graph=True)
-            rows.append(flatten([g.data for g in grads]))
+            rows.append(arrays_to_vector([g.data for g in grads]))
         return numpy.stack(rows)
 
 

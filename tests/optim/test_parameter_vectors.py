@@ -6,19 +6,19 @@ import minigrad
 from optim.line_search import cubic_interpolate
 from optim.optimizer import require_positive_integer
 from optim.parameter_vectors import (add_to_parameters, check_closure_parameters,
-                                     curvature_operator, finite, flatten, gradient_vector,
-                                     restore, snapshot, unflatten)
+                                     curvature_operator, finite, arrays_to_vector, gradient_vector,
+                                     restore, snapshot, vector_to_arrays)
 from tests.optim.curvature_doubles import QuadraticClosure
 
 
 def test_flatten_is_row_major_and_unflatten_inverts_it():
     arrays = [numpy.arange(6.0).reshape(2, 3), numpy.array([6.0, 7.0])]
-    vector = flatten(arrays)
+    vector = arrays_to_vector(arrays)
     numpy.testing.assert_array_equal(vector, numpy.arange(8.0))
-    for got, want in zip(unflatten(vector, [(2, 3), (2,)]), arrays):
+    for got, want in zip(vector_to_arrays(vector, [(2, 3), (2,)]), arrays):
         numpy.testing.assert_array_equal(got, want)
     with pytest.raises(ValueError, match="8 entries but the shapes"):
-        unflatten(vector, [(2, 3)])
+        vector_to_arrays(vector, [(2, 3)])
 
 
 def test_gradient_vector_names_parameters_without_grad():

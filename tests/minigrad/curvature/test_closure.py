@@ -3,8 +3,8 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad.curvature import (Closure, class_gradients, flatten, ggn_operator, ggnvp, hvp,
-                                unflatten)
+from minigrad.curvature import (Closure, arrays_to_vector, class_gradients, ggn_operator, ggnvp,
+                                hvp, vector_to_arrays)
 from tests.minigrad.curvature.matrix_free_cases import build, random_direction, relative_error
 
 
@@ -47,12 +47,12 @@ def test_loss_value_reads_the_current_parameters_without_side_effects(closure):
 
 def test_products_take_and_return_parameter_shaped_lists(closure):
     v = random_direction(closure.model)
-    vectors = unflatten(v, closure.params)
+    vectors = vector_to_arrays(v, closure.params)
     for method, reference in ((closure.hvp, hvp), (closure.ggnvp, ggnvp)):
         result = method(vectors)
         assert [r.shape for r in result] == [p.shape for p in closure.params]
         expected = reference(closure.model, closure.loss_fn, closure.x, closure.y, v)
-        assert relative_error(flatten(result), expected) < 1e-12
+        assert relative_error(arrays_to_vector(result), expected) < 1e-12
 
 
 def test_class_gradients_use_the_batch_labels(closure):
@@ -131,8 +131,9 @@ def test_product_operators_are_the_closures_evaluation_from_one_forward(kind):
         b[...] = value
     one_off = {"hessian_product": closure.hvp, "gauss_newton_product": closure.ggnvp}[kind]
     for seed in (0, 1):
-        vectors = unflatten(random_direction(model, seed), closure.params)
-        assert relative_error(flatten(product.apply(vectors)), flatten(one_off(vectors))) < 1e-12
+        vectors = vector_to_arrays(random_direction(model, seed), closure.params)
+        assert relative_error(arrays_to_vector(product.apply(vectors)),
+                              arrays_to_vector(one_off(vectors))) < 1e-12
 
 
 def test_a_curvature_batch_product_leaves_grads_and_buffers_alone(closure):

@@ -11,9 +11,9 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad.curvature import (GaussNewtonProduct, HessianProduct, flat_gradient, flatten,
-                                ggnvp, hessian, hvp, hvp_fd, num_parameters,
-                                unflatten)
+from minigrad.curvature import (GaussNewtonProduct, HessianProduct, arrays_to_vector,
+                                flat_gradient, ggnvp, hessian, hvp, hvp_fd, num_parameters,
+                                vector_to_arrays)
 from tests.minigrad.curvature.matrix_free_cases import (CASES, build, finite_difference_hessian,
                                                         linear_mse_case, loss_hessian,
                                                         output_jacobian, random_direction,
@@ -76,9 +76,9 @@ def test_apply_takes_and_returns_parameter_shaped_lists():
     model, loss_fn, x, y = build("tanh_mse")
     params = list(model.parameters())
     v = random_direction(model)
-    pieces = HessianProduct(model, loss_fn, x, y).apply(unflatten(v, params))
+    pieces = HessianProduct(model, loss_fn, x, y).apply(vector_to_arrays(v, params))
     assert [piece.shape for piece in pieces] == [p.shape for p in params]
-    assert relative_error(flatten(pieces), hvp(model, loss_fn, x, y, v)) < 1e-12
+    assert relative_error(arrays_to_vector(pieces), hvp(model, loss_fn, x, y, v)) < 1e-12
 
 
 def test_products_leave_batch_norm_running_statistics_unchanged():
@@ -97,12 +97,12 @@ def test_products_leave_batch_norm_running_statistics_unchanged():
 def test_flatten_and_unflatten_round_trip_in_row_major_order():
     model, _, _, _ = build("tanh_mse")
     params = list(model.parameters())
-    flat = flatten(params)
+    flat = arrays_to_vector(params)
     assert num_parameters(params) == 4 * 5 + 5 + 5 * 3 + 3
     assert flat.shape == (num_parameters(params),)
     assert numpy.array_equal(minigrad.to_host(flat[:params[0].size]),
                              minigrad.to_host(params[0].data).ravel())
-    for piece, p in zip(unflatten(flat, params), params):
+    for piece, p in zip(vector_to_arrays(flat, params), params):
         assert numpy.array_equal(minigrad.to_host(piece), minigrad.to_host(p.data))
 
 
