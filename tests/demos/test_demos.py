@@ -57,21 +57,55 @@ def check_outputs(results, tmp_path, expected_rows):
     assert not list(tmp_path.glob(".*")), "temporary files were left behind"
 
 
+def check_header(results, tmp_path):
+    """The fields every results.json holds, and the table stored beside it."""
+    for key in ("command", "minigrad_version", "seconds", "threads", "machine", "settings"):
+        assert key in results, key
+    assert results["threads"] == 1 and results["settings"]["threads"] == 1
+    assert (tmp_path / "table.md").read_text() == results["table"] + "\n"
+
+
 def test_gauss_newton_autoencoder(tmp_path):
     results = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path),
-                                             "--methods", "sgd,adam,kfra"])
+                                             "--methods", "SGD,Adam,KFRA"])
     check_outputs(results, tmp_path, expected_rows=3)
-    for run in results["runs"].values():
-        errors = [r["error"] for r in run["records"]]
-        assert errors[0] > 0 and len(errors) == run["records"][-1]["step"] + 1
+    check_header(results, tmp_path)
+    assert list(results["curves"]) == ["SGD", "Adam", "KFRA"]
+    for curve in results["curves"].values():
+        assert [point[0] for point in curve] == [0, 1, 2, 3]
+        assert all(point[2] > 0 for point in curve)
+    # A second process adds its methods to the run of the same settings, never repeats one.
+    merged = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path),
+                                            "--methods", "KFAC"])
+    assert list(merged["curves"]) == ["SGD", "Adam", "KFRA", "KFAC"]
+    with pytest.raises(FileExistsError, match="already holds \\['KFAC'\\]; pass --force"):
+        gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path), "--methods", "KFAC"])
+    with pytest.raises(FileExistsError, match="other settings .*batch_size"):
+        gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path), "--methods", "SGD",
+                                       "--batch-size", "8"])
+
+
+def test_gauss_newton_sweep_feeds_the_run(tmp_path):
+    sweep = gauss_newton_autoencoder.main(["--quick", "--sweep", "--out", str(tmp_path / "s"),
+                                           "--methods", "SGD"])
+    errors = {entry["hyper"]["lr"]: entry["error"] for entry in sweep["sweep"]["SGD"]}
+    assert sweep["best"]["SGD"] == {"lr": min(errors, key=errors.get)}
+    run = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path / "r"), "--methods",
+                                         "SGD", "--sweep-results", str(tmp_path / "s")])
+    assert run["hyper"]["SGD"]["lr"] == sweep["best"]["SGD"]["lr"]
+    assert run["hyper_source"]["SGD"].endswith("results.json")
 
 
 def test_adahessian_hybrid_resnet18(tmp_path):
     results = adahessian_hybrid_resnet18.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=4)
-    for entry in results["summary"].values():
-        assert 0 <= entry["test_accuracy"][0] <= 100
-        assert len(entry["val_loss_curve"]) == 1
+    check_outputs(results, tmp_path, expected_rows=2 + 2)
+    check_header(results, tmp_path)
+    assert "(1 run)" in results["table"] and "±" not in results["table"]
+    for method, entries in results["per_seed"].items():
+        assert [e["seed"] for e in entries] == [0]
+        assert all(0 <= e[key] <= 100 for e in entries for key in ("train", "val", "test"))
+    entry = results["seeds"]["0"]["AdaHessian"]
+    assert len(entry["val_loss"]) == 1 and len(entry["gradient_norms"]) == 1
 
 
 def test_adaptive_norms_trust_region(tmp_path):
