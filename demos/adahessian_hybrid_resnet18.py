@@ -25,8 +25,10 @@ neural network" (2022), Section III, at its protocol:
   gradient of the first convolution (mean over its 64 filters, each a 7×7
   matrix) and of the last linear layer (a 10×512 matrix).
 
-Each seed may run as its own process (``--seeds-from S --seeds N``): it adds
-its seeds to the run of the same settings in ``--out``.
+Seeds and optimizers may run as separate processes (``--seeds-from S --seeds N
+--optimizers ...``): each adds its runs (``"runs"``, keyed ``"SEED/OPTIMIZER"``)
+to the run of the same settings in ``--out``; ``"per_seed"`` and the tables
+are rebuilt from all of them.
 """
 import pathlib
 import sys
@@ -163,12 +165,15 @@ def run(args, method, seed, sets, source):
 SUMMARY_KEYS = ("seed", "train", "val", "test", "seconds", "switch_epoch")
 
 
-def per_seed(seeds, keys=None):
-    """``{method: [entry, ...]}`` sorted by seed, from ``{str(seed): {method: entry}}``;
-    with ``keys`` only those fields of each entry."""
-    methods = [m for m in CONFIGURATIONS if any(m in entry for entry in seeds.values())]
-    return {m: [seeds[s][m] if keys is None else {k: seeds[s][m][k] for k in keys}
-                for s in sorted(seeds, key=int) if m in seeds[s]] for m in methods}
+def per_seed(runs, keys=None):
+    """``{method: [entry, ...]}`` sorted by seed, from ``{"SEED/METHOD": entry}``; with
+    ``keys`` only those fields of each entry."""
+    grouped = {}
+    for key in sorted(runs, key=lambda k: int(k.split("/")[0])):
+        entry = runs[key]
+        grouped.setdefault(key.split("/", 1)[1], []).append(
+            entry if keys is None else {k: entry[k] for k in keys})
+    return {m: grouped[m] for m in CONFIGURATIONS if m in grouped}
 
 
 def spread(values):
@@ -180,29 +185,30 @@ def spread(values):
 
 
 def tables(stored):
-    runs = per_seed(stored["seeds"])
+    runs = per_seed(stored["runs"])
     counts = sorted({len(entries) for entries in runs.values()})
     seeds = ("one run per optimizer, no spread" if counts == [1] else
-             "mean ± std over " + "/".join(str(c) for c in counts) + " seeds")
+             "mean ± sample std over the n seeds of each row (a single run is marked)")
     epochs = stored["settings"]["epochs"]
     rows_i, rows_ii, rows_switch = [], [], []
     for method, entries in runs.items():
         paper = PAPER_TABLE_I[method]
-        rows_i.append([method] + [spread([e[k] for e in entries]) for k in ("train", "val",
-                                                                               "test")]
+        rows_i.append([method, len(entries)]
+                      + [spread([e[k] for e in entries]) for k in ("train", "val", "test")]
                       + [f"{paper[0]} / {paper[1]} / {paper[2]}"])
-        rows_ii.append([method, spread([e["seconds"] for e in entries]),
+        rows_ii.append([method, len(entries), spread([e["seconds"] for e in entries]),
                         PAPER_TABLE_II[method]])
     for entry in runs.get("Hybrid", []):
         rows_switch.append([entry["seed"], "never" if entry["switch_epoch"] is None
                             else entry["switch_epoch"]])
     best = best_lines(runs)
     text = (f"Table I: accuracy (%) after {epochs} epochs, {seeds}"
-            f"\n\n" + common.markdown_table(["optimizer", "train %", "validation %", "test %",
-                                            "paper train / val / test %"], rows_i)
+            f"\n\n" + common.markdown_table(["optimizer", "n", "train %", "validation %",
+                                            "test %", "paper train / val / test %"], rows_i)
             + f"\n\n{best}\n\nTable II: training time (s, {epochs} epochs, "
             f"{stored['settings']['threads']} BLAS thread(s)), {seeds}\n\n" + common.markdown_table(
-                ["optimizer", "training time (s)", "paper (s, 15 epochs, K80 GPU)"], rows_ii))
+                ["optimizer", "n", "training time (s)", "paper (s, 15 epochs, K80 GPU)"],
+                rows_ii))
     if rows_switch:
         text += ("\n\nHybrid: epoch after which it switched to AdaHessian (validation loss "
                  "first below t_l = 1)\n\n"
@@ -222,7 +228,7 @@ def best_lines(runs):
 
 
 def figures(stored, out):
-    runs = per_seed(stored["seeds"])
+    runs = per_seed(stored["runs"])
     paths = []
     for number, (key, ylabel) in enumerate((("val_loss", "validation cross-entropy"),
                                             ("val_accuracy", "validation accuracy (%)")),
@@ -266,22 +272,22 @@ def figures(stored, out):
 
 def main(argv=None):
     args = arguments(argv)
-    seeds = {}
+    runs = {}
     for seed in range(args.seeds_from, args.seeds_from + args.seeds):
         sets, source = seed_data(args, seed)
-        seeds[str(seed)] = {m: run(args, m, seed, sets, source) for m in args.optimizers}
-    results = {**common.run_header(args, exclude=("seeds", "seeds_from", "seed")),
-               "data": source, "out": common.out_text(args),
-               "seeds": seeds, "seconds": common.elapsed()}
+        runs.update({f"{seed}/{m}": run(args, m, seed, sets, source) for m in args.optimizers})
+    results = {**common.run_header(args, exclude=("seeds", "seeds_from", "seed", "optimizers")),
+               "data": source, "out": common.out_text(args), "runs": runs,
+               "seconds": common.elapsed()}
 
     def complete(stored):
-        stored["per_seed"] = per_seed(stored["seeds"], SUMMARY_KEYS)
+        stored["per_seed"] = per_seed(stored["runs"], SUMMARY_KEYS)
         stored["table"] = tables(stored)
         stored["figures"] = figures(stored, args.out)
         records.write(args.out, stored, common.write_json, common.write_text)
         return stored
 
-    stored = records.merge_methods(args.out, results, "seeds", args.force, complete)
+    stored = records.merge_methods(args.out, results, "runs", args.force, complete)
     print(f"\n## {NAME}\n\n{stored['table']}\n", flush=True)
     return stored
 

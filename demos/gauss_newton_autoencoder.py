@@ -283,9 +283,10 @@ def sweep_table(stored):
         best = stored["best"][method]
         for entry in stored["sweep"][method]:
             end = entry["error"]
-            setting = _sweep_text(entry["hyper"])
+            setting = _sweep_text({**_shown(METHODS[method][1]), **entry["hyper"]})
             if entry.get("ablation"):
-                setting = f"{_sweep_text(METHODS[method][1])}; {setting}"
+                setting = (f"{_sweep_text(_shown(METHODS[method][1]))} with "
+                           f"{_sweep_text(entry['hyper'])}")
             mark = "ablation" if entry.get("ablation") else (
                 "best" if entry["hyper"] == best else "")
             rows.append([method, setting, f"diverged: {entry['diverged_at']}" if end is None
@@ -293,7 +294,12 @@ def sweep_table(stored):
     return (f"Hyper-parameter sweep: error (nats per image, {settings['eval_size']} fixed "
             f"training images) after {settings['sweep_updates']} updates at batch "
             f"{settings['batch_size']}\n\n"
-            + common.markdown_table(["method", "setting", "error", ""], rows))
+            + common.markdown_table(["method", "setting", "error", "chosen"], rows))
+
+
+def _shown(hyper):
+    """The swept hyper-parameters of ``hyper`` (learning rate and damping)."""
+    return {k: v for k, v in hyper.items() if k in ("lr", "damping")}
 
 
 def _sweep_text(hyper):
@@ -303,7 +309,7 @@ def _sweep_text(hyper):
 def sweep_figure(stored, out):
     methods = [m for m in SWEEP if m in stored["sweep"]]
     fig, axes = common.figure(columns=min(3, len(methods)),
-                              rows=(len(methods) + 2) // 3, width=4.2, height=3.2)
+                              rows=(len(methods) + 2) // 3, width=4.6, height=3.8)
     for ax, method in zip(axes.flat, methods):
         for index, entry in enumerate(stored["sweep"][method]):
             if len(entry["curve"]) > 1:
@@ -314,9 +320,12 @@ def sweep_figure(stored, out):
         ax.set_xlabel("updates")
         ax.set_ylabel("training error (nats / image)")
         ax.set_yscale("log")
-        ax.legend(fontsize=6, framealpha=0.7)
+        ax.legend(fontsize=7, framealpha=0.7)
     for ax in list(axes.flat)[len(methods):]:
         ax.axis("off")
+    fig.suptitle(f"Sweep: error after each setting's updates, batch "
+                 f"{stored['settings']['batch_size']}")
+    fig.tight_layout()
     return [str(common.save_figure(fig, out / "sweep.png"))]
 
 

@@ -229,11 +229,15 @@ def figures(runs, swa, out):
             axes[0, 2].plot(steps, [r[f"trace_{key}"] for r in run["records"]], style,
                             marker=".", label=f"tr {key}, {run['label']}")
     titles = ("training loss", "top eigenvalue", "trace (Hutchinson)")
-    for ax, title in zip(axes[0], titles):
+    labels = ("full-batch training loss", "largest eigenvalue λ₁", "trace")
+    for ax, title, label in zip(axes[0], titles, labels):
         ax.set_xlabel("iteration")
+        ax.set_ylabel(label)
         ax.set_title(title)
-        ax.legend(fontsize=7, framealpha=0.6)
+        ax.legend(fontsize=7, framealpha=0.8, loc="upper right")
     axes[0, 0].set_yscale("log")
+    axes[0, 2].set_ylim(top=1.6 * max(r["trace_H"] for run in runs.values()
+                                      for r in run["records"]))
     paths = [str(common.save_figure(fig, out / "curvature_during_training.png"))]
     fig, axes = common.figure()
     ax = axes[0, 0]

@@ -104,8 +104,14 @@ def test_adahessian_hybrid_resnet18(tmp_path):
     for method, entries in results["per_seed"].items():
         assert [e["seed"] for e in entries] == [0]
         assert all(0 <= e[key] <= 100 for e in entries for key in ("train", "val", "test"))
-    entry = results["seeds"]["0"]["AdaHessian"]
+    entry = results["runs"]["0/AdaHessian"]
     assert len(entry["val_loss"]) == 1 and len(entry["gradient_norms"]) == 1
+    # Another process adds a seed of one optimizer; rows then state their own n and spread.
+    merged = adahessian_hybrid_resnet18.main(["--quick", "--out", str(tmp_path), "--seeds-from",
+                                              "1", "--optimizers", "AdaHessian"])
+    assert [e["seed"] for e in merged["per_seed"]["AdaHessian"]] == [0, 1]
+    assert [e["seed"] for e in merged["per_seed"]["SGD-momentum"]] == [0]
+    assert "| AdaHessian | 2 |" in merged["table"] and "(1 run)" in merged["table"]
 
 
 def test_adaptive_norms_trust_region(tmp_path):
