@@ -25,7 +25,9 @@ Gauss-Newton optimisation for deep learning" (2017), at the paper's protocol:
   averages of the factors warmed up as ``min(1 − 1/t, decay)`` and damped
   inverses at every update for the first 20 updates, then every 5. KFLR (the
   exact pre-activation Gauss-Newton factors, one backward pass per output and
-  sample) is timed over ``--kflr-updates`` updates.
+  sample) is timed over ``--kflr-updates`` updates at ``--kflr-batch-size``
+  images (its cost is linear in the batch; at batch 1000 the un-chunked
+  784-column backward pass holds about 3 GB per 1000-unit layer).
 
 A run takes each method's hyper-parameters from ``METHODS``, updated by the
 best setting of the grid ``SWEEP`` after ``--sweep-updates`` (100) updates
@@ -98,6 +100,8 @@ def arguments(argv):
                    help="fixed training images on which the error is evaluated (10000)")
     p.add_argument("--kflr-updates", type=int, default=None,
                    help="updates over which KFLR's cost per update is measured")
+    p.add_argument("--kflr-batch-size", type=int, default=None,
+                   help="batch of those KFLR updates (default: --batch-size)")
     p.add_argument("--width", choices=("paper", "tiny"), default=None,
                    help="paper: the 784-1000-500-250-30 autoencoder; tiny: a 784-32-8 "
                         "mirrored sigmoid autoencoder for smoke tests")
@@ -140,14 +144,15 @@ def error(model, loss_fn, x):
         return float(loss_fn(model(inputs), inputs).item())
 
 
-def train(method, hyper, updates, args, images, evaluation):
-    """Train ``method`` with ``hyper`` for ``updates`` updates; ``[[update, seconds, nats]]``."""
+def train(method, hyper, updates, args, images, evaluation, batch_size=None):
+    """Train ``method`` with ``hyper`` for ``updates`` updates of ``batch_size`` images
+    (default ``--batch-size``); ``[[update, seconds, nats]]``."""
     name, _ = METHODS[method]
     model = build_model(args)
     loss_fn = models.reconstruction_loss("mnist", reduction="batchmean")
     optimizer = optim.create(name, model.parameters(), **hyper)
-    loader = data.DataLoader(images, numpy.zeros(len(images)), args.batch_size, shuffle=True,
-                             seed=args.seed, transform=flat_pixels)
+    loader = data.DataLoader(images, numpy.zeros(len(images)), batch_size or args.batch_size,
+                             shuffle=True, seed=args.seed, transform=flat_pixels)
     passes = iter(())
 
     def step(k):
@@ -205,7 +210,8 @@ def run_table(stored):
     if "KFLR" in stored.get("kflr_cost", {}):
         cost = stored["kflr_cost"]["KFLR"]
         text += (f"\n\nKFLR: {cost['seconds_per_update']:.4g} s per update at batch "
-                 f"{settings['batch_size']}, over {cost['updates']} update(s).")
+                 f"{cost['batch_size']}, over {cost['updates']} update(s) (hyper-parameters "
+                 f"{_hyper_text(stored['hyper']['KFLR'])}).")
     return text
 
 
@@ -251,15 +257,18 @@ def main_run(args, images, evaluation, source):
     hyper = {m: h for m, (h, _) in chosen.items()}
     hyper_source = {m: source for m, (_, source) in chosen.items()}
     for method in args.methods:
-        updates = args.kflr_updates if method == "KFLR" else args.updates
-        curve = train(method, hyper[method], updates, args, images, evaluation)
         if method == "KFLR":
-            kflr_cost[method] = {"updates": curve[-1][0],
-                                 "seconds_per_update": curve[-1][1] / curve[-1][0]}
-        else:
-            curves[method] = curve
-            seconds_per_update[method] = curve[-1][1] / curve[-1][0]
-    results = {**common.run_header(args, exclude=("methods", "sweep_results")),
+            batch = args.kflr_batch_size or args.batch_size
+            curve = train(method, hyper[method], args.kflr_updates, args, images, evaluation,
+                          batch)
+            kflr_cost[method] = {"updates": curve[-1][0], "batch_size": batch,
+                                 "seconds_per_update": curve[-1][1] / curve[-1][0],
+                                 "curve": curve}
+            continue
+        curves[method] = train(method, hyper[method], args.updates, args, images, evaluation)
+        seconds_per_update[method] = curves[method][-1][1] / curves[method][-1][0]
+    results = {**common.run_header(args, exclude=("methods", "sweep_results",
+                                                  "kflr_batch_size")),
                "data": source, "out": common.out_text(args), "curves": curves, "hyper": hyper,
                "seconds_per_update": seconds_per_update, "kflr_cost": kflr_cost,
                "hyper_source": hyper_source,

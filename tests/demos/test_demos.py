@@ -9,7 +9,10 @@ import json
 import math
 import re
 
+import numpy
 import pytest
+
+from minigrad import curvature
 
 from demos import (adahessian_hybrid_resnet18, adaptive_norms_trust_region,
                    class_gradient_subspace, gauss_newton_autoencoder, hess_trucks)
@@ -127,9 +130,23 @@ def test_adaptive_norms_trust_region(tmp_path):
 
 def test_class_gradient_subspace(tmp_path):
     results = class_gradient_subspace.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=2 + 2)
+    check_outputs(results, tmp_path, expected_rows=2 + 2 + 2)
     for record in results["overlaps"]:
         assert 0 <= record["random_overlap"] <= record["overlap"] <= 1
+        assert 0 <= record["overlap_top_C_minus_1"] <= 1
+        assert len(record["lambda_k"]) == len(record["rayleigh_k"]) == 10
+    assert set(results["curves"]) == {f"{name}/{b}" for name in class_gradient_subspace.RUNS
+                                      for b in (8, 32)}
+
+
+def test_rayleigh_quotient_is_that_of_the_operator():
+    rng = numpy.random.default_rng(0)
+    matrix = rng.standard_normal((6, 6))
+    matrix = matrix + matrix.T
+    vector = rng.standard_normal(6)
+    operator = curvature.aslinearoperator(matrix)
+    assert class_gradient_subspace.rayleigh_quotient(operator, vector) == pytest.approx(
+        vector @ matrix @ vector / (vector @ vector), rel=1e-12)
 
 
 def test_hess_trucks(tmp_path):
