@@ -241,7 +241,7 @@ def figures(stored, out):
             mean = curves.mean(axis=0)
             line, = ax.plot(epochs, mean, marker="o", markersize=3,
                             linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)],
-                            label=f"{method} ({len(entries)} seeds)")
+                            label=f"{method} (n = {len(entries)})")
             if len(entries) > 1:
                 std = curves.std(axis=0, ddof=1)
                 ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(),
@@ -253,19 +253,23 @@ def figures(stored, out):
         ax.set_title(f"Figure {number}: ResNet-18 on 2% of MNIST (mean ± std)")
         ax.legend(fontsize=8, framealpha=0.7)
         paths.append(str(common.save_figure(fig, out / f"figure{number}_{key}.png")))
-    fig, axes = common.figure(columns=2, width=5.2, height=3.8)
+    fig, axes = common.figure(columns=2, width=5.6, height=3.8)
     for index, (method, entries) in enumerate(runs.items()):
         norms = numpy.asarray([e["gradient_norms"] for e in entries], dtype=float).mean(axis=0)
-        style = dict(label=method, linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
-        axes[0, 0].plot(norms[:, 0], norms[:, 1], **style)
-        axes[0, 1].plot(norms[:, 0], norms[:, 2], **style)
+        per_epoch = norms[:, 1:3].reshape(len(entries[0]["val_loss"]), -1, 2).mean(axis=1)
+        epochs = numpy.arange(1, len(per_epoch) + 1)
+        style = dict(label=method, marker="o", markersize=3,
+                     linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        axes[0, 0].plot(epochs, per_epoch[:, 0], **style)
+        axes[0, 1].plot(epochs, per_epoch[:, 1], **style)
     for ax, title in zip(axes[0], ("first convolution (mean over 64 filters)",
                                    "last linear layer (10 × 512)")):
-        ax.set_xlabel("update")
-        ax.set_ylabel("spectral norm of the gradient")
+        common.epoch_axis(ax)
+        ax.set_ylabel("spectral norm of the gradient\n(mean over the epoch's updates)")
         ax.set_yscale("log")
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8, framealpha=0.7)
+    fig.tight_layout()
     paths.append(str(common.save_figure(fig, out / "gradient_spectral_norms.png")))
     return paths
 

@@ -158,3 +158,13 @@ def test_hess_trucks(tmp_path):
         for record in run["records"]:
             assert record["trace_H"] == pytest.approx(record["trace_GN"] + record["trace_R"],
                                                       rel=1e-6, abs=1e-8)
+
+
+def test_an_earlier_run_is_kept_unless_forced(tmp_path):
+    first = hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    stored = (tmp_path / "results.json").read_text()
+    with pytest.raises(FileExistsError, match="holds an earlier run; pass --force"):
+        hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    assert (tmp_path / "results.json").read_text() == stored
+    again = hess_trucks.main(["--quick", "--out", str(tmp_path), "--force"])
+    assert again["table"] == first["table"]
