@@ -2,61 +2,67 @@
 
 Reproduces Attias, Cadei & Novaković, "Discussion on the viability of a modern
 second order method in non-convex optimization training a deep convolutional
-neural network" (adahessian-hybrid-resnet18-mnist.txt), Section III:
+neural network" (2022), Section III, at its protocol:
 
 * ResNet-18 (``models.resnet18(in_channels=1, num_classes=10)``, 11,175,370
-  parameters) trained from the same initial weights by every optimizer;
-* 1,200 training, 200 validation (both drawn from the MNIST training split)
-  and 200 test images; batch size 100; cross-entropy, no regularisation;
-* the paper's tuned hyper-parameters: SGD lr = 0.01; SGD momentum lr = 0.005,
+  parameters); within a seed every optimizer starts from the same weights
+  (``nn.init.manual_seed(seed)`` before the model is built) and sees the same
+  data split and batch order;
+* 1,200 training and 200 validation images (disjoint, from the MNIST training
+  split) and 200 test images, drawn per seed; batch 100 (12 updates per
+  epoch), 15 epochs; cross-entropy, no regularisation; inputs standardised;
+* the paper's hyper-parameters: SGD lr = 0.01; SGD momentum lr = 0.005,
   β = 0.9; Adam lr = 0.001, β = (0.9, 0.999); AdaHessian lr = 0.1,
   β = (0.9, 0.999); Hybrid t_l = 1.0, lr¹ = 0.005, β¹ = 0.9, lr² = 0.001,
   β² = (0.9, 0.999) (``optim.Hybrid``: SGD with momentum until the validation
-  loss first falls below t_l, AdaHessian after);
-* Table I (train / validation / test accuracy, mean ± std over seeds),
-  Table II (training time, mean ± std), Figures 1–2 (validation loss and
-  accuracy against epoch).
+  loss, reported after each epoch, first falls below t_l, AdaHessian after);
+  its switching epoch is recorded per seed;
+* Table I: train (running accuracy over the last epoch's batches), validation
+  and test accuracy after the last epoch, mean ± sample std over the seeds;
+  Table II: training time (sum of the epoch times, validation excluded);
+  Figures 1–2: validation loss and accuracy per epoch (mean over seeds, band
+  ± std); the paper's appendix: after every update, the spectral norm of the
+  gradient of the first convolution (mean over its 64 filters, each a 7×7
+  matrix) and of the last linear layer (a 10×512 matrix).
 
-Each run is ``minigrad.train.train`` (the library's training loop): it
-validates after every epoch and reports the validation loss to the optimizer
-(the Hybrid's switch). "Train" accuracy is the running accuracy over the
-batches of the last epoch; training time is the sum of the epoch times
-(validation excluded). The paper runs 15 epochs and 10 seeds (``--full``); the
-default runs 4 epochs (the Hybrid switches once the validation loss
-falls below 1, typically after epoch 3) and one seed, so that it finishes in
-minutes on a CPU.
+Seeds and optimizers may run as separate processes (``--seeds-from S --seeds N
+--optimizers ...``): each adds its runs (``"runs"``, keyed ``"SEED/OPTIMIZER"``)
+to the run of the same settings in ``--out``; ``"per_seed"`` and the tables
+are rebuilt from all of them.
 """
 import pathlib
 import sys
+import time
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy  # noqa: E402
 
-from demos import common  # noqa: E402
-from minigrad import train as training  # noqa: E402
+import minigrad  # noqa: E402
+import models  # noqa: E402
+import optim  # noqa: E402
+from demos import common, records  # noqa: E402
+from minigrad import curvature, data, nn  # noqa: E402
 
 NAME = "adahessian_hybrid_resnet18"
 CONFIGURATIONS = {
-    "sgd": ("SGD (β = 0)", dict(optim="sgd", lr=0.01)),
-    "sgd-momentum": ("SGD (β = 0.9)", dict(optim="sgd", lr=0.005, momentum=0.9)),
-    "adam": ("Adam", dict(optim="adam", lr=0.001, optim_args=dict(betas=(0.9, 0.999)))),
-    "adahessian": ("AdaHessian", dict(optim="adahessian", lr=0.1,
-                                      optim_args=dict(betas=(0.9, 0.999)))),
-    "hybrid": ("Hybrid", dict(optim="hybrid", lr=0.001,
-                              optim_args=dict(threshold=1.0, sgd_lr=0.005, momentum=0.9,
-                                              betas=(0.9, 0.999)))),
+    "SGD": ("sgd", dict(lr=0.01)),
+    "SGD-momentum": ("sgd", dict(lr=0.005, momentum=0.9)),
+    "Adam": ("adam", dict(lr=0.001, betas=(0.9, 0.999))),
+    "AdaHessian": ("adahessian", dict(lr=0.1, betas=(0.9, 0.999))),
+    "Hybrid": ("hybrid", dict(lr=0.001, threshold=1.0, sgd_lr=0.005, momentum=0.9,
+                              betas=(0.9, 0.999))),
 }
-PAPER_TABLE_I = {"sgd": (100, 87.55, 87.45), "sgd-momentum": (100, 94.5, 93.5),
-                 "adam": (99.95, 93.85, 93.35), "adahessian": (100, 93.625, 93),
-                 "hybrid": (100, 94.1, 94.2)}
-PAPER_TABLE_II = {"sgd": 14.57, "sgd-momentum": 13.79, "adam": 11.30, "adahessian": 14.26,
-                  "hybrid": 17.43}
+PAPER_TABLE_I = {"SGD": (100, 87.55, 87.45), "SGD-momentum": (100, 94.5, 93.5),
+                 "Adam": (99.95, 93.85, 93.35), "AdaHessian": (100, 93.625, 93),
+                 "Hybrid": (100, 94.1, 94.2)}
+PAPER_TABLE_II = {"SGD": 14.57, "SGD-momentum": 13.79, "Adam": 11.30, "AdaHessian": 14.26,
+                  "Hybrid": 17.43}
 PRESETS = {
     "quick": dict(epochs=1, seeds=1, train_size=10, val_size=10, test_size=10, batch_size=10,
-                  optimizers="sgd-momentum,adahessian"),
-    "default": dict(epochs=4, seeds=1, train_size=1200, val_size=200, test_size=200,
+                  optimizers="SGD-momentum,AdaHessian"),
+    "default": dict(epochs=15, seeds=5, train_size=1200, val_size=200, test_size=200,
                     batch_size=100, optimizers=",".join(CONFIGURATIONS)),
     "full": dict(epochs=15, seeds=10, train_size=1200, val_size=200, test_size=200,
                  batch_size=100, optimizers=",".join(CONFIGURATIONS)),
@@ -66,106 +72,228 @@ PRESETS = {
 def arguments(argv):
     p = common.parser(NAME, __doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=None, help="epochs per run (paper: 15)")
-    p.add_argument("--seeds", type=int, default=None, help="runs per optimizer (paper: 10)")
+    p.add_argument("--seeds", type=int, default=None, help="seeds to run (paper: 10)")
+    p.add_argument("--seeds-from", type=int, default=0, help="first seed")
     p.add_argument("--train-size", type=int, default=None, help="paper: 1200")
     p.add_argument("--val-size", type=int, default=None, help="paper: 200")
     p.add_argument("--test-size", type=int, default=None, help="paper: 200")
     p.add_argument("--batch-size", type=int, default=None, help="paper: 100")
     p.add_argument("--optimizers", default=None,
                    help=f"comma-separated subset of {','.join(CONFIGURATIONS)}")
-    args = common.parse(p, argv, PRESETS)
-    args.optimizers = args.optimizers.split(",")
-    unknown = [name for name in args.optimizers if name not in CONFIGURATIONS]
-    if unknown:
-        p.error(f"unknown optimizers {unknown}; choose from {list(CONFIGURATIONS)}")
+    args = common.parse(p, argv, PRESETS, merge=True)
+    args.optimizers = common.method_list(p, args.optimizers, CONFIGURATIONS)
     return args
 
 
-def data_name(args):
-    """``"mnist"`` when it is available (or downloaded), else ``"synthetic"``."""
-    return common.load_dataset("mnist", "test", args.data_root, args.download)[2]
+def seed_data(args, seed):
+    """``(train, val, test)`` ``(images, labels)`` of ``seed`` and the data set's name."""
+    (train, val, test), source = common.subsets(
+        "mnist", [args.train_size, args.val_size], seed=seed, root=args.data_root,
+        download=args.download, test_size=args.test_size)
+    return (train, val, test), source
 
 
-def run(args, key, seed, data):
-    label, config = CONFIGURATIONS[key]
-    common.log(f"{label}, seed {seed}")
-    metrics = training.train(model="resnet18", data=data, epochs=args.epochs,
-                             batch_size=args.batch_size, train_size=args.train_size,
-                             val_size=args.val_size, test_size=args.test_size, seed=seed,
-                             root=args.data_root, log=common.log, log_every=0, **config)
-    history = metrics["history"]
-    return {"train_accuracy": 100 * history["train_accuracy"][-1],
-            "val_accuracy": 100 * history["val_accuracy"][-1],
-            "test_accuracy": 100 * metrics["test_accuracy"],
-            "training_time": float(sum(history["epoch_seconds"])),
-            "val_loss_curve": history["val_loss"],
-            "val_accuracy_curve": [100 * a for a in history["val_accuracy"]]}
+def spectral_norms(model):
+    """``(mean over filters of ‖∇W_filter‖₂ of the first convolution, ‖∇W‖₂ of the last
+    linear layer)`` from the gradients now stored; a filter ``(in, kh, kw)`` is taken as an
+    ``(in·kh) × kw`` matrix (7 × 7 here)."""
+    weights = [p for p in model.parameters() if p.ndim >= 2]
+    first, last = weights[0].grad.numpy(), weights[-1].grad.numpy()
+    filters = first.reshape(first.shape[0], -1, first.shape[-1])
+    per_filter = numpy.linalg.norm(filters.astype(float), ord=2, axis=(1, 2))
+    return float(per_filter.mean()), float(numpy.linalg.norm(last.astype(float), ord=2))
 
 
-def mean_std(values):
+def evaluate(model, loader, loss_fn):
+    """``(mean loss, accuracy %)`` over ``loader`` in eval mode."""
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with minigrad.no_grad():
+        for x, y in loader:
+            output = model(x)
+            total += float(loss_fn(output, y).item()) * len(x)
+            correct += int((output.numpy().argmax(axis=1) == y.numpy()).sum())
+            count += len(x)
+    model.train()
+    return total / count, 100.0 * correct / count
+
+
+def run(args, method, seed, sets, source):
+    """Train ``method`` from seed ``seed``'s weights; its per-seed entry."""
+    name, hyper = CONFIGURATIONS[method]
+    common.log(f"{method}, seed {seed}")
+    nn.init.manual_seed(seed)
+    model = models.resnet18(in_channels=1, num_classes=10)
+    optimizer = optim.create(name, model.parameters(), **hyper)
+    loss_fn = nn.CrossEntropyLoss()
+    scale = data.Normalize.for_dataset(source)
+    (train_x, train_y), val, test = sets
+    loader = data.DataLoader(train_x, train_y, args.batch_size, shuffle=True, seed=seed,
+                             transform=scale)
+    val_loader, test_loader = (data.DataLoader(*pair, args.batch_size, transform=scale)
+                               for pair in (val, test))
+    history = {"val_loss": [], "val_accuracy": [], "epoch_seconds": [], "train_accuracy": []}
+    gradient_norms = []
+    for epoch in range(1, args.epochs + 1):
+        start, correct, seen = time.perf_counter(), 0, 0
+        for x, y in loader:
+            closure = curvature.Closure(model, loss_fn, x, y)
+            loss = common.check_finite(optimizer.step(closure).item(),
+                                       f"{method} seed {seed} epoch {epoch} loss")
+            correct += int((closure.output.numpy().argmax(axis=1) == y.numpy()).sum())
+            seen += len(x)
+            gradient_norms.append([len(gradient_norms) + 1, *spectral_norms(model), loss])
+        history["epoch_seconds"].append(time.perf_counter() - start)
+        history["train_accuracy"].append(100.0 * correct / seen)
+        val_loss, val_accuracy = evaluate(model, val_loader, loss_fn)
+        common.check_finite(val_loss, f"{method} seed {seed} epoch {epoch} validation loss")
+        if hasattr(optimizer, "observe_validation_loss"):
+            optimizer.observe_validation_loss(val_loss)
+        history["val_loss"].append(val_loss)
+        history["val_accuracy"].append(val_accuracy)
+        common.log(f"{method:>12s} seed {seed} epoch {epoch:2d}: train acc "
+                   f"{history['train_accuracy'][-1]:.1f}%  val loss {val_loss:.4f} acc "
+                   f"{val_accuracy:.1f}%  {history['epoch_seconds'][-1]:.1f}s")
+    _, test_accuracy = evaluate(model, test_loader, loss_fn)
+    return {"seed": seed, "train": history["train_accuracy"][-1],
+            "val": history["val_accuracy"][-1], "test": test_accuracy,
+            "seconds": float(sum(history["epoch_seconds"])),
+            "switch_epoch": getattr(optimizer, "switch_epoch", None), **history,
+            "gradient_norms": gradient_norms}
+
+
+SUMMARY_KEYS = ("seed", "train", "val", "test", "seconds", "switch_epoch")
+
+
+def per_seed(runs, keys=None):
+    """``{method: [entry, ...]}`` sorted by seed, from ``{"SEED/METHOD": entry}``; with
+    ``keys`` only those fields of each entry."""
+    grouped = {}
+    for key in sorted(runs, key=lambda k: int(k.split("/")[0])):
+        entry = runs[key]
+        grouped.setdefault(key.split("/", 1)[1], []).append(
+            entry if keys is None else {k: entry[k] for k in keys})
+    return {m: grouped[m] for m in CONFIGURATIONS if m in grouped}
+
+
+def spread(values):
+    """``"mean ± std (n)"`` with the sample std for n ≥ 2; a single value is shown alone."""
     values = numpy.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    if len(values) == 1:
+        return f"{values[0]:.2f} (1 run)"
+    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"
 
 
-def summarise(runs):
-    """Per optimizer, mean and std over seeds of every scalar and mean curves."""
-    summary = {}
-    for key, seeds in runs.items():
-        entry = {name: mean_std([r[name] for r in seeds])
-                 for name in ("train_accuracy", "val_accuracy", "test_accuracy", "training_time")}
-        for curve in ("val_loss_curve", "val_accuracy_curve"):
-            entry[curve] = numpy.mean([r[curve] for r in seeds], axis=0).tolist()
-        summary[key] = entry
-    return summary
+def tables(stored):
+    runs = per_seed(stored["runs"])
+    counts = sorted({len(entries) for entries in runs.values()})
+    seeds = ("one run per optimizer, no spread" if counts == [1] else
+             "mean ± sample std over the n seeds of each row (a single run is marked)")
+    epochs = stored["settings"]["epochs"]
+    rows_i, rows_ii, rows_switch = [], [], []
+    for method, entries in runs.items():
+        paper = PAPER_TABLE_I[method]
+        rows_i.append([method, len(entries)]
+                      + [spread([e[k] for e in entries]) for k in ("train", "val", "test")]
+                      + [f"{paper[0]} / {paper[1]} / {paper[2]}"])
+        rows_ii.append([method, len(entries), spread([e["seconds"] for e in entries]),
+                        PAPER_TABLE_II[method]])
+    for entry in runs.get("Hybrid", []):
+        rows_switch.append([entry["seed"], "never" if entry["switch_epoch"] is None
+                            else entry["switch_epoch"]])
+    best = best_lines(runs)
+    text = (f"Table I: accuracy (%) after {epochs} epochs, {seeds}"
+            f"\n\n" + common.markdown_table(["optimizer", "n", "train %", "validation %",
+                                            "test %", "paper train / val / test %"], rows_i)
+            + f"\n\n{best}\n\nTable II: training time (s, {epochs} epochs, "
+            f"{stored['settings']['threads']} BLAS thread(s)), {seeds}\n\n" + common.markdown_table(
+                ["optimizer", "n", "training time (s)", "paper (s, 15 epochs, K80 GPU)"],
+                rows_ii))
+    if rows_switch:
+        text += ("\n\nHybrid: epoch after which it switched to AdaHessian (validation loss "
+                 "first below t_l = 1)\n\n"
+                 + common.markdown_table(["seed", "switch epoch"], rows_switch))
+    return text
 
 
-def tables(summary, seeds, epochs):
-    show = lambda pair: f"{pair[0]:.2f} ± {pair[1]:.2f}"  # noqa: E731
-    rows_i, rows_ii = [], []
-    for key, entry in summary.items():
-        label = CONFIGURATIONS[key][0]
-        paper = PAPER_TABLE_I[key]
-        rows_i.append([label, show(entry["train_accuracy"]), show(entry["val_accuracy"]),
-                       show(entry["test_accuracy"]), f"{paper[0]} / {paper[1]} / {paper[2]}"])
-        rows_ii.append([label, show(entry["training_time"]), PAPER_TABLE_II[key]])
-    table_i = common.markdown_table(
-        ["optimizer", "train %", "validation %", "test %", "paper train / val / test %"], rows_i)
-    table_ii = common.markdown_table(
-        ["optimizer", f"training time (s, {epochs} epochs)", "paper (s, 15 epochs, K80 GPU)"],
-        rows_ii)
-    return (f"Table I: accuracy after {epochs} epochs, mean ± std over {seeds} seed(s)\n\n"
-            f"{table_i}\n\nTable II: training time, mean ± std over {seeds} seed(s)\n\n{table_ii}")
+def best_lines(runs):
+    """One line per metric naming the optimizer with the best mean (and its mean)."""
+    lines = []
+    for key, label in (("train", "train"), ("val", "validation"), ("test", "test")):
+        means = {m: float(numpy.mean([e[key] for e in entries])) for m, entries in runs.items()}
+        top = max(means.values())
+        leaders = [m for m, v in means.items() if v == top]
+        lines.append(f"best mean {label} accuracy: {', '.join(leaders)} ({top:.2f}%)")
+    return "; ".join(lines)
 
 
-def figures(summary, out):
+def figures(stored, out):
+    runs = per_seed(stored["runs"])
     paths = []
-    for number, (curve, ylabel) in enumerate((("val_loss_curve", "validation cross-entropy"),
-                                              ("val_accuracy_curve", "validation accuracy (%)")),
-                                             start=1):
-        fig, axes = common.figure()
+    for number, (key, ylabel) in enumerate((("val_loss", "validation cross-entropy"),
+                                            ("val_accuracy", "validation accuracy (%)")),
+                                           start=1):
+        fig, axes = common.figure(width=6.0, height=4.2)
         ax = axes[0, 0]
-        for index, (key, entry) in enumerate(summary.items()):
-            values = entry[curve]
-            ax.plot(range(1, len(values) + 1), values, marker="o",
-                    linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)],
-                    label=CONFIGURATIONS[key][0])
+        for index, (method, entries) in enumerate(runs.items()):
+            curves = numpy.asarray([e[key] for e in entries], dtype=float)
+            epochs = numpy.arange(1, curves.shape[1] + 1)
+            mean = curves.mean(axis=0)
+            line, = ax.plot(epochs, mean, marker="o", markersize=3,
+                            linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)],
+                            label=f"{method} (n = {len(entries)})")
+            if len(entries) > 1:
+                std = curves.std(axis=0, ddof=1)
+                ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(),
+                                alpha=0.15)
         common.epoch_axis(ax)
         ax.set_ylabel(ylabel)
-        ax.set_title(f"Figure {number}: ResNet-18 on 2% of MNIST")
-        ax.legend()
-        paths.append(str(common.save_figure(fig, out / f"figure{number}_{curve}.png")))
+        if key == "val_loss":
+            ax.set_yscale("log")
+        ax.set_title(f"Figure {number}: ResNet-18 on 2% of MNIST (mean ± std)")
+        ax.legend(fontsize=8, framealpha=0.7)
+        paths.append(str(common.save_figure(fig, out / f"figure{number}_{key}.png")))
+    fig, axes = common.figure(columns=2, width=5.6, height=3.8)
+    for index, (method, entries) in enumerate(runs.items()):
+        norms = numpy.asarray([e["gradient_norms"] for e in entries], dtype=float).mean(axis=0)
+        per_epoch = norms[:, 1:3].reshape(len(entries[0]["val_loss"]), -1, 2).mean(axis=1)
+        epochs = numpy.arange(1, len(per_epoch) + 1)
+        style = dict(label=method, marker="o", markersize=3,
+                     linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        axes[0, 0].plot(epochs, per_epoch[:, 0], **style)
+        axes[0, 1].plot(epochs, per_epoch[:, 1], **style)
+    for ax, title in zip(axes[0], ("first convolution (mean over 64 filters)",
+                                   "last linear layer (10 × 512)")):
+        common.epoch_axis(ax)
+        ax.set_ylabel("spectral norm of the gradient\n(mean over the epoch's updates)")
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, framealpha=0.7)
+    fig.tight_layout()
+    paths.append(str(common.save_figure(fig, out / "gradient_spectral_norms.png")))
     return paths
 
 
 def main(argv=None):
     args = arguments(argv)
-    data = data_name(args)
-    runs = {key: [run(args, key, args.seed + s, data) for s in range(args.seeds)]
-            for key in args.optimizers}
-    summary = summarise(runs)
-    results = {"data": data, "epochs": args.epochs, "seeds": args.seeds, "runs": runs,
-               "summary": summary, "figures": figures(summary, args.out)}
-    return common.finish(args, NAME, results, tables(summary, args.seeds, args.epochs))
+    runs = {}
+    for seed in range(args.seeds_from, args.seeds_from + args.seeds):
+        sets, source = seed_data(args, seed)
+        runs.update({f"{seed}/{m}": run(args, m, seed, sets, source) for m in args.optimizers})
+    results = {**common.run_header(args, exclude=("seeds", "seeds_from", "seed", "optimizers")),
+               "data": source, "out": common.out_text(args), "runs": runs,
+               "seconds": common.elapsed()}
+
+    def complete(stored):
+        stored["per_seed"] = per_seed(stored["runs"], SUMMARY_KEYS)
+        stored["table"] = tables(stored)
+        stored["figures"] = figures(stored, args.out)
+        records.write(args.out, stored, common.write_json, common.write_text)
+        return stored
+
+    stored = records.merge_methods(args.out, results, "runs", args.force, complete)
+    print(f"\n## {NAME}\n\n{stored['table']}\n", flush=True)
+    return stored
 
 
 if __name__ == "__main__":

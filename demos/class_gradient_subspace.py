@@ -12,11 +12,17 @@ class gradient defined high-curvature subspace"
    (``top_eigen`` of the exact Hessian operator, Lanczos), and their
    ``subspace_overlap`` (mean squared cosine of the principal angles: 1 when the
    spaces coincide, C/P ≈ 0.023 for a random C-dimensional subspace).
+   At the same checkpoints, for every class present, the paper's curvature
+   estimate λ_k (eq. 4) against the exact curvature along v_k = c_k/‖c_k‖,
+   the Rayleigh quotient v_kᵀHv_k from one Hessian-vector product, and the
+   overlap with the top-(C − 1) eigenvectors.
 2. **Figure 2.** Training loss of ``optim.ClassSubspaceNewton`` (eq. 6: Newton
    in span{c_k} with the low-rank Hessian of eqs. 3–4, SGD with learning rate η
    in the complement, exponential moving averages of v_k and λ_k) and of SGD
    with the same η, from the same initial weights, at several batch sizes up
-   to the full (sub)set, against the number of updates.
+   to the full (sub)set, against the number of updates; also eq. 6 exactly as
+   written (δ = 0) and eq. 6 with the measured curvature
+   (``curvature="rayleigh"``, δ = 0).
 
 The paper gives no hyper-parameters for the MNIST runs; here η = 0.1 (the paper
 reports divergence above 10⁻¹) and the Newton part is damped,
@@ -36,8 +42,11 @@ import models  # noqa: E402
 import optim  # noqa: E402
 from demos import common  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
+from minigrad.ops.activation import Softmax  # noqa: E402
+from optim import class_subspace  # noqa: E402
 
 NAME = "class_gradient_subspace"
+RUNS = ("sgd", "class-subspace", "eq6-undamped", "measured-curvature")
 PRESETS = {
     "quick": dict(train_size=32, analysis_size=16, overlap_epochs="0,1", lanczos_iters=12,
                   batch_sizes="8,32", steps=2, every=1, lr=0.1, damping=1.0),
@@ -94,12 +103,33 @@ def overlap_measurement(model, loss_fn, x, y, args):
                                           seed=args.seed)
     vectors = minigrad.to_host(vectors)
     overlap = curvature.subspace_overlap(class_gradients.T, vectors)
+    overlap_below = curvature.subspace_overlap(class_gradients.T, vectors[:, :CLASSES - 1])
     rng = numpy.random.default_rng(args.seed)
     random_overlap = curvature.subspace_overlap(
         rng.standard_normal(class_gradients.T.shape), vectors)
-    return {"overlap": overlap, "random_overlap": random_overlap,
+    norms = numpy.linalg.norm(class_gradients, axis=1)
+    return {"overlap": overlap, "overlap_top_C_minus_1": overlap_below,
+            "random_overlap": random_overlap,
             "top_eigenvalues": [float(v) for v in minigrad.to_host(values)],
-            "class_gradient_norms": numpy.linalg.norm(class_gradients, axis=1).tolist()}
+            "class_gradient_norms": norms.tolist(),
+            "lambda_k": paper_eigenvalues(model, x, y, norms).tolist(),
+            "rayleigh_k": [rayleigh_quotient(hessian, c) if n > 0 else None
+                           for c, n in zip(class_gradients, norms)]}
+
+
+def paper_eigenvalues(model, x, y, norms):
+    """The paper's curvature estimates λ_k = (1/|B|) Σ_μ y_k^μ p_k^μ (1 − p_k^μ) ‖c_k‖² (eq. 4)."""
+    with minigrad.no_grad():
+        logits = minigrad.to_host(model(x).data)
+    targets = class_subspace.one_hot(minigrad.to_host(y.data), CLASSES, NAME)
+    return class_subspace.class_eigenvalues(norms, Softmax().forward(logits, 1), targets)
+
+
+def rayleigh_quotient(hessian, vector):
+    """``vᵀ H v / vᵀ v`` with one exact Hessian-vector product."""
+    product = minigrad.to_host(hessian.matvec(minigrad.backend.to_device(
+        vector.astype(hessian.dtype))))
+    return float(vector @ product / (vector @ vector))
 
 
 def overlap_experiment(args, data):
@@ -126,10 +156,15 @@ def overlap_experiment(args, data):
 
 
 def training_run(name, batch_size, args, data):
-    """Training-loss records of ``name`` ("sgd" or "class-subspace") at ``batch_size``."""
+    """Training-loss records of ``name`` at ``batch_size``: "sgd", "class-subspace" (damped
+    by ``--damping``), "eq6-undamped" (eq. 6 as written, δ = 0) or "measured-curvature"
+    (eq. 6, δ = 0, with λ_k = v_kᵀ H v_k from Hessian-vector products)."""
     model, loss_fn = build_model(args), nn.CrossEntropyLoss()
-    hyper = dict(lr=args.lr) if name == "sgd" else dict(lr=args.lr, damping=args.damping)
-    optimizer = optim.create(name, model.parameters(), **hyper)
+    hyper = {"sgd": dict(lr=args.lr), "class-subspace": dict(lr=args.lr, damping=args.damping),
+             "eq6-undamped": dict(lr=args.lr, damping=0.0),
+             "measured-curvature": dict(lr=args.lr, damping=0.0, curvature="rayleigh")}[name]
+    optimizer = optim.create("sgd" if name == "sgd" else "class-subspace", model.parameters(),
+                             **hyper)
     rng = numpy.random.default_rng(args.seed)
     queue = []
 
@@ -141,38 +176,57 @@ def training_run(name, batch_size, args, data):
                                     common.tensor(data["y"][idx]))
         return {"batch_loss": common.check_finite(optimizer.step(closure).item(), "batch loss")}
 
-    label = f"{'SGD' if name == 'sgd' else 'class Newton'} b={batch_size}"
+    label = f"{name} b={batch_size}"
     initial = {"step": 0, "time": 0.0, "train_loss": full_loss(model, loss_fn, data)}
     try:
         records = common.run_loop(label, step, args.steps,
                                   lambda: {"train_loss": full_loss(model, loss_fn, data)},
                                   args.every)
-        return {"records": [initial] + records, "diverged": False}
+        return {"records": [initial] + records, "diverged": False, "diverged_at": None}
     except FloatingPointError as err:
         common.log(f"{label} diverged: {err}")
-        return {"records": [initial], "diverged": True}
+        return {"records": [initial], "diverged": True, "diverged_at": str(err)}
 
 
 def tables(overlaps, curves, args):
-    overlap_rows = [[r["epoch"], r["train_loss"], r["overlap"], r["random_overlap"],
-                     r["top_eigenvalues"][0], r["top_eigenvalues"][-1]] for r in overlaps]
+    overlap_rows = [[r["epoch"], r["train_loss"], r["overlap"], r["overlap_top_C_minus_1"],
+                     r["random_overlap"], r["top_eigenvalues"][0], r["top_eigenvalues"][-1]]
+                    for r in overlaps]
     overlap_table = common.markdown_table(
-        ["SGD epoch", "train loss", "overlap(span c_k, top-10 H)", "random 10-dim subspace",
-         "λ₁(H)", "λ₁₀(H)"], overlap_rows)
+        ["SGD epoch", "train loss", "overlap(span c_k, top-10 H)", "… top-9 H",
+         "random 10-dim subspace", "λ₁(H)", "λ₁₀(H)"], overlap_rows)
+    curvature_rows = []
+    for r in overlaps:
+        present = [k for k, q in enumerate(r["rayleigh_k"]) if q is not None]
+        lambdas = numpy.asarray([r["lambda_k"][k] for k in present])
+        quotients = numpy.asarray([r["rayleigh_k"][k] for k in present])
+        ratios = lambdas / quotients
+        curvature_rows.append([r["epoch"], len(present), float(lambdas.min()),
+                               float(lambdas.max()), float(quotients.min()),
+                               float(quotients.max()), float(numpy.median(ratios)),
+                               float(ratios.min()), float(ratios.max())])
+    curvature_table = common.markdown_table(
+        ["SGD epoch", "classes", "min λ_k", "max λ_k", "min v_kᵀHv_k", "max v_kᵀHv_k",
+         "median λ_k / v_kᵀHv_k", "min ratio", "max ratio"], curvature_rows)
     rows = []
     for batch_size in args.batch_sizes:
         row = [batch_size]
-        for name in ("sgd", "class-subspace"):
+        for name in RUNS:
             run = curves[f"{name}/{batch_size}"]
-            row.append("diverged" if run["diverged"] else run["records"][-1]["train_loss"])
+            row.append(f"diverged after {run['diverged_at']}" if run["diverged"]
+                       else run["records"][-1]["train_loss"])
         rows.append(row)
     curve_table = common.markdown_table(
         ["batch size", f"SGD loss after {args.steps} updates",
-         f"class-subspace Newton loss after {args.steps} updates"], rows)
+         f"class-subspace Newton (δ = {args.damping})", "eq. (6) undamped (δ = 0)",
+         "eq. (6), λ_k = v_kᵀHv_k, δ = 0"], rows)
     return (f"Overlap of the class-gradient span with the top-10 Hessian eigenvectors "
             f"(small CNN, {args.analysis_size} images)\n\n{overlap_table}\n\n"
-            f"Figure 2: training loss on {args.train_size} images (η = {args.lr}, "
-            f"δ = {args.damping})\n\n{curve_table}")
+            f"The paper's curvature λ_k (eq. 4) against the exact curvature along v_k = "
+            f"c_k/‖c_k‖ (Rayleigh quotient from a Hessian-vector product), over the "
+            f"classes present in the batch\n\n{curvature_table}\n\n"
+            f"Figure 2: training loss on {args.train_size} images (η = {args.lr})\n\n"
+            f"{curve_table}")
 
 
 def figures(overlaps, curves, args):
@@ -187,14 +241,20 @@ def figures(overlaps, curves, args):
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
     for ax, batch_size in zip(axes[0, 1:], args.batch_sizes):
-        for name, label in (("sgd", "SGD"), ("class-subspace", "class-subspace Newton")):
+        for name, label in zip(RUNS, ("SGD", f"class-subspace Newton δ = {args.damping}",
+                                      "eq. (6) undamped", "eq. (6), measured λ_k")):
             records = curves[f"{name}/{batch_size}"]["records"]
             ax.plot([r["step"] for r in records], [r["train_loss"] for r in records],
                     marker=".", label=label)
-        ax.set_title(f"batch size {batch_size}")
+        start = curves[f"sgd/{batch_size}"]["records"][0]["train_loss"]
+        lowest = min(r["train_loss"] for name in RUNS
+                     for r in curves[f"{name}/{batch_size}"]["records"])
+        ax.set_ylim(lowest - 0.02, start + 0.1)
+        ax.set_title(f"batch size {batch_size} (curves above the top are off scale)",
+                     fontsize=9)
         ax.set_xlabel("update")
         ax.set_ylabel("training loss")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     return [str(common.save_figure(fig, args.out / "figure2_overlap_and_training.png"))]
 
 
@@ -203,7 +263,7 @@ def main(argv=None):
     data = prepare_data(args)
     overlaps = overlap_experiment(args, data)
     curves = {f"{name}/{b}": training_run(name, b, args, data)
-              for b in args.batch_sizes for name in ("sgd", "class-subspace")}
+              for b in args.batch_sizes for name in RUNS}
     results = {"data": data["source"], "overlaps": overlaps, "curves": curves,
                "figures": figures(overlaps, curves, args)}
     return common.finish(args, NAME, results, tables(overlaps, curves, args))

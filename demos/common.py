@@ -5,7 +5,9 @@ Every demo script is ``python demos/NAME.py [--quick | --full] [--out DIR]`` wit
 they share:
 
 * ``parser(name, description)``: the common flags (``--quick``, ``--full``,
-  ``--out``, ``--seed``, ``--data-root``, ``--download``);
+  ``--out``, ``--force``, ``--threads``, ``--seed``, ``--data-root``,
+  ``--download``); results go to ``demos/results/NAME/`` (``runs/quick/NAME/``
+  for ``--quick``), laid out as ``records`` describes;
 * ``load_dataset`` / ``subsets``: MNIST from the usual places, or — when it is
   absent and not downloaded — the synthetic digits, with a printed notice;
   ``pixels`` (images as ``(N, 784)`` floats in [0, 1]) and ``standardized``
@@ -16,13 +18,15 @@ they share:
   products and loss-only evaluations (for progress measured in backprops);
 * ``markdown_table``, ``figure``, ``save_figure`` (PNG, Agg backend, written
   atomically), ``write_json`` (atomic) and ``finish`` (print the table, store
-  ``results.json``).
+  ``results.json`` and ``table.md``).
 """
 import argparse
 import io
 import json
 import math
 import pathlib
+import re
+import sys
 import time
 
 import matplotlib
@@ -34,20 +38,27 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 from minigrad import data  # noqa: E402
 from minigrad.checkpoint import atomic_write  # noqa: E402
+from demos import records  # noqa: E402
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 _START = [time.perf_counter()]
 
 
 def parser(name, description):
-    """An ``ArgumentParser`` with the common flags; ``--out`` defaults to ``runs/<name>``."""
+    """An ``ArgumentParser`` with the common flags; ``--out`` defaults to
+    ``demos/results/<name>`` (``runs/quick/<name>`` with ``--quick``)."""
     result = argparse.ArgumentParser(prog=f"demos/{name}.py", description=description)
     scale = result.add_mutually_exclusive_group()
     scale.add_argument("--quick", action="store_true",
                        help="a tiny configuration that finishes in seconds (for tests)")
     scale.add_argument("--full", action="store_true", help="the paper's scale (slow on a CPU)")
-    result.add_argument("--out", default=str(REPOSITORY / "runs" / name),
-                        help=f"folder for figures and results.json (default: runs/{name})")
+    result.add_argument("--out", default=None,
+                        help=f"folder for figures, table.md and results.json (default: "
+                             f"demos/results/{name}, or runs/quick/{name} with --quick)")
+    result.add_argument("--force", action="store_true",
+                        help="overwrite an earlier run's results in --out")
+    result.add_argument("--threads", type=int, default=1,
+                        help="BLAS threads to pin (recorded in results.json; default 1)")
     result.add_argument("--seed", type=int, default=0, help="seed of data subsets and weights")
     result.add_argument("--data-root", default=None,
                         help="folder holding mnist/ (default: the usual search path)")
@@ -57,19 +68,33 @@ def parser(name, description):
     return result
 
 
-def parse(argument_parser, argv, presets):
+def parse(argument_parser, argv, presets, merge=False):
     """Parse ``argv`` and fill every option left at ``None`` from ``presets[scale]``.
 
     ``presets`` maps ``"quick"``, ``"default"`` and ``"full"`` to dicts of option
     values; the scale is chosen by ``--quick`` / ``--full``. Explicit flags win.
+    The BLAS thread count is pinned to ``--threads``. Unless ``merge`` (the demo
+    adds methods to an earlier run itself, ``records.merge_methods``), a
+    ``results.json`` already in ``--out`` stops the run before it starts unless
+    ``--force``.
     """
     args = argument_parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
+    args.prog = argument_parser.prog
     args.scale = "quick" if args.quick else "full" if args.full else "default"
     for key, value in presets[args.scale].items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
+    if args.out is None:
+        name = argument_parser.prog[len("demos/"):-len(".py")]
+        args.out = (REPOSITORY / "runs" / "quick" / name if args.quick
+                    else REPOSITORY / "demos" / "results" / name)
     args.out = pathlib.Path(args.out)
+    if not merge:
+        records.claim(args.out, args.force)
     args.out.mkdir(parents=True, exist_ok=True)
+    minigrad.set_num_threads(args.threads)
+    args.threads = minigrad.get_num_threads()
     _START[0] = time.perf_counter()
     return args
 
@@ -235,8 +260,18 @@ def save_figure(figure, path):
 
 
 def write_json(path, results):
-    """Write ``results`` as indented JSON to ``path`` atomically (NumPy numbers become floats)."""
-    return _atomic_write(path, lambda s: json.dump(results, s, indent=1, default=_plain), False)
+    """Write ``results`` as indented JSON to ``path`` atomically (NumPy numbers become floats;
+    lists of plain values on one line)."""
+    text = json.dumps(results, indent=1, default=_plain)
+    return _atomic_write(path, lambda s: s.write(_NUMBER_LIST.sub(_one_line, text)), False)
+
+
+_NUMBER_LIST = re.compile(r"\[[-+0-9.eE,\s]*\]|\[[-+0-9.eE,\s\"a-zA-Z]*\]")
+
+
+def _one_line(match):
+    """A JSON list of plain values on one line (results files hold long curves)."""
+    return re.sub(r"\s+", "", match.group(0)).replace(",", ", ")
 
 
 def _plain(value):
@@ -267,14 +302,45 @@ def epoch_axis(ax):
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)))
 
 
+def settings(args, exclude=()):
+    """The options of ``args`` that decide a run's numbers (not where it writes, not argv)."""
+    skipped = {"out", "force", "argv", "prog", "quick", "full", "data_root", "download",
+               *exclude}
+    return {key: value for key, value in sorted(vars(args).items()) if key not in skipped}
+
+
+def run_header(args, exclude=()):
+    """``records.header`` of this run: command, version, threads, machine, settings (those
+    of ``settings(args, exclude)``)."""
+    command = " ".join(["python", args.prog] + args.argv)
+    return records.header(command, settings(args, exclude), args.threads)
+
+
+def out_text(args):
+    """``--out`` as written in results: relative to the repository when inside it."""
+    try:
+        return str(args.out.resolve().relative_to(REPOSITORY))
+    except ValueError:
+        return str(args.out)
+
+
+def elapsed():
+    """Seconds since the arguments were parsed."""
+    return time.perf_counter() - _START[0]
+
+
+def write_text(path, text):
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    return _atomic_write(path, lambda stream: stream.write(text), False)
+
+
 def finish(args, name, results, table):
-    """Print ``table``, store ``results`` (with the table) in ``out/results.json``, return them."""
-    results["table"] = table
-    results["out"] = str(args.out)
-    results["scale"] = args.scale
-    results["wall_time"] = time.perf_counter() - _START[0]
+    """Print ``table``; store ``results`` (with the run's header, the table and its wall
+    time) as ``out/results.json`` and the table as ``out/table.md``; return them."""
+    results = {**run_header(args), **results, "table": table, "out": out_text(args),
+               "scale": args.scale, "seconds": elapsed()}
     print(f"\n## {name}\n\n{table}\n", flush=True)
-    write_json(args.out / "results.json", results)
+    records.write(args.out, results, write_json, write_text)
     log(f"results and figures in {args.out}")
     return results
 

@@ -1,34 +1,43 @@
-"""MNIST deep autoencoder: SGD with momentum and Adam vs the Kronecker-factored KFAC, KFRA, KFLR.
+"""MNIST deep autoencoder: SGD, Momentum, Nesterov, Adam against KFAC, KFRA (and KFLR's cost).
 
-Reproduces, at CPU scale, the MNIST panel of Figure 2 of Botev, Ritter &
-Barber, "Practical Gauss-Newton optimisation for deep learning"
-(practical-gauss-newton-kfra-kflr.txt):
+Reproduces the MNIST panel of Figure 2 of Botev, Ritter & Barber, "Practical
+Gauss-Newton optimisation for deep learning" (2017), at the paper's protocol:
 
 * the deep autoencoder 784-1000-500-250-30-250-500-1000-784 with logistic
-  sigmoids (``models.autoencoder("mnist")``, linear code and output layers);
+  sigmoids (linear code and output layers), sparse initialisation
+  (``models.autoencoder("mnist", init="sparse")``: 15 incoming weights per
+  unit from N(0, 1), the rest and the biases zero, as Martens 2010);
 * the loss is the Bernoulli log-likelihood of the pixels: sigmoid + binary
-  cross-entropy on the output logits against the pixel intensities in [0, 1]
-  (``models.reconstruction_loss("mnist")``, ``nn.BCEWithLogitsLoss``, which
-  averages over the 784 pixels and the batch). The reported **training error**
-  is that cross-entropy summed over the 784 pixels of an image and averaged
-  over the training (sub)set, in nats per image — 784 × the optimised loss;
-* first-order baselines SGD with momentum and Adam; second-order KFAC (Monte
-  Carlo Fisher, one sample), KFRA (recursive approximation) and KFLR (exact
-  pre-activation Gauss-Newton), ``optim.KFAC/KFRA/KFLR``, each a damped
-  block-diagonal Kronecker-factored Gauss-Newton step with running averages
-  of the factors (the paper's "momentum on the curvature matrix");
-* the figure shows the mini-batch error (sliding window of ten, as the paper)
-  per update (the paper's second row) and per second (its first row, there on
-  a GPU); the table gives the final training error.
+  cross-entropy on the output logits, **summed over the 784 pixels and
+  averaged over the images** (``reduction="batchmean"``), in nats per image.
+  Every hyper-parameter is in the units of that loss: the damping γ is added
+  to the Kronecker factors of its Gauss-Newton matrix (784 × γ would be the
+  same damping for ``BCEWithLogitsLoss()``, which also averages over pixels);
+* the 60,000 training images in mini-batches of 1000 (``minigrad.data.DataLoader``,
+  shuffled each pass), ``--updates`` (800) updates per method;
+* the error is that loss on a fixed subset of 10,000 training images, every
+  10 updates; the figure plots it against updates and against seconds of
+  training (evaluation excluded);
+* first-order SGD, Momentum (heavy ball, μ = 0.9), Nesterov (μ = 0.9) and
+  Adam; second-order KFAC (Monte-Carlo Fisher, one sample) and KFRA
+  (recursive Gauss-Newton approximation), each a damped block-diagonal
+  Kronecker-factored step (``optim.KFAC`` / ``optim.KFRA``) with running
+  averages of the factors warmed up as ``min(1 − 1/t, decay)`` and damped
+  inverses at every update for the first 20 updates, then every 5. KFLR (the
+  exact pre-activation Gauss-Newton factors, one backward pass per output and
+  sample) is timed over ``--kflr-updates`` updates at ``--kflr-batch-size``
+  images (its cost is linear in the batch; at batch 1000 the un-chunked
+  784-column backward pass holds about 3 GB per 1000-unit layer).
 
-The paper runs 40,000 first-order and 5,000 second-order updates on 60,000
-images (``--full`` sets that scale); the default uses 10,000 images, batch 250
-and a wall-clock budget per method so that it finishes in minutes on a CPU.
-Hyper-parameters are set by hand here, not by the paper's grid search: the
-Kronecker-factored methods take the damped Gauss-Newton step (lr = 1, factored
-Tikhonov damping γ = 10⁻², factor running-average decay 0.95), chosen from a
-few 6-update trials of KFRA (γ = 10⁻³ and 10⁻⁴ were faster at first but
-unstable).
+A run takes each method's hyper-parameters from ``METHODS``, updated by the
+best setting of the grid ``SWEEP`` after ``--sweep-updates`` (100) updates
+when the sweep in ``--sweep-results`` holds that method (``results.json``
+records which: ``"hyper_source"``). ``--sweep`` runs that grid, and the
+schedule ablations ``SCHEDULE_ABLATIONS`` (KFRA without the decay warm-up,
+without the inverse warm-up, with inverses every update), and writes
+``demos/results/gauss_newton_autoencoder_sweep/``. Methods may run as
+separate processes (``--methods``): each adds its curves to the run of the
+same settings in ``--out``.
 """
 import pathlib
 import sys
@@ -41,135 +50,339 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
-from demos import common  # noqa: E402
-from minigrad import curvature, nn  # noqa: E402
+from demos import common, records  # noqa: E402
+from minigrad import curvature, data, nn  # noqa: E402
 
 NAME = "gauss_newton_autoencoder"
 PIXELS = 784
+KRONECKER = dict(decay=0.95, decay_warmup=True, inverse_warmup=20, inverse_period=5)
 METHODS = {
-    "sgd": ("SGD momentum", "sgd", dict(lr=1.0, momentum=0.9), False),
-    "adam": ("Adam", "adam", dict(lr=1e-3), False),
-    "kfac": ("KFAC", "kfac", dict(lr=1.0, damping=1e-2, decay=0.95, momentum=0.0, seed=0), True),
-    "kfra": ("KFRA", "kfra", dict(lr=1.0, damping=1e-2, decay=0.95, momentum=0.0), True),
-    "kflr": ("KFLR", "kflr", dict(lr=1.0, damping=1e-2, decay=0.95, momentum=0.0), True),
+    "SGD": ("sgd", dict(lr=0.01)),
+    "Momentum": ("sgd", dict(lr=0.001, momentum=0.9)),
+    "Nesterov": ("sgd", dict(lr=0.001, momentum=0.9, nesterov=True)),
+    "Adam": ("adam", dict(lr=1e-3)),
+    "KFAC": ("kfac", dict(lr=0.1, damping=3e-3, seed=0, **KRONECKER)),
+    "KFRA": ("kfra", dict(lr=0.1, damping=3e-3, **KRONECKER)),
+    "KFLR": ("kflr", dict(lr=0.1, damping=3e-3, **KRONECKER)),
 }
+SECOND_ORDER = ("KFAC", "KFRA", "KFLR")
+SWEEP_RESULTS = common.REPOSITORY / "demos" / "results" / f"{NAME}_sweep"
+SWEEP = {
+    "SGD": [dict(lr=lr) for lr in (3e-3, 1e-2, 3e-2, 1e-1)],
+    "Momentum": [dict(lr=lr) for lr in (3e-4, 1e-3, 3e-3)],
+    "Nesterov": [dict(lr=lr) for lr in (3e-4, 1e-3, 3e-3)],
+    "Adam": [dict(lr=lr) for lr in (3e-4, 1e-3, 3e-3)],
+    "KFAC": [dict(damping=d) for d in (1e-3, 3e-3, 1e-2)],
+    "KFRA": [dict(damping=d) for d in (1e-3, 3e-3, 1e-2)],
+}
+SCHEDULE_ABLATIONS = {
+    "KFRA": [dict(inverse_warmup=0, inverse_period=1), dict(inverse_warmup=0),
+             dict(decay_warmup=False)],
+}
+CURVE_COLUMNS = (0, 10, 20, 50, 100, 200, 400, 800)
 PRESETS = {
-    "quick": dict(train_size=64, batch_size=16, first_order_steps=3, second_order_steps=2,
-                  every=1, eval_size=32, time_budget=None, width="tiny"),
-    "default": dict(train_size=10000, batch_size=250, first_order_steps=2000,
-                    second_order_steps=400, every=10, eval_size=2000, time_budget=60.0,
-                    width="paper"),
-    "full": dict(train_size=60000, batch_size=1000, first_order_steps=40000,
-                 second_order_steps=5000, every=100, eval_size=10000, time_budget=None,
-                 width="paper"),
+    "quick": dict(train_size=256, batch_size=32, updates=3, every=1, eval_size=64,
+                  sweep_updates=2, kflr_updates=1, width="tiny"),
+    "default": dict(train_size=60000, batch_size=1000, updates=800, every=10, eval_size=10000,
+                    sweep_updates=100, kflr_updates=2, width="paper"),
+    "full": dict(train_size=60000, batch_size=1000, updates=800, every=10, eval_size=10000,
+                 sweep_updates=100, kflr_updates=2, width="paper"),
 }
 
 
 def arguments(argv):
     p = common.parser(NAME, __doc__.splitlines()[0])
-    p.add_argument("--train-size", type=int, default=None, help="MNIST training images")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--first-order-steps", type=int, default=None, help="paper: 40,000")
-    p.add_argument("--second-order-steps", type=int, default=None, help="paper: 5,000")
-    p.add_argument("--every", type=int, default=None, help="updates between evaluations")
+    p.add_argument("--train-size", type=int, default=None, help="MNIST training images (60000)")
+    p.add_argument("--batch-size", type=int, default=None, help="images per update (1000)")
+    p.add_argument("--updates", type=int, default=None, help="updates per method (800)")
+    p.add_argument("--every", type=int, default=None, help="updates between evaluations (10)")
     p.add_argument("--eval-size", type=int, default=None,
-                   help="training images on which the training error is evaluated")
-    p.add_argument("--time-budget", type=float, default=None,
-                   help="seconds of updates per method (default run: 60)")
+                   help="fixed training images on which the error is evaluated (10000)")
+    p.add_argument("--kflr-updates", type=int, default=None,
+                   help="updates over which KFLR's cost per update is measured")
+    p.add_argument("--kflr-batch-size", type=int, default=None,
+                   help="batch of those KFLR updates (default: --batch-size)")
     p.add_argument("--width", choices=("paper", "tiny"), default=None,
                    help="paper: the 784-1000-500-250-30 autoencoder; tiny: a 784-32-8 "
                         "mirrored sigmoid autoencoder for smoke tests")
-    p.add_argument("--methods", default=",".join(METHODS))
-    args = common.parse(p, argv, PRESETS)
-    args.methods = common.method_list(p, args.methods, METHODS)
+    p.add_argument("--methods", default="SGD,Momentum,Nesterov,Adam,KFAC,KFRA,KFLR")
+    p.add_argument("--sweep", action="store_true",
+                   help="run the hyper-parameter grid SWEEP instead (results in "
+                        "demos/results/gauss_newton_autoencoder_sweep)")
+    p.add_argument("--sweep-updates", type=int, default=None,
+                   help="updates per setting of the sweep (100)")
+    p.add_argument("--sweep-results", default=str(SWEEP_RESULTS),
+                   help="folder of the sweep whose best settings a run uses (default: "
+                        "demos/results/gauss_newton_autoencoder_sweep)")
+    if "--sweep" in (sys.argv[1:] if argv is None else argv):
+        p.set_defaults(out=str(SWEEP_RESULTS), methods=",".join(SWEEP))
+    args = common.parse(p, argv, PRESETS, merge=True)
+    args.methods = common.method_list(p, args.methods, SWEEP if args.sweep else METHODS)
     return args
 
 
 def build_model(args):
     nn.init.manual_seed(args.seed)
     if args.width == "paper":
-        return models.autoencoder("mnist")
-    return models.mlp([PIXELS, 32, 8, 32, PIXELS], activation="sigmoid")
+        return models.autoencoder("mnist", init="sparse")
+    model = models.mlp([PIXELS, 32, 8, 32, PIXELS], activation="sigmoid")
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.sparse_incoming_(layer, incoming=8)
+    return model
 
 
-def training_error(model, loss_fn, x):
-    """Cross-entropy summed over the pixels, averaged over the images of ``x`` (nats/image)."""
+def flat_pixels(images):
+    """Images ``(N, 1, 28, 28)`` uint8 as ``(N, 784)`` in [0, 1] (the ``DataLoader`` transform)."""
+    return common.pixels(images, dtype=numpy.dtype(minigrad.get_default_dtype()).type)
+
+
+def error(model, loss_fn, x):
+    """The loss (nats per image) on the images ``x`` ``(N, 784)``, without gradients."""
     with minigrad.no_grad():
         inputs = common.tensor(x)
-        return PIXELS * float(loss_fn(model(inputs), inputs).item())
+        return float(loss_fn(model(inputs), inputs).item())
 
 
-def training_run(key, args, x):
-    label, name, hyper, second_order = METHODS[key]
-    model, loss_fn = build_model(args), models.reconstruction_loss("mnist")
+def train(method, hyper, updates, args, images, evaluation, batch_size=None):
+    """Train ``method`` with ``hyper`` for ``updates`` updates of ``batch_size`` images
+    (default ``--batch-size``); ``[[update, seconds, nats]]``."""
+    name, _ = METHODS[method]
+    model = build_model(args)
+    loss_fn = models.reconstruction_loss("mnist", reduction="batchmean")
     optimizer = optim.create(name, model.parameters(), **hyper)
-    rng, queue, batch_errors = numpy.random.default_rng(args.seed), [], []
-    evaluation = x[:args.eval_size]
+    loader = data.DataLoader(images, numpy.zeros(len(images)), batch_size or args.batch_size,
+                             shuffle=True, seed=args.seed, transform=flat_pixels)
+    passes = iter(())
 
     def step(k):
-        if not queue:
-            queue.extend(common.batches(len(x), args.batch_size, rng))
-        batch = common.tensor(x[queue.pop(0)])
-        loss = optimizer.step(curvature.Closure(model, loss_fn, batch, batch))
-        batch_errors.append((k, PIXELS * float(loss.item())))
-        return {"batch_error": batch_errors[-1][1]}
+        nonlocal passes
+        batch = next(passes, None)
+        if batch is None:
+            passes = iter(loader)
+            batch = next(passes)
+        x = batch[0]
+        if method in SECOND_ORDER:
+            loss = optimizer.step(curvature.Closure(model, loss_fn, x, x))
+        else:
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), x)
+            loss.backward()
+            optimizer.step()
+        return {"batch_error": float(loss.item())}
 
-    steps = args.second_order_steps if second_order else args.first_order_steps
-    initial = {"step": 0, "time": 0.0, "error": training_error(model, loss_fn, evaluation)}
-    records = common.run_loop(label, step, steps,
-                              lambda: {"error": training_error(model, loss_fn, evaluation)},
-                              args.every, time_budget=args.time_budget)
-    seconds_per_update = records[-1]["time"] / records[-1]["step"]
-    return {"label": label, "records": [initial] + records, "batch_errors": batch_errors,
-            "seconds_per_update": seconds_per_update,
-            "final_error": training_error(model, loss_fn, x)}
-
-
-def sliding_window(values, window=10):
-    """Means of ``values`` over the last ``window`` entries (fewer at the start)."""
-    values = numpy.asarray(values, dtype=float)
-    sums = numpy.cumsum(numpy.concatenate([[0.0], values]))
-    counts = numpy.minimum(numpy.arange(1, len(values) + 1), window)
-    return (sums[1:] - sums[numpy.arange(1, len(values) + 1) - counts]) / counts
+    initial = [0, 0.0, error(model, loss_fn, evaluation)]
+    records_ = common.run_loop(method, step, updates,
+                               lambda: {"error": error(model, loss_fn, evaluation)}, args.every)
+    return [initial] + [[r["step"], r["time"], r["error"]] for r in records_]
 
 
-def table(runs, args):
-    rows = [[run["label"], run["records"][-1]["step"], run["records"][-1]["time"],
-             run["seconds_per_update"], run["records"][0]["error"], run["final_error"]]
-            for run in runs.values()]
-    return (f"Training error of the MNIST autoencoder (cross-entropy summed over pixels, "
-            f"nats per image, on {args.train_size} training images; batch {args.batch_size})"
-            f"\n\n" + common.markdown_table(
-                ["method", "updates", "seconds", "s / update", "initial error",
-                 "final training error"], rows))
+def data_sets(args):
+    """``(training images uint8, evaluation pixels (eval_size, 784), source)``."""
+    (train_set,), source = common.subsets("mnist", [args.train_size], seed=args.seed,
+                                          root=args.data_root, download=args.download)
+    images = train_set[0]
+    return images, flat_pixels(images[:args.eval_size]), source
 
 
-def figure(runs, args):
-    fig, axes = common.figure(columns=2)
-    for index, run in enumerate(runs.values()):
-        steps = [k for k, _ in run["batch_errors"]]
-        smooth = sliding_window([e for _, e in run["batch_errors"]])
-        style = dict(label=run["label"], marker="." if len(steps) < 20 else None,
-                     linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
-        axes[0, 0].plot(numpy.asarray(steps) * run["seconds_per_update"], smooth, **style)
-        axes[0, 1].plot(steps, smooth, **style)
-    for ax, x_label in zip(axes[0], ("seconds (CPU)", "updates")):
+def value_at(curve, update):
+    """The error recorded at ``update`` in ``curve``, or None."""
+    return next((value for step, _, value in curve if step == update), None)
+
+
+def run_table(stored):
+    curves, settings = stored["curves"], stored["settings"]
+    columns = [c for c in CURVE_COLUMNS if any(value_at(curve, c) is not None
+                                               for curve in curves.values())]
+    rows = []
+    for method in [m for m in METHODS if m in curves]:
+        curve = curves[method]
+        cells = [value_at(curve, c) for c in columns]
+        rows.append([method, _hyper_text(stored["hyper"][method]), curve[-1][0],
+                     stored["seconds_per_update"][method]]
+                    + ["–" if c is None else float(c) for c in cells] + [float(curve[-1][2])])
+    text = (f"Error of the MNIST autoencoder (binary cross-entropy summed over pixels, nats "
+            f"per image, on {settings['eval_size']} fixed training images) after a given "
+            f"number of updates; {settings['train_size']} training images, batch "
+            f"{settings['batch_size']}, {settings['threads']} BLAS thread(s)\n\n")
+    text += common.markdown_table(["method", "hyper-parameters", "updates", "s / update"]
+                                  + [f"{c}" for c in columns] + ["final"], rows)
+    if "KFLR" in stored.get("kflr_cost", {}):
+        cost = stored["kflr_cost"]["KFLR"]
+        text += (f"\n\nKFLR: {cost['seconds_per_update']:.4g} s per update at batch "
+                 f"{cost['batch_size']}, over {cost['updates']} update(s) (hyper-parameters "
+                 f"{_hyper_text(stored['hyper']['KFLR'])}).")
+    return text
+
+
+def _hyper_text(hyper):
+    shown = {k: v for k, v in hyper.items() if k in ("lr", "damping", "momentum", "nesterov")}
+    return ", ".join(f"{k} {v:g}" if not isinstance(v, bool) else k for k, v in shown.items()
+                     if v is not False)
+
+
+def run_figure(stored, out):
+    fig, axes = common.figure(columns=2, width=5.6, height=4.0)
+    for index, (method, curve) in enumerate(stored["curves"].items()):
+        if len(curve) < 3:
+            continue
+        steps, seconds, values = (numpy.asarray(c, dtype=float) for c in zip(*curve))
+        style = dict(label=method, linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        axes[0, 0].plot(steps, values, **style)
+        axes[0, 1].plot(seconds, values, **style)
+    for ax, x_label in zip(axes[0], ("updates", "seconds of training (CPU, evaluation excluded)")):
         ax.set_xlabel(x_label)
-        ax.set_ylabel("mini-batch error (nats / image, window 10)")
-        ax.set_xscale("log")
-        ax.legend(fontsize=8, framealpha=0.6)
-    fig.suptitle("MNIST autoencoder (cf. Botev et al. 2017, Figure 2)")
-    return [str(common.save_figure(fig, args.out / "figure2_mnist_autoencoder.png"))]
+        ax.set_ylabel("training error (nats / image)")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8, framealpha=0.7)
+    fig.suptitle(f"MNIST autoencoder, batch {stored['settings']['batch_size']} "
+                 f"(cf. Botev et al. 2017, Figure 2)")
+    return [str(common.save_figure(fig, out / "figure2_mnist_autoencoder.png"))]
+
+
+def chosen_hyper(method, sweep_results):
+    """``(hyper, source)``: ``METHODS[method]`` updated by the sweep's best setting when the
+    sweep in ``sweep_results`` (a folder) holds ``method``, else ``METHODS[method]`` alone."""
+    path = sweep_results / records.RESULTS
+    best = records.load(sweep_results)["best"].get(method) if path.exists() else None
+    if best is None:
+        return METHODS[method][1], "METHODS"
+    return {**METHODS[method][1], **best}, str(path)
+
+
+def main_run(args, images, evaluation, source):
+    curves, seconds_per_update, kflr_cost = {}, {}, {}
+    chosen = {m: chosen_hyper(m, pathlib.Path(args.sweep_results)) for m in args.methods}
+    hyper = {m: h for m, (h, _) in chosen.items()}
+    hyper_source = {m: source for m, (_, source) in chosen.items()}
+    for method in args.methods:
+        if method == "KFLR":
+            batch = args.kflr_batch_size or args.batch_size
+            curve = train(method, hyper[method], args.kflr_updates, args, images, evaluation,
+                          batch)
+            kflr_cost[method] = {"updates": curve[-1][0], "batch_size": batch,
+                                 "seconds_per_update": curve[-1][1] / curve[-1][0],
+                                 "curve": curve}
+            continue
+        curves[method] = train(method, hyper[method], args.updates, args, images, evaluation)
+        seconds_per_update[method] = curves[method][-1][1] / curves[method][-1][0]
+    results = {**common.run_header(args, exclude=("methods", "sweep_results",
+                                                  "kflr_batch_size")),
+               "data": source, "out": common.out_text(args), "curves": curves, "hyper": hyper,
+               "seconds_per_update": seconds_per_update, "kflr_cost": kflr_cost,
+               "hyper_source": hyper_source,
+               "seconds": common.elapsed()}
+
+    def complete(stored):
+        stored["table"] = run_table(stored)
+        stored["figures"] = run_figure(stored, args.out)
+        records.write(args.out, stored, common.write_json, common.write_text)
+        return stored
+
+    stored = records.merge_methods(args.out, results, "hyper", args.force, complete)
+    print(f"\n## {NAME}\n\n{stored['table']}\n", flush=True)
+    return stored
+
+
+def sweep_table(stored):
+    settings = stored["settings"]
+    rows = []
+    for method in [m for m in SWEEP if m in stored["sweep"]]:
+        best = stored["best"][method]
+        for entry in stored["sweep"][method]:
+            end = entry["error"]
+            setting = _sweep_text({**_shown(METHODS[method][1]), **entry["hyper"]})
+            if entry.get("ablation"):
+                setting = (f"{_sweep_text(_shown(METHODS[method][1]))} with "
+                           f"{_sweep_text(entry['hyper'])}")
+            mark = "ablation" if entry.get("ablation") else (
+                "best" if entry["hyper"] == best else "")
+            rows.append([method, setting, f"diverged: {entry['diverged_at']}" if end is None
+                         else float(end), mark])
+    return (f"Hyper-parameter sweep: error (nats per image, {settings['eval_size']} fixed "
+            f"training images) after {settings['sweep_updates']} updates at batch "
+            f"{settings['batch_size']}\n\n"
+            + common.markdown_table(["method", "setting", "error", "chosen"], rows))
+
+
+def _shown(hyper):
+    """The swept hyper-parameters of ``hyper`` (learning rate and damping)."""
+    return {k: v for k, v in hyper.items() if k in ("lr", "damping")}
+
+
+def _sweep_text(hyper):
+    return ", ".join(f"{k} {v}" for k, v in hyper.items())
+
+
+def sweep_figure(stored, out):
+    methods = [m for m in SWEEP if m in stored["sweep"]]
+    fig, axes = common.figure(columns=min(3, len(methods)),
+                              rows=(len(methods) + 2) // 3, width=4.6, height=3.8)
+    for ax, method in zip(axes.flat, methods):
+        for index, entry in enumerate(stored["sweep"][method]):
+            if len(entry["curve"]) > 1:
+                steps, _, values = zip(*entry["curve"])
+                ax.plot(steps, values, label=_sweep_text(entry["hyper"]),
+                        linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        ax.set_title(method)
+        ax.set_xlabel("updates")
+        ax.set_ylabel("training error (nats / image)")
+        ax.set_yscale("log")
+        ax.legend(fontsize=7, framealpha=0.7)
+    for ax in list(axes.flat)[len(methods):]:
+        ax.axis("off")
+    fig.suptitle(f"Sweep: error after each setting's updates, batch "
+                 f"{stored['settings']['batch_size']}")
+    fig.tight_layout()
+    return [str(common.save_figure(fig, out / "sweep.png"))]
+
+
+def sweep_entry(method, setting, args, images, evaluation):
+    """One setting of the grid: its curve, its final error, or the update where it diverged."""
+    hyper = {**METHODS[method][1], **setting}
+    try:
+        curve = train(method, hyper, args.sweep_updates, args, images, evaluation)
+    except (FloatingPointError, numpy.linalg.LinAlgError) as err:
+        common.log(f"{method} {setting}: diverged ({err})")
+        return {"hyper": setting, "curve": [], "error": None, "diverged_at": str(err)}
+    return {"hyper": setting, "curve": curve, "error": curve[-1][2], "diverged_at": None}
+
+
+def ablation_entry(method, setting, args, images, evaluation):
+    """``sweep_entry`` of a schedule ablation: ``METHODS[method]`` with ``setting`` changed."""
+    return {**sweep_entry(method, setting, args, images, evaluation), "ablation": True}
+
+
+def main_sweep(args, images, evaluation, source):
+    sweep, best = {}, {}
+    for method in args.methods:
+        sweep[method] = [sweep_entry(method, s, args, images, evaluation) for s in SWEEP[method]]
+        finished = [e for e in sweep[method] if e["error"] is not None]
+        best[method] = min(finished, key=lambda e: e["error"])["hyper"] if finished else None
+        sweep[method] += [ablation_entry(method, s, args, images, evaluation)
+                          for s in SCHEDULE_ABLATIONS.get(method, ())]
+    results = {**common.run_header(args, exclude=("methods", "sweep_results")),
+               "data": source, "out": common.out_text(args), "sweep": sweep, "best": best,
+               "seconds": common.elapsed()}
+
+    def complete(stored):
+        stored["table"] = sweep_table(stored)
+        stored["figures"] = sweep_figure(stored, args.out)
+        records.write(args.out, stored, common.write_json, common.write_text)
+        return stored
+
+    stored = records.merge_methods(args.out, results, "sweep", args.force, complete)
+    print(f"\n## {NAME} sweep\n\n{stored['table']}\n", flush=True)
+    return stored
 
 
 def main(argv=None):
     args = arguments(argv)
-    (train,), source = common.subsets("mnist", [args.train_size], seed=args.seed,
-                                      root=args.data_root, download=args.download)
-    x = common.pixels(train[0])
-    runs = {key: training_run(key, args, x) for key in args.methods}
-    results = {"data": source, "runs": runs, "figures": figure(runs, args)}
-    return common.finish(args, NAME, results, table(runs, args))
+    images, evaluation, source = data_sets(args)
+    if args.sweep:
+        return main_sweep(args, images, evaluation, source)
+    return main_run(args, images, evaluation, source)
 
 
 if __name__ == "__main__":

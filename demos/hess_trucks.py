@@ -38,6 +38,7 @@ import models  # noqa: E402
 import optim  # noqa: E402
 from demos import common  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
+from minigrad.ops.activation import Softmax  # noqa: E402
 
 NAME = "hess_trucks"
 PRESETS = {
@@ -186,8 +187,7 @@ def swag_model_average(model, swag, data, args):
         swag.sample(scale=0.5, cov=swag.n_models >= 2, seed=args.seed + s)
         with minigrad.no_grad():
             logits = minigrad.to_host(model(common.tensor(data["test_x"])).data)
-        shifted = numpy.exp(logits - logits.max(axis=1, keepdims=True))
-        probabilities = probabilities + shifted / shifted.sum(axis=1, keepdims=True)
+        probabilities = probabilities + Softmax().forward(logits, 1)
     probabilities = probabilities / args.swag_samples
     labels = data["test_y"]
     nll = float(-numpy.log(probabilities[numpy.arange(len(labels)), labels] + 1e-12).mean())
@@ -229,11 +229,15 @@ def figures(runs, swa, out):
             axes[0, 2].plot(steps, [r[f"trace_{key}"] for r in run["records"]], style,
                             marker=".", label=f"tr {key}, {run['label']}")
     titles = ("training loss", "top eigenvalue", "trace (Hutchinson)")
-    for ax, title in zip(axes[0], titles):
+    labels = ("full-batch training loss", "largest eigenvalue λ₁", "trace")
+    for ax, title, label in zip(axes[0], titles, labels):
         ax.set_xlabel("iteration")
+        ax.set_ylabel(label)
         ax.set_title(title)
-        ax.legend(fontsize=7, framealpha=0.6)
+        ax.legend(fontsize=7, framealpha=0.8, loc="upper right")
     axes[0, 0].set_yscale("log")
+    axes[0, 2].set_ylim(top=1.6 * max(r["trace_H"] for run in runs.values()
+                                      for r in run["records"]))
     paths = [str(common.save_figure(fig, out / "curvature_during_training.png"))]
     fig, axes = common.figure()
     ax = axes[0, 0]

@@ -29,6 +29,13 @@ HOST_ONLY_REASON = ("host-only test: its reference or test double computes with 
 # arrays (the NumPy test doubles of tests/optim/curvature_doubles.py). On a device backend
 # they skip; the device path of the same optimizers is covered by tests/test_backend_parity.py.
 HOST_ONLY = {
+    "tests/demos/test_demos.py": {"test_rayleigh_quotient_is_that_of_the_operator"},
+    "tests/optim/test_class_subspace_rayleigh.py": {
+        "test_rayleigh_curvature_is_the_hessian_along_each_class_direction"},
+    "tests/optim/test_kronecker_schedule.py": {
+        "test_decay_warmup_averages_equally_then_decays",
+        "test_without_decay_warmup_the_first_factors_keep_weight_decay_to_the_t",
+        "test_inverses_are_recomputed_during_the_warmup_then_every_period"},
     "tests/minigrad/data/test_dataset.py": {
         "test_tensor_dataset_indexes_every_array_and_checks_lengths",
         "test_loader_over_a_dataset_as_in_pytorch_keeps_the_dtypes"},

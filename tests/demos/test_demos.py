@@ -9,7 +9,10 @@ import json
 import math
 import re
 
+import numpy
 import pytest
+
+from minigrad import curvature
 
 from demos import (adahessian_hybrid_resnet18, adaptive_norms_trust_region,
                    class_gradient_subspace, gauss_newton_autoencoder, hess_trucks)
@@ -57,21 +60,61 @@ def check_outputs(results, tmp_path, expected_rows):
     assert not list(tmp_path.glob(".*")), "temporary files were left behind"
 
 
+def check_header(results, tmp_path):
+    """The fields every results.json holds, and the table stored beside it."""
+    for key in ("command", "minigrad_version", "seconds", "threads", "machine", "settings"):
+        assert key in results, key
+    assert results["threads"] == 1 and results["settings"]["threads"] == 1
+    assert (tmp_path / "table.md").read_text() == results["table"] + "\n"
+
+
 def test_gauss_newton_autoencoder(tmp_path):
     results = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path),
-                                             "--methods", "sgd,adam,kfra"])
+                                             "--methods", "SGD,Adam,KFRA"])
     check_outputs(results, tmp_path, expected_rows=3)
-    for run in results["runs"].values():
-        errors = [r["error"] for r in run["records"]]
-        assert errors[0] > 0 and len(errors) == run["records"][-1]["step"] + 1
+    check_header(results, tmp_path)
+    assert list(results["curves"]) == ["SGD", "Adam", "KFRA"]
+    for curve in results["curves"].values():
+        assert [point[0] for point in curve] == [0, 1, 2, 3]
+        assert all(point[2] > 0 for point in curve)
+    # A second process adds its methods to the run of the same settings, never repeats one.
+    merged = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path),
+                                            "--methods", "KFAC"])
+    assert list(merged["curves"]) == ["SGD", "Adam", "KFRA", "KFAC"]
+    with pytest.raises(FileExistsError, match="already holds \\['KFAC'\\]; pass --force"):
+        gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path), "--methods", "KFAC"])
+    with pytest.raises(FileExistsError, match="other settings .*batch_size"):
+        gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path), "--methods", "SGD",
+                                       "--batch-size", "8"])
+
+
+def test_gauss_newton_sweep_feeds_the_run(tmp_path):
+    sweep = gauss_newton_autoencoder.main(["--quick", "--sweep", "--out", str(tmp_path / "s"),
+                                           "--methods", "SGD"])
+    errors = {entry["hyper"]["lr"]: entry["error"] for entry in sweep["sweep"]["SGD"]}
+    assert sweep["best"]["SGD"] == {"lr": min(errors, key=errors.get)}
+    run = gauss_newton_autoencoder.main(["--quick", "--out", str(tmp_path / "r"), "--methods",
+                                         "SGD", "--sweep-results", str(tmp_path / "s")])
+    assert run["hyper"]["SGD"]["lr"] == sweep["best"]["SGD"]["lr"]
+    assert run["hyper_source"]["SGD"].endswith("results.json")
 
 
 def test_adahessian_hybrid_resnet18(tmp_path):
     results = adahessian_hybrid_resnet18.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=4)
-    for entry in results["summary"].values():
-        assert 0 <= entry["test_accuracy"][0] <= 100
-        assert len(entry["val_loss_curve"]) == 1
+    check_outputs(results, tmp_path, expected_rows=2 + 2)
+    check_header(results, tmp_path)
+    assert "(1 run)" in results["table"] and "±" not in results["table"]
+    for method, entries in results["per_seed"].items():
+        assert [e["seed"] for e in entries] == [0]
+        assert all(0 <= e[key] <= 100 for e in entries for key in ("train", "val", "test"))
+    entry = results["runs"]["0/AdaHessian"]
+    assert len(entry["val_loss"]) == 1 and len(entry["gradient_norms"]) == 1
+    # Another process adds a seed of one optimizer; rows then state their own n and spread.
+    merged = adahessian_hybrid_resnet18.main(["--quick", "--out", str(tmp_path), "--seeds-from",
+                                              "1", "--optimizers", "AdaHessian"])
+    assert [e["seed"] for e in merged["per_seed"]["AdaHessian"]] == [0, 1]
+    assert [e["seed"] for e in merged["per_seed"]["SGD-momentum"]] == [0]
+    assert "| AdaHessian | 2 |" in merged["table"] and "(1 run)" in merged["table"]
 
 
 def test_adaptive_norms_trust_region(tmp_path):
@@ -87,9 +130,23 @@ def test_adaptive_norms_trust_region(tmp_path):
 
 def test_class_gradient_subspace(tmp_path):
     results = class_gradient_subspace.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=2 + 2)
+    check_outputs(results, tmp_path, expected_rows=2 + 2 + 2)
     for record in results["overlaps"]:
         assert 0 <= record["random_overlap"] <= record["overlap"] <= 1
+        assert 0 <= record["overlap_top_C_minus_1"] <= 1
+        assert len(record["lambda_k"]) == len(record["rayleigh_k"]) == 10
+    assert set(results["curves"]) == {f"{name}/{b}" for name in class_gradient_subspace.RUNS
+                                      for b in (8, 32)}
+
+
+def test_rayleigh_quotient_is_that_of_the_operator():
+    rng = numpy.random.default_rng(0)
+    matrix = rng.standard_normal((6, 6))
+    matrix = matrix + matrix.T
+    vector = rng.standard_normal(6)
+    operator = curvature.aslinearoperator(matrix)
+    assert class_gradient_subspace.rayleigh_quotient(operator, vector) == pytest.approx(
+        vector @ matrix @ vector / (vector @ vector), rel=1e-12)
 
 
 def test_hess_trucks(tmp_path):
@@ -101,3 +158,13 @@ def test_hess_trucks(tmp_path):
         for record in run["records"]:
             assert record["trace_H"] == pytest.approx(record["trace_GN"] + record["trace_R"],
                                                       rel=1e-6, abs=1e-8)
+
+
+def test_an_earlier_run_is_kept_unless_forced(tmp_path):
+    first = hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    stored = (tmp_path / "results.json").read_text()
+    with pytest.raises(FileExistsError, match="holds an earlier run; pass --force"):
+        hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    assert (tmp_path / "results.json").read_text() == stored
+    again = hess_trucks.main(["--quick", "--out", str(tmp_path), "--force"])
+    assert again["table"] == first["table"]

@@ -1,0 +1,122 @@
+"""Results of a demo run in ``demos/results/NAME/``: what ran, where, with what, and the numbers.
+
+A run's folder holds ``results.json``, ``table.md`` (its Markdown tables) and
+its PNG figures. ``results.json`` is one dict:
+
+* ``"command"`` (the argv it ran with), ``"minigrad_version"``, ``"seconds"``
+  (wall time of the whole run), ``"threads"`` (the BLAS thread count it was
+  pinned to), ``"machine"`` (platform, processor, CPU count, Python and NumPy
+  versions), ``"settings"`` (every option that decides the numbers);
+* the raw numbers: ``"curves": {method: [[step, seconds, value], ...]}``
+  and/or ``"per_seed": {method: [{"seed": s, ...}, ...]}``, plus whatever
+  else the demo measures;
+* ``"table"``: the Markdown of ``table.md``.
+
+Files are written atomically (``minigrad.checkpoint.atomic_write``: a
+temporary file moved into place), and a folder that already holds a
+``results.json`` is never overwritten unless the run is given ``--force``
+(``claim``). ``merge_methods`` adds methods to an earlier run of the same
+settings, so that methods may run as separate processes; a lock keeps
+two of them from writing at once (an ``flock`` on the folder).
+"""
+import contextlib
+import fcntl
+import json
+import os
+import platform
+
+import numpy
+
+import minigrad
+
+RESULTS = "results.json"
+
+
+def machine():
+    """The machine a run ran on: platform, processor, CPU count, Python and NumPy versions."""
+    return {"platform": platform.platform(), "processor": platform.processor() or
+            platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
+            "numpy": numpy.__version__}
+
+
+def header(command, settings, threads):
+    """The fields every ``results.json`` starts with (``seconds`` is filled in by the demo)."""
+    return {"command": command, "minigrad_version": minigrad.__version__, "threads": threads,
+            "machine": machine(), "settings": settings}
+
+
+def claim(directory, force):
+    """Refuse (``FileExistsError``) to run into a folder holding a ``results.json`` unless
+    ``force``; called before a run starts so that nothing is computed in vain."""
+    path = directory / RESULTS
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} holds an earlier run; pass --force to overwrite it, or "
+                              f"--out another folder")
+
+
+def load(directory):
+    """The ``results.json`` of ``directory`` as a dict."""
+    with open(directory / RESULTS, encoding="utf-8") as stored:
+        return json.load(stored)
+
+
+def write(directory, results, write_json, write_text):
+    """Write ``results.json`` and ``table.md`` (``results["table"]``) into ``directory``."""
+    write_json(directory / RESULTS, results)
+    write_text(directory / "table.md", results["table"] + "\n")
+
+
+def merge_methods(directory, results, key, force, combine):
+    """Store ``results`` in ``directory``, adding its ``results[key]`` methods to an earlier
+    run there of the same ``"settings"``; returns the stored dict.
+
+    ``combine(merged)`` completes the merged dict (its tables and figures) and writes
+    it; it runs while the lock is held. An earlier run with other settings, or one
+    that already holds one of the methods, is an error unless ``force`` (which
+    replaces those methods, or the whole run when the settings differ).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with _locked(directory):
+        stored = load(directory) if (directory / RESULTS).exists() else None
+        if stored is not None and stored["settings"] != results["settings"]:
+            if not force:
+                raise FileExistsError(
+                    f"{directory / RESULTS} holds a run with other settings "
+                    f"({_difference(stored['settings'], results['settings'])}); pass --force "
+                    f"to replace it")
+            stored = None
+        if stored is None:
+            merged = results
+        else:
+            repeated = sorted(set(stored[key]) & set(results[key]))
+            if repeated and not force:
+                raise FileExistsError(f"{directory / RESULTS} already holds {repeated}; pass "
+                                      f"--force to replace them")
+            merged = dict(stored)
+            for field, value in results.items():
+                if isinstance(value, dict) and isinstance(stored.get(field), dict) and \
+                        field != "settings":
+                    merged[field] = {**stored[field], **value}
+            merged["command"] = _as_list(stored["command"]) + _as_list(results["command"])
+            merged["seconds"] = stored["seconds"] + results["seconds"]
+        return combine(merged)
+
+
+@contextlib.contextmanager
+def _locked(directory):
+    """Hold an exclusive ``flock`` on ``directory`` itself (no lock file is left behind)."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+def _as_list(command):
+    return command if isinstance(command, list) else [command]
+
+
+def _difference(old, new):
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return ", ".join(f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in keys)
