@@ -42,7 +42,7 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
-from demos import common, records  # noqa: E402
+from demos import common  # noqa: E402
 from minigrad import curvature, data, nn  # noqa: E402
 
 NAME = "adahessian_hybrid_resnet18"
@@ -284,16 +284,10 @@ def main(argv=None):
                "data": source, "out": common.out_text(args), "runs": runs,
                "seconds": common.elapsed()}
 
-    def complete(stored):
+    def summarise(stored):
         stored["per_seed"] = per_seed(stored["runs"], SUMMARY_KEYS)
-        stored["table"] = tables(stored)
-        stored["figures"] = figures(stored, args.out)
-        records.write(args.out, stored, common.write_json, common.write_text)
-        return stored
 
-    stored = records.merge_methods(args.out, results, "runs", args.force, complete)
-    print(f"\n## {NAME}\n\n{stored['table']}\n", flush=True)
-    return stored
+    return common.finish_merged(args, NAME, results, "runs", tables, figures, summarise)
 
 
 if __name__ == "__main__":

@@ -345,6 +345,23 @@ def finish(args, name, results, table):
     return results
 
 
+def finish_merged(args, name, results, key, make_table, make_figures, prepare=None):
+    """Store ``results`` with ``records.merge_methods`` (its ``results[key]`` methods added to
+    an earlier run of the same settings), completing the merged dict under the lock:
+    ``prepare(stored)`` if given, then its ``"table"`` (``make_table(stored)``) and
+    ``"figures"`` (``make_figures(stored, out)``); print the table and return the dict."""
+    def complete(stored):
+        if prepare is not None:
+            prepare(stored)
+        stored["table"] = make_table(stored)
+        stored["figures"] = make_figures(stored, args.out)
+        records.write(args.out, stored, write_json, write_text)
+        return stored
+
+    stored = records.merge_methods(args.out, results, key, args.force, complete)
+    print(f"\n## {name}\n\n{stored['table']}\n", flush=True)
+    return stored
+
 
 class CountingClosure:
     """A curvature closure that counts what it is asked: backprops, forward passes, products.

@@ -274,15 +274,7 @@ def main_run(args, images, evaluation, source):
                "hyper_source": hyper_source,
                "seconds": common.elapsed()}
 
-    def complete(stored):
-        stored["table"] = run_table(stored)
-        stored["figures"] = run_figure(stored, args.out)
-        records.write(args.out, stored, common.write_json, common.write_text)
-        return stored
-
-    stored = records.merge_methods(args.out, results, "hyper", args.force, complete)
-    print(f"\n## {NAME}\n\n{stored['table']}\n", flush=True)
-    return stored
+    return common.finish_merged(args, NAME, results, "hyper", run_table, run_figure)
 
 
 def sweep_table(stored):
@@ -366,15 +358,8 @@ def main_sweep(args, images, evaluation, source):
                "data": source, "out": common.out_text(args), "sweep": sweep, "best": best,
                "seconds": common.elapsed()}
 
-    def complete(stored):
-        stored["table"] = sweep_table(stored)
-        stored["figures"] = sweep_figure(stored, args.out)
-        records.write(args.out, stored, common.write_json, common.write_text)
-        return stored
-
-    stored = records.merge_methods(args.out, results, "sweep", args.force, complete)
-    print(f"\n## {NAME} sweep\n\n{stored['table']}\n", flush=True)
-    return stored
+    return common.finish_merged(args, f"{NAME} sweep", results, "sweep", sweep_table,
+                                sweep_figure)
 
 
 def main(argv=None):
