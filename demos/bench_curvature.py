@@ -61,7 +61,8 @@ def mlp_table(repeats):
     x = minigrad.tensor(rng.random((128, 784)), dtype=numpy.float32)
     y = rng.integers(0, 10, 128)
     params = list(model.parameters())
-    v = curvature.flatten([rng.standard_normal(p.shape).astype(numpy.float32) for p in params])
+    v = curvature.arrays_to_vector([rng.standard_normal(p.shape).astype(numpy.float32)
+                                    for p in params])
 
     def gradient():
         return minigrad.grad(loss(model(x), y), params)
@@ -128,13 +129,13 @@ def autoencoder_costs():
         print(f"{name:<42}{seconds:>10.2f}{peak / 2 ** 20:>10.1f}")
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-autoencoder", action="store_true")
     parser.add_argument("--cold-allocator", action="store_true",
                         help="time without settling the allocator first (see above)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.cold_allocator:
         settle_allocator()
     mlp_table(args.repeats)
