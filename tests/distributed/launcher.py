@@ -10,6 +10,7 @@ the same way, through ``python -m minigrad.distributed.launch -n K`` (or as one 
 process for ``processes=None``).
 """
 import importlib.util
+import json
 import os
 import pathlib
 import shutil
@@ -47,6 +48,14 @@ def run_ranks(worker, processes, *args, timeout=120):
                                          *map(str, args)])
     return subprocess.run(command, cwd=ROOT, env=_environment(), capture_output=True, text=True,
                           timeout=timeout)
+
+
+def worker_report(tmp_path_factory, worker, processes=2):
+    """Run ``worker`` on ``processes`` ranks, which writes a JSON report; returns the report."""
+    out = tmp_path_factory.mktemp(worker) / "report.json"
+    result = run_ranks(worker, processes, out)
+    assert result.returncode == 0, result.stderr
+    return json.loads(out.read_text())
 
 
 def run_training(processes, *flags, timeout=120):

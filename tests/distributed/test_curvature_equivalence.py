@@ -8,11 +8,9 @@ KFLR/KFRA/seeded-KFAC factors, exact and sampled diagonals, class gradients, run
 statistics) agrees with one process on the global batch to 1e-12 relative to its largest
 entry, on every rank.
 """
-import json
-
 import pytest
 
-from .launcher import requires_mpi, run_ranks
+from .launcher import requires_mpi, worker_report
 
 COMMON = ("loss", "gradient", "loss_value", "hvp", "ggnvp", "hutchinson_diag",
           "hutchinson_trace", "hessian_product", "hessian_product_backward",
@@ -29,10 +27,7 @@ CASES = [(net, quantity) for net, quantities in EXPECTED.items() for quantity in
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("curvature") / "report.json"
-    result = run_ranks("curvature_equivalence", 2, out)
-    assert result.returncode == 0, result.stderr
-    return json.loads(out.read_text())
+    return worker_report(tmp_path_factory, "curvature_equivalence")
 
 
 @requires_mpi

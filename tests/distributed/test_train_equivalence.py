@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from .launcher import requires_mpi, run_ranks
+from .launcher import requires_mpi, run_ranks, worker_report
 
 OPTIMIZERS = ("sgd_momentum", "adam", "kfac", "kflr", "newton_cg", "lbfgs", "kfra",
               "trust_region", "arc", "adahessian")
@@ -23,24 +23,14 @@ OPTIMIZERS = ("sgd_momentum", "adam", "kfac", "kflr", "newton_cg", "lbfgs", "kfr
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("equivalence") / "report.json"
-    result = run_ranks("train_equivalence", 2, out)
-    assert result.returncode == 0, result.stderr
-    return json.loads(out.read_text())
+    return worker_report(tmp_path_factory, "train_equivalence")
 
 
 @requires_mpi
-@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("name", OPTIMIZERS + ("sync_batch_norm",))
 def test_two_ranks_match_one_process_after_20_steps(report, name):
+    """``sync_batch_norm``: SyncBatchNorm trains like one process on the global batch."""
     entry = report[name]
-    assert entry["moved"] > 1e-2
-    assert entry["max_difference"] < 1e-10
-    assert entry["ranks_identical"]
-
-
-@requires_mpi
-def test_sync_batch_norm_trains_like_one_process_on_the_global_batch(report):
-    entry = report["sync_batch_norm"]
     assert entry["moved"] > 1e-2
     assert entry["max_difference"] < 1e-10
     assert entry["ranks_identical"]
