@@ -19,3 +19,16 @@ def test_manual_seed_reproduces_every_random_draw():
     for a, b in zip(first, again):
         numpy.testing.assert_array_equal(a, b)
     assert nn.init.generator() is minigrad.random.generator()
+
+
+def test_rademacher_probes_are_signs_on_the_requested_module_and_dtype():
+    from minigrad import backend
+    from minigrad.random import rademacher
+    xp = backend.array_module()
+    z = rademacher(numpy.random.default_rng(3), (2000,), xp, numpy.float32)
+    host = minigrad.to_host(z)
+    assert z.dtype == numpy.float32 and host.shape == (2000,)
+    assert set(numpy.unique(host)) == {-1.0, 1.0}
+    assert abs(host.mean()) < 0.1
+    again = rademacher(numpy.random.default_rng(3), (2000,), xp, numpy.float32)
+    numpy.testing.assert_array_equal(minigrad.to_host(again), host)

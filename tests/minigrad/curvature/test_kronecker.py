@@ -119,3 +119,21 @@ def test_factors_of_a_model_without_linear_or_conv_layers_are_refused(method):
     model, loss, x, y = no_kronecker_case()
     with pytest.raises(ValueError, match="has no Linear or Conv2d layer"):
         method(model, loss, x, y)
+
+
+def test_kfra_average_hook_maps_every_batch_averaged_output_factor():
+    model, loss, x, y = mlp_case(Tanh, "ce", n=4)
+    plain = kfra(model, loss, x, y)
+    seen = []
+
+    def identity(G):
+        seen.append(G.shape)
+        return G
+
+    for hooked, reference in zip(kfra(model, loss, x, y, average=identity), plain):
+        numpy.testing.assert_array_equal(host(hooked.G), host(reference.G))
+        numpy.testing.assert_array_equal(host(hooked.A), host(reference.A))
+    assert len(seen) >= len(plain)
+    zeroed = kfra(model, loss, x, y, average=lambda G: G * 0)
+    assert all(not host(f.G).any() for f in zeroed)
+    assert all(host(f.A).any() for f in zeroed)
