@@ -10,7 +10,8 @@ its PNG figures. ``results.json`` is one dict:
 * the raw numbers: ``"curves": {method: [[step, seconds, value], ...]}``
   and/or ``"per_seed": {method: [{"seed": s, ...}, ...]}``, plus whatever
   else the demo measures;
-* ``"table"``: the Markdown of ``table.md``.
+* ``"table"``: the Markdown of ``table.md``;
+* ``"figures"``: the file names of its PNG figures, in the same folder.
 
 Files are written atomically (``minigrad.checkpoint.atomic_write``: a
 temporary file moved into place), and a folder that already holds a
@@ -23,6 +24,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pathlib
 import platform
 
 import numpy
@@ -61,7 +63,10 @@ def load(directory):
 
 
 def write(directory, results, write_json, write_text):
-    """Write ``results.json`` and ``table.md`` (``results["table"]``) into ``directory``."""
+    """Write ``results.json`` and ``table.md`` (``results["table"]``) into ``directory``;
+    ``results["figures"]``, paths of files in ``directory``, are stored as their names."""
+    if "figures" in results:
+        results = {**results, "figures": [pathlib.Path(path).name for path in results["figures"]]}
     write_json(directory / RESULTS, results)
     write_text(directory / "table.md", results["table"] + "\n")
 

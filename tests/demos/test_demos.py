@@ -7,6 +7,7 @@ digits when MNIST is absent) and a few updates.
 """
 import json
 import math
+import pathlib
 import re
 
 import numpy
@@ -56,7 +57,10 @@ def check_outputs(results, tmp_path, expected_rows):
         with open(path, "rb") as png:
             assert png.read(8) == PNG_SIGNATURE
     with open(tmp_path / "results.json") as stored:
-        assert json.load(stored)["table"] == results["table"]
+        stored = json.load(stored)
+    assert stored["table"] == results["table"]
+    assert stored["figures"] == [pathlib.Path(path).name for path in results["figures"]]
+    assert all((tmp_path / name).is_file() for name in stored["figures"])
     assert not list(tmp_path.glob(".*")), "temporary files were left behind"
 
 
