@@ -15,12 +15,20 @@ window entries in row-major order, ``l`` over the output positions; see
 likewise). The bins are separable, so ``y = P_h x P_wᵀ`` with the averaging
 matrix ``P_h[i, h] = 1 / |bin i|`` on the bin and 0 elsewhere.
 
-``max_pool2d`` copies the windows once out of a strided view of the
-(−∞-padded) input, keeps the index of each window's first maximum, and is the
-linear map "take entry ``index``" of each window (``WindowGather``); its adjoint
-``WindowScatter`` puts each gradient at its entry and adds overlapping windows
-(``col2im``). The two are each other's backward, so the HVP differentiates
-through max pooling exactly (the index is fixed: the second derivative is 0).
+``max_pool2d`` copies the windows of the (−∞-padded) input once, entry axis
+first: ``entries[k, n, c, y, z] = x_pad[n, c, y s_h + i d_h, z s_w + j d_w]`` with
+``k = i kw + j``. The maximum and the mask ``first[k, n, c, y, z]`` of each
+window's first maximal entry (smallest ``k``; a NaN counts as maximal, as in
+PyTorch) are then elementwise operations between whole ``(N, C, out_h, out_w)``
+slabs, one pass per window entry (NumPy's ``argmax`` or ``cumsum`` along a short
+axis is about ten times slower). The layer is the linear map "take the masked
+entry" of each window (``WindowGather``, ``Σ_k entries[k] first[k]``); its adjoint
+``WindowScatter`` puts each gradient at its entry (``first[k] g``) and adds
+overlapping windows (``col2im``). Both multiply by the mask (ten times faster than
+a masked select in NumPy), so a non-finite value spreads over its window as
+``0·inf = NaN`` instead of being dropped. The two are each other's backward, so
+the HVP differentiates through max pooling exactly (the mask is fixed: the second
+derivative is 0).
 
 For ``avg_pool2d``, windows that tile the input (stride = kernel, no padding
 or dilation, the common ``AvgPool2d(2)``) are a reshape
@@ -31,7 +39,7 @@ backward passes can be differentiated again.
 """
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .conv import (Im2Col, _check_4d, _padded, _pair, _window_view, fold_array, unfold_array,
+from .conv import (Im2Col, _check_4d, _padded, _pair, _window_view, fold_patches, unfold_array,
                    window_geometry)
 from .linalg import matmul
 from .reduction import sum
@@ -81,26 +89,37 @@ def _padding_entries(x, geometry):
     return unfold_array(ones, geometry)[:, None] == 0
 
 
-def _window_rows(x, geometry, fill):
-    """``(N, C, out_h, out_w, kh·kw)``: the entries of every window, row-major, in one copy."""
+def _window_entries(x, geometry, fill):
+    """``entries[k, n, c, y, z]``, ``k = i kw + j``, of the ``fill``-padded ``x``: one copy."""
     (kh, kw), out_size = geometry[0], geometry[4]
-    windows = _window_view(_padded(x, geometry[2], fill), geometry)
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(x.shape[:2] + out_size + (kh * kw,))
+    view = _window_view(_padded(x, geometry[2], fill), geometry).transpose(2, 3, 0, 1, 4, 5)
+    return view.reshape((kh * kw,) + tuple(x.shape[:2]) + out_size)
 
 
-def _take(rows, index):
-    return Function.xp(rows).take_along_axis(rows, index[..., None], axis=-1)[..., 0]
+def _first_maximum(entries):
+    """``(top, first)``: each window's maximum ``(N, C, out_h, out_w)`` and the boolean mask
+    ``(kh·kw, N, C, out_h, out_w)`` of its first maximal entry (NaN counts as maximal)."""
+    xp = Function.xp(entries)
+    top = entries.max(axis=0)
+    hits = (entries == top) | xp.isnan(entries)
+    first, found = xp.empty_like(hits), hits[0].copy()
+    first[0] = found
+    for k in range(1, len(hits)):
+        xp.greater(hits[k], found, out=first[k])
+        found |= hits[k]
+    return top, first
 
 
 class WindowGather(Function):
-    """``y[n, c, l] = x`` at window entry ``index[n, c, l]`` of window ``l`` (adjoint: WindowScatter)."""
+    """``y[n, c, y, z]`` = the entry of window ``(y, z)`` that ``mask`` marks (adjoint:
+    WindowScatter); ``mask`` is ``(kh·kw, N, C, out_h, out_w)``, one entry per window."""
 
-    def forward(self, x, index, geometry):
-        self.index, self.geometry, self.input_shape = index, geometry, x.shape
-        return _take(_window_rows(x, geometry, 0), index)
+    def forward(self, x, mask, geometry):
+        self.mask, self.geometry, self.input_shape = mask, geometry, x.shape
+        return (_window_entries(x, geometry, 0) * mask).sum(axis=0)
 
     def backward(self, g):
-        return (WindowScatter.apply(g, index=self.index, geometry=self.geometry,
+        return (WindowScatter.apply(g, mask=self.mask, geometry=self.geometry,
                                     input_shape=self.input_shape),)
 
 
@@ -108,26 +127,23 @@ class WindowMax(WindowGather):
     """``WindowGather`` at the first maximum of each window, the padding counting as −∞."""
 
     def forward(self, x, geometry):
-        rows = _window_rows(x, geometry, -Function.xp(x).inf)
-        self.index, self.geometry, self.input_shape = rows.argmax(axis=-1), geometry, x.shape
-        return _take(rows, self.index)
+        top, self.mask = _first_maximum(_window_entries(x, geometry, -self.xp(x).inf))
+        self.geometry, self.input_shape = geometry, x.shape
+        return top
 
 
 class WindowScatter(Function):
-    """``g[n, c, l]`` put at entry ``index[n, c, l]`` of window ``l``, summed where windows
-    overlap, on zeros of ``input_shape`` (adjoint: WindowGather)."""
+    """``g[n, c, y, z]`` put at the entry of window ``(y, z)`` that ``mask`` marks, summed
+    where windows overlap, on zeros of ``input_shape`` (adjoint: WindowGather)."""
 
-    def forward(self, g, index, geometry, input_shape):
-        self.index, self.geometry = index, geometry
-        xp = self.xp(g)
-        (kh, kw), (oh, ow) = geometry[0], geometry[4]
-        n, c = input_shape[:2]
-        rows = xp.where(xp.arange(kh * kw) == index[..., None], g[..., None], 0).astype(g.dtype)
-        cols = rows.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 4, 5, 2, 3)
-        return fold_array(cols.reshape(n, c * kh * kw, oh * ow), input_shape, geometry)
+    def forward(self, g, mask, geometry, input_shape):
+        self.mask, self.geometry = mask, geometry
+        entries = mask * g
+        patches = entries.reshape(geometry[0] + entries.shape[1:]).transpose(2, 3, 0, 1, 4, 5)
+        return fold_patches(patches, input_shape, geometry)
 
     def backward(self, g):
-        return (WindowGather.apply(g, index=self.index, geometry=self.geometry),)
+        return (WindowGather.apply(g, mask=self.mask, geometry=self.geometry),)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):

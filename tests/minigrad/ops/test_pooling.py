@@ -63,6 +63,26 @@ def test_max_pool2d_gradient_goes_to_first_maximum_of_window():
                                                             [0.0, 0.0, 0.0, 0.0]])
 
 
+def test_max_pool2d_propagates_nan_and_sends_the_gradient_to_the_first_nan():
+    x = minigrad.tensor(numpy.array([[[[1.0, numpy.nan, 7.0, 2.0],
+                                       [numpy.nan, 5.0, 7.0, 3.0]]]]), requires_grad=True)
+    out = ops.max_pool2d(x, 2)
+    out.sum().backward()
+    assert numpy.isnan(out.numpy()[0, 0, 0, 0]) and out.numpy()[0, 0, 0, 1] == 7.0
+    numpy.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0.0, 1.0, 1.0, 0.0],
+                                                            [0.0, 0.0, 0.0, 0.0]])
+
+
+def test_max_pool2d_overlapping_windows_add_their_gradients_at_shared_maxima():
+    x = minigrad.tensor(numpy.array([[[[0.0, 9.0, 0.0],
+                                       [1.0, 9.0, 2.0],
+                                       [3.0, 0.0, 4.0]]]]), requires_grad=True)
+    ops.max_pool2d(x, 2, 1).sum().backward()
+    numpy.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0.0, 2.0, 0.0],
+                                                            [0.0, 2.0, 0.0],
+                                                            [0.0, 0.0, 0.0]])
+
+
 def test_max_pool2d_second_derivative_is_zero():
     x = random_tensor((1, 2, 4, 4), 2)
     (gradient,) = minigrad.grad(ops.max_pool2d(x, 2).sum() * 3.0, [x], create_graph=True)
