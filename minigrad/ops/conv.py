@@ -29,7 +29,8 @@ matrix product per sample,
 
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
 and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` unfolds straight into the
-``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM.
+``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM,
+and unfolds again in the backward rather than keep the columns.
 Kernel offsets that read only padding (a 3×3 kernel with padding 1 on a 1×1
 map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
 the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
@@ -185,31 +186,37 @@ class Col2Im(Function):
 
 
 class Convolution(Function):
-    """``W_mat cols`` ``(out, N·L)`` for ``cols = im2col(x)``; the input gradient goes to ``x``.
+    """``W_mat cols`` ``(out, N·L)`` for ``cols = im2col(x)`` (``batch_last``), from ``(x, W_mat)``.
 
-    Inputs ``(x, cols, W_mat)``: the columns' gradient is sent straight to ``x``
-    (``cols`` gets none, so ``col2im`` of ``W_matᵀ g`` is not formed where a
-    transposed convolution does the same). With stride 1, ``d (k − 1) ≥ p`` and no
-    more output than input channels, the input gradient is the correlation of
-    ``g`` with the flipped kernel, ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``:
-    one strided ``im2col`` of ``g`` and one GEMM (0.7× the time of ``col2im`` on
-    ResNet-18's 64- and 128-channel layers; with more output channels its
-    columns of ``g`` outgrow ``col2im``'s, 2–3× slower on LeNet-5's 6 → 16). Otherwise, and when the backward
-    is itself recorded (``create_graph``; the backward of ``col2im`` is the cheap
-    ``im2col``, the other way round it is not), it is ``col2im(W_matᵀ g)``. The
-    weight gradient is ``g colsᵀ``. All are differentiable ops on the inputs,
-    so the backward differentiates again.
+    The columns are formed in the forward for the product and dropped: the
+    backward unfolds ``x`` again for the weight gradient ``g colsᵀ``, so the
+    graph keeps each layer's input (as PyTorch does), not its ``C·kh·kw`` times
+    larger columns.
+
+    The input gradient, with stride 1, ``d (k − 1) ≥ p`` and no more output
+    than input channels, is the correlation of ``g`` with the flipped kernel,
+    ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: one strided ``im2col``
+    of ``g`` and one GEMM (0.7× the time of ``col2im`` on ResNet-18's 64- and
+    128-channel layers; with more output than input channels the columns of
+    ``g`` outgrow those of ``x``, 2–3× slower on LeNet-5's 6 → 16). Otherwise,
+    and when the backward is itself recorded (``create_graph``; the backward of
+    ``col2im`` is the cheap ``im2col``, the other way round it is not), it is
+    ``col2im(W_matᵀ g)``. All are differentiable ops on the inputs, so the
+    backward differentiates again.
     """
 
-    def forward(self, x, cols, w, geometry):
+    def forward(self, x, w, geometry):
         self.geometry, self.input_shape = geometry, x.shape
-        return w @ cols
+        return w @ unfold_array(x, geometry, batch_last=True)
 
     def backward(self, g):
-        x, cols, w = self.inputs
+        x, w = self.inputs
         gx = self._input_gradient(g, w) if self.needs_input_grad[0] else None
-        gw = MatMul.apply(g, cols, transpose_b=True) if self.needs_input_grad[2] else None
-        return gx, None, gw
+        gw = None
+        if self.needs_input_grad[1]:
+            cols = Im2Col.apply(x, geometry=self.geometry, batch_last=True)
+            gw = MatMul.apply(g, cols, transpose_b=True)
+        return gx, gw
 
     def _input_gradient(self, g, w):
         kernel, stride, padding, dilation, out_size = self.geometry
@@ -358,7 +365,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     taps, trimmed = _taps_inside(input.shape, geometry)
     if trimmed != geometry:
         weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
-    cols = Im2Col.apply(input, geometry=geometry, batch_last=True)
-    out = Convolution.apply(input, cols, reshape(weight, out_channels, -1), geometry=geometry)
+    out = Convolution.apply(input, reshape(weight, out_channels, -1), geometry=geometry)
     out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)

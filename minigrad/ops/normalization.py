@@ -13,16 +13,20 @@ with the *unbiased* batch variance:
     running_mean ← (1 − momentum) running_mean + momentum μ
     running_var  ← (1 − momentum) running_var  + momentum σ² m / (m − 1)
 
-In training mode ``x̂ = (x − μ)/√(σ² + eps)`` is one op (``Normalize``) whose
-backward reuses the forward's ``x̂`` and ``1/√(σ² + eps)``:
+In training mode the whole layer, ``y = x̂ · weight + bias`` with
+``x̂ = (x − μ)/√(σ² + eps)``, is one op (``BatchNormTraining``). It keeps only its
+input and the per-channel ``μ`` and ``1/√(σ² + eps)``; its backward recomputes
+``x̂`` in one pass and gives
 
-    ∂L/∂x = (g − mean(g) − x̂ · mean(g x̂)) / √(σ² + eps)     (means over the channel's entries)
+    ∂L/∂bias = Σ g,   ∂L/∂weight = Σ g x̂,
+    ∂L/∂x = weight / √(σ² + eps) · (g − mean(g) − x̂ · mean(g x̂))     (over the channel's entries)
 
 When that backward is itself differentiated (``create_graph``) it is built from
-``x`` with differentiable ops (``mean``, ``sqrt``, arithmetic), so the
-dependence of μ and σ² on the whole batch is differentiated exactly, to any
-order (exact Hessian-vector products through batch norm). ``weight`` and
-``bias`` are applied as ``x̂ · weight + bias``.
+``x``, ``weight`` and ``g`` with differentiable ops (``mean``, ``sqrt``,
+arithmetic), so the dependence of μ and σ² on the whole batch is differentiated
+exactly, to any order (exact Hessian-vector products through batch norm).
+In eval mode ``(x − running_mean) · (weight / √(running_var + eps)) + bias`` is
+plain arithmetic.
 """
 import functools
 
@@ -30,7 +34,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import sqrt
-from .reduction import mean
+from .reduction import mean, sum
 from .shape import reshape
 
 
@@ -44,38 +48,47 @@ def _check_channels(name, value, channels, input_shape):
                          f"{tuple(input_shape)}, got {tuple(value.shape)}")
 
 
-class Normalize(Function):
-    """``x̂ = (x − μ) / √(σ² + eps)`` with the batch statistics over ``axes`` (training mode).
+class BatchNormTraining(Function):
+    """``y = x̂ · weight + bias`` with ``x̂`` normalised by the batch statistics over ``axes``.
 
-    The forward hands ``(μ, σ²)`` to ``record``. The backward is
-    ``∂L/∂x = (g − mean(g) − x̂ mean(g x̂)) / √(σ² + eps)`` (means over ``axes``).
-    It reuses the forward's ``x̂`` and ``1/√(σ² + eps)``; when the backward is
-    itself recorded (``create_graph``) it recomputes them from ``x`` with
-    differentiable ops, so the second derivative through the batch statistics
-    is exact.
+    Inputs ``(x, weight, bias)``, the last two already shaped to broadcast
+    (``(1, C, 1, ...)``). The forward hands ``(μ, σ²)`` to ``record`` and keeps
+    ``μ`` and ``1/√(σ² + eps)``; the backward recomputes ``x̂`` from them (see the
+    module docstring). When the backward is itself recorded (``create_graph``)
+    it recomputes the statistics from ``x`` with differentiable ops, so the
+    second derivative through them is exact.
     """
 
-    def forward(self, x, axes, eps, record):
+    def forward(self, x, weight, bias, axes, eps, record):
         self.axes, self.eps = axes, eps
-        batch_mean = x.mean(axis=axes, keepdims=True)
-        centred = x - batch_mean
+        self.batch_mean = x.mean(axis=axes, keepdims=True)
+        centred = x - self.batch_mean
         batch_var = (centred * centred).mean(axis=axes, keepdims=True)
-        record(batch_mean, batch_var)
+        record(self.batch_mean, batch_var)
         self.inverse_std = 1 / self.xp(x).sqrt(batch_var + eps)
-        self.normalized = centred * self.inverse_std
-        return self.normalized
+        centred *= self.inverse_std * weight
+        centred += bias
+        return centred
 
     def backward(self, g):
-        (x,) = self.inputs
+        x, weight, _ = self.inputs
         if is_grad_enabled():
             centred = x - mean(x, self.axes, keepdim=True)
             inverse_std = 1 / sqrt(mean(centred * centred, self.axes, keepdim=True) + self.eps)
             normalized = centred * inverse_std
         else:
-            normalized, inverse_std = Tensor(self.normalized), Tensor(self.inverse_std)
-        centred_g = g - mean(g, self.axes, keepdim=True)
-        correlation = mean(g * normalized, self.axes, keepdim=True)
-        return ((centred_g - normalized * correlation) * inverse_std,)
+            inverse_std = Tensor(self.inverse_std)
+            normalized = Tensor((x.data - self.batch_mean) * self.inverse_std)
+        wants_x, wants_weight, wants_bias = self.needs_input_grad
+        bias_grad = sum(g, self.axes, keepdim=True) if wants_x or wants_bias else None
+        weight_grad = sum(g * normalized, self.axes, keepdim=True) \
+            if wants_x or wants_weight else None
+        x_grad = None
+        if wants_x:
+            count = x.size // x.shape[1]
+            x_grad = (g - bias_grad / count - normalized * (weight_grad / count)) * \
+                (inverse_std * weight)
+        return (x_grad, weight_grad if wants_weight else None, bias_grad if wants_bias else None)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -103,8 +116,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"got input of shape {tuple(input.shape)}")
         record = functools.partial(_update_running_stats, running_mean, running_var, count,
                                    momentum)
-        normalized = Normalize.apply(input, axes=axes, eps=eps, record=record)
-        scale = None if weight is None else reshape(weight, stats_shape)
+        xp = input.xp
+        scale = Tensor(xp.ones(stats_shape, dtype=input.dtype)) if weight is None \
+            else reshape(weight, stats_shape)
+        shift = Tensor(xp.zeros(stats_shape, dtype=input.dtype)) if bias is None \
+            else reshape(bias, stats_shape)
+        return BatchNormTraining.apply(input, scale, shift, axes=axes, eps=eps, record=record)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and "
