@@ -2,6 +2,7 @@
 
     python demos/benchmark.py [--threads N] [--device cpu|cuda] [--repeats R]
                               [--cases autoencoder,lenet5,resnet18] [--no-memory] [--out DIR]
+    python demos/benchmark.py --profile [--threads N] [--cases ...] [--works ...]
 
 Cases (float32, fixed random data of the right shapes; step times do not
 depend on the values): the MNIST autoencoder 784-1000-500-250-30-…-784
@@ -33,8 +34,12 @@ CuPy and PyTorch on CUDA with TF32 off. Results go to
 ``DIR/<device>-threads<N>.json`` (default ``demos/results/benchmark/``) and the
 table is printed in markdown, as in the README.
 
-Where the time goes (cProfile of these steps on the NumPy backend, one
-thread, ResNet-18 SGD step, batch 100): the matrix products of the
+``--profile`` prints, instead, where minigrad's time goes: for each (case,
+work), the functions with the most own time under cProfile over ``--repeats``
+steps, as shares of the total.
+
+Where the time goes (``--profile --threads 1`` on the NumPy backend,
+ResNet-18 SGD step, batch 100): the matrix products of the
 convolutions and the linear layer take about half; the copies that make the
 GEMM operands (``im2col`` out of the strided window view, the gradient's
 NCHW → ``(C, N·L)`` layout) a fifth; ``col2im`` of the stride-2 convolutions'
@@ -99,6 +104,8 @@ def arguments(argv):
     p.add_argument("--works", default=",".join(WORKS), help=f"subset of {', '.join(WORKS)}")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
     p.add_argument("--no-torch", action="store_true", help="time minigrad only")
+    p.add_argument("--profile", action="store_true",
+                   help="print minigrad's cProfile per case and work instead of timing")
     p.add_argument("--out", default=str(REPOSITORY / "demos" / "results" / "benchmark"))
     p.add_argument("--probe", nargs=3, metavar=("FRAMEWORK", "CASE", "WORK"),
                    help=argparse.SUPPRESS)
@@ -212,6 +219,26 @@ def autoencoder_gemm_flops():
     n = CASES["autoencoder"]["batch"]
     flops = sum(6 * n * m.in_features * m.out_features for m in layers)
     return flops - 2 * n * layers[0].in_features * layers[0].out_features
+
+
+def profile(args, top=15, out=sys.stdout):
+    """Print, per (case, work), the ``top`` functions by own time over ``args.repeats``
+    profiled minigrad steps (after one warm-up), as shares of the profiled total."""
+    import cProfile
+    import pstats
+    for case in args.cases:
+        steps = setup("minigrad", case, args.device)
+        for work in args.works:
+            steps[work]()
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda: [steps[work]() for _ in range(args.repeats)])
+            stats = pstats.Stats(profiler)
+            rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
+            print(f"\n{case} {work}: {1e3 * stats.total_tt / args.repeats:.1f} ms per step "
+                  f"under cProfile", file=out)
+            for (path, line, function), (_, _, own, _, _) in rows:
+                where = f"{pathlib.Path(path).name}:{line}" if line else "builtin"
+                print(f"  {100 * own / stats.total_tt:5.1f}%  {function}  ({where})", file=out)
 
 
 def measure_times(args, frameworks):
@@ -385,6 +412,10 @@ def main(argv=None):
         framework, case, work = args.probe
         configure(args, [framework])
         print(json.dumps({"peak_bytes": probe_memory(framework, case, work, args.device)}))
+        return None
+    if args.profile:
+        configure(args, ["minigrad"])
+        profile(args)
         return None
     results = run(args)
     out = pathlib.Path(args.out)

@@ -1,4 +1,6 @@
-"""``demos/benchmark.py`` runs without PyTorch: minigrad's own steps, the GEMM rate, the JSON."""
+"""``demos/benchmark.py`` runs without PyTorch: minigrad's own steps, the GEMM rate, the JSON,
+and its profile."""
+import io
 import json
 
 from demos import benchmark
@@ -20,3 +22,15 @@ def test_autoencoder_gemm_flops_count_every_product_of_the_step():
     pairs = list(zip(sizes[:-1], sizes[1:]))
     expected = sum(6 * 1000 * a * b for a, b in pairs) - 2 * 1000 * 784 * 1000
     assert benchmark.autoencoder_gemm_flops() == expected
+
+
+def test_profile_lists_the_functions_with_the_most_own_time():
+    args = benchmark.arguments(["--profile", "--repeats", "1", "--cases", "lenet5",
+                                "--works", "sgd", "--threads", "1"])
+    benchmark.configure(args, ["minigrad"])
+    out = io.StringIO()
+    benchmark.profile(args, top=5, out=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines[0].startswith("lenet5 sgd:") and len(lines) == 6
+    shares = [float(line.split("%")[0]) for line in lines[1:]]
+    assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 100
