@@ -74,7 +74,7 @@ PRESETS = {
                  sweep_seeds=3, sweep_eval_every=10),
 }
 RESOLUTION = 0.01
-FULL_BATCH = {
+METHODS = {
     "gd-armijo": ("GD + Armijo", dict(lr=1.0, rho=0.5, c=1e-4)),
     "lbfgs": ("L-BFGS + Armijo", dict(lr=1.0, max_iter=1, history_size=10,
                                        line_search_fn="armijo")),
@@ -197,7 +197,7 @@ def density_steps(args):
 
 
 def full_batch_run(key, args, data):
-    label, hyper = FULL_BATCH[key]
+    label, hyper = METHODS[key]
     model, loss_fn = build_model(args), nn.CrossEntropyLoss()
     optimizer = optim.create(key, model.parameters(), **hyper)
     x, y = common.tensor(data["x"]), common.tensor(data["y"])
@@ -239,7 +239,7 @@ def full_batch_run(key, args, data):
 def sweep_run(key, depth, batch_size, seed, args, data):
     """``--sweep-epochs`` epochs of ``key`` on the depth-``depth`` MLP with mini-batches of
     ``batch_size`` (the line search on the step's batch); one ``per_seed`` entry."""
-    label, hyper = FULL_BATCH[key]
+    label, hyper = METHODS[key]
     model, loss_fn = build_model(args, depth, seed), nn.CrossEntropyLoss()
     optimizer = optim.create(key, model.parameters(), **hyper)
     rng = numpy.random.default_rng(seed)
@@ -277,10 +277,10 @@ def sweep_run(key, depth, batch_size, seed, args, data):
 def sweep(args, data):
     """``{label: [per-seed entries]}`` over depths × batch sizes × seeds for both methods."""
     seeds = range(args.seed, args.seed + args.sweep_seeds)
-    return {FULL_BATCH[key][0]: [sweep_run(key, depth, batch_size, seed, args, data)
+    return {METHODS[key][0]: [sweep_run(key, depth, batch_size, seed, args, data)
                                  for depth in args.depths for batch_size in args.batch_sizes
                                  for seed in seeds]
-            for key in FULL_BATCH}
+            for key in METHODS}
 
 
 def swa_run(args, data):
@@ -528,7 +528,7 @@ def main(argv=None):
     minigrad.set_default_dtype("float64")
     try:
         data = prepare_data(args)
-        runs = {key: full_batch_run(key, args, data) for key in FULL_BATCH}
+        runs = {key: full_batch_run(key, args, data) for key in METHODS}
         per_seed = sweep(args, data)
         swa = swa_run(args, data)
     finally:
