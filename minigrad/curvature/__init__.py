@@ -20,4 +20,4 @@ from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_li
 from .hutchinson import hutchinson_diag, hutchinson_trace
 from .operators import LinearOperator, aslinearoperator, ggn_operator, hessian_operator
 from .products import GaussNewtonProduct, HessianProduct, ggnvp, hessian, hvp, hvp_fd
-from .spectrum import spectral_density, top_eigen
+from .spectrum import lanczos_quadrature, quadrature_density, spectral_density, top_eigen

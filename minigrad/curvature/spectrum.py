@@ -15,11 +15,18 @@
   magnitude, so for ``"largest"`` (``"smallest"``) it runs on ``A + ρ I``
   (``ρ I − A``), with ``ρ = |λ|_max`` from a first power iteration, and shifts back.
 
-``spectral_density(op, n_probes, n_iters)`` is stochastic Lanczos quadrature
+``lanczos_quadrature(op, n_probes, n_iters)`` is stochastic Lanczos quadrature
 (Ghorbani, Krishnan & Xiao 2019; Lin, Saad & Yang 2016). For each probe ``v``
 (Gaussian, normalised), ``m = n_iters`` Lanczos steps give nodes ``θ_j`` (the
 eigenvalues of ``T``) and weights ``τ_j = s_{1j}²`` (first components of its
-eigenvectors), a Gauss quadrature for ``vᵀ g(A) v``. With ``E[v vᵀ] = I / P``,
+eigenvectors), a Gauss quadrature for ``vᵀ g(A) v``, exact for polynomials
+``g`` of degree below ``2m``. It returns all probes' nodes and their weights
+divided by ``n_probes`` (they sum to 1), so ``Σ τ_j g(θ_j)`` estimates
+``tr g(A) / P``: ``Σ τ_j [θ_j < 0]`` the fraction of negative eigenvalues,
+``Σ τ_j θ_jᵏ`` the ``k``-th spectral moment.
+
+``spectral_density(op, n_probes, n_iters)`` broadens that quadrature
+(``quadrature_density(nodes, weights)``). With ``E[v vᵀ] = I / P``,
 
     φ(t) = (1/n_probes) Σ_probes Σ_j τ_j  N(t; θ_j, σ²)
 
@@ -133,15 +140,12 @@ def top_eigen(op, k=1, method="lanczos", which="largest", iters=None, tol=1e-8, 
     return op.xp.asarray(values, dtype=op.dtype), vectors
 
 
-def spectral_density(op, n_probes=1, n_iters=80, grid=None, sigma=None, seed=None):
-    """``(grid, density)`` on the host by stochastic Lanczos quadrature; see the module docstring.
-
-    ``sigma`` is the width of the Gaussian broadening (default: 1% of the span of
-    the nodes); ``grid`` defaults to 1000 points over the nodes ± 5σ.
-    """
+def lanczos_quadrature(op, n_probes=1, n_iters=80, seed=None):
+    """``(nodes, weights)`` on the host: the Gauss quadrature of every probe, weights summing
+    to 1; see the module docstring."""
     op = aslinearoperator(op)
     if not isinstance(n_probes, int) or n_probes < 1:
-        raise ValueError(f"spectral_density: n_probes must be a positive int, got {n_probes!r}")
+        raise ValueError(f"lanczos_quadrature: n_probes must be a positive int, got {n_probes!r}")
     rng = numpy.random.default_rng(seed)
     nodes, weights = [], []
     for _ in range(n_probes):
@@ -151,21 +155,40 @@ def spectral_density(op, n_probes=1, n_iters=80, grid=None, sigma=None, seed=Non
         theta, s, _ = process.ritz_pairs()
         nodes.append(theta)
         weights.append(s[0, :] ** 2)
-    nodes, weights = numpy.concatenate(nodes), numpy.concatenate(weights) / n_probes
+    return numpy.concatenate(nodes), numpy.concatenate(weights) / n_probes
+
+
+def quadrature_density(nodes, weights, grid=None, sigma=None):
+    """``(grid, density)``: the quadrature ``(nodes, weights)`` broadened by Gaussians of width
+    ``sigma`` (default: 1% of the span of the nodes) on ``grid`` (default: 1000 points over the
+    nodes ± 5σ), normalised to integrate to 1 on the grid."""
+    nodes, weights = numpy.asarray(nodes, dtype=numpy.float64), numpy.asarray(weights)
+    if nodes.ndim != 1 or nodes.shape != weights.shape or nodes.size == 0:
+        raise ValueError(f"quadrature_density: nodes and weights must be 1-D of one non-zero "
+                         f"length, got shapes {nodes.shape} and {weights.shape}")
     low, high = float(nodes.min()), float(nodes.max())
     if sigma is None:
         sigma = 0.01 * max(high - low, abs(high), 1e-12)
     if sigma <= 0:
-        raise ValueError(f"spectral_density: sigma must be positive, got {sigma}")
+        raise ValueError(f"quadrature_density: sigma must be positive, got {sigma}")
     grid = (numpy.linspace(low - 5 * sigma, high + 5 * sigma, 1000) if grid is None
             else numpy.asarray(grid, dtype=numpy.float64))
     if grid.ndim != 1 or grid.size < 2 or (numpy.diff(grid) <= 0).any():
-        raise ValueError(f"spectral_density: grid must be increasing and 1-D with at least 2 "
+        raise ValueError(f"quadrature_density: grid must be increasing and 1-D with at least 2 "
                          f"points, got shape {grid.shape}")
     gaussians = numpy.exp(-0.5 * ((grid[:, None] - nodes[None, :]) / sigma) ** 2)
     density = gaussians @ weights / (sigma * numpy.sqrt(2 * numpy.pi))
     mass = _trapezoid(density, grid)
     if not mass > 0:
-        raise ValueError(f"spectral_density: the grid [{grid[0]:.4g}, {grid[-1]:.4g}] holds no "
+        raise ValueError(f"quadrature_density: the grid [{grid[0]:.4g}, {grid[-1]:.4g}] holds no "
                          f"mass of the spectrum (nodes in [{low:.4g}, {high:.4g}])")
     return grid, density / mass
+
+
+def spectral_density(op, n_probes=1, n_iters=80, grid=None, sigma=None, seed=None):
+    """``(grid, density)`` on the host by stochastic Lanczos quadrature; see the module docstring.
+
+    ``lanczos_quadrature(op, n_probes, n_iters, seed)`` broadened by
+    ``quadrature_density(nodes, weights, grid, sigma)``.
+    """
+    return quadrature_density(*lanczos_quadrature(op, n_probes, n_iters, seed), grid, sigma)

@@ -155,13 +155,33 @@ def test_rayleigh_quotient_is_that_of_the_operator():
 
 def test_hess_trucks(tmp_path):
     results = hess_trucks.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=2 + 3)
+    check_outputs(results, tmp_path, expected_rows=2 + 2 * 3 + 2 * 2 * 2 + 3)
     for run in results["runs"].values():
         first, last = run["records"][0], run["records"][-1]
         assert last["loss"] < first["loss"]
         for record in run["records"]:
             assert record["trace_H"] == pytest.approx(record["trace_GN"] + record["trace_R"],
                                                       rel=1e-6, abs=1e-8)
+        assert [point["step"] for point in run["densities"]] == [0, 2, 4]
+        for point in run["densities"]:
+            assert point["H"]["trace"] == pytest.approx(point["GN"]["trace"] + point["R"]["trace"],
+                                                        rel=1e-8, abs=1e-10)
+            assert point["GN"]["negative_mass"] == 0.0
+            for quadrature in point["quadratures"].values():
+                assert sum(quadrature["weights"]) == pytest.approx(1.0, abs=1e-12)
+        assert results["curves"][run["label"]][-1][0] == 4
+    assert set(results["per_seed"]) == {"GD + Armijo", "L-BFGS + Armijo"}
+    for label, entries in results["per_seed"].items():
+        assert sorted((e["depth"], e["batch_size"], e["seed"]) for e in entries) == [
+            (depth, batch, seed) for depth in (1, 2) for batch in (50, 100) for seed in (0, 1)]
+        for entry in entries:
+            assert entry["failure"] is None
+            assert entry["iterations"] == 2 * 100 // entry["batch_size"]
+            assert entry["gradients"] >= entry["iterations"]
+            assert entry["curve"][-1][0] == 2 and entry["curve"][-1][2] == pytest.approx(
+                entry["train_loss"])
+    gd = results["per_seed"]["GD + Armijo"]
+    assert all(e["loss_evaluations"] >= e["iterations"] for e in gd)
 
 
 def test_an_earlier_run_is_kept_unless_forced(tmp_path):
