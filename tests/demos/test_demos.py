@@ -122,14 +122,29 @@ def test_adahessian_hybrid_resnet18(tmp_path):
 
 
 def test_adaptive_norms_trust_region(tmp_path):
+    methods = "tr-spherical,arc-rmsprop,sgd"
     results = adaptive_norms_trust_region.main(
-        ["--quick", "--out", str(tmp_path), "--methods", "tr-spherical,tr-rmsprop,sgd"])
-    check_outputs(results, tmp_path, expected_rows=3 + 2)
-    for run in results["runs"].values():
+        ["--quick", "--out", str(tmp_path), "--methods", methods])
+    problems = adaptive_norms_trust_region.PROBLEMS
+    check_outputs(results, tmp_path, expected_rows=len(problems) * 3 + 2 * 2)
+    check_header(results, tmp_path)
+    assert "(1 run)" in results["table"] and "±" not in results["table"]
+    assert set(results["runs"]) == {f"{p}/0/{m}" for p in problems for m in methods.split(",")}
+    for key, run in results["runs"].items():
         assert run["records"][-1]["backprops"] >= 12
-    for row in results["dominance"]:
+        assert results["curves"][key][0] == [0, 0.0, run["records"][0]["train_loss"]]
+    for row in results["dominance"].values():
         assert 0 < row["ratio"] <= 1
         assert row["wigner"] == pytest.approx(1 / row["parameters"])
+    assert len(results["figures"]) == 2
+    # Another process adds a seed of one problem; its rows then state the spread over seeds.
+    merged = adaptive_norms_trust_region.main(
+        ["--quick", "--out", str(tmp_path), "--methods", "sgd", "--problems", "mlp",
+         "--seeds-from", "1"])
+    assert [e["seed"] for e in merged["per_seed"]["mlp/sgd"]] == [0, 1]
+    assert [e["seed"] for e in merged["per_seed"]["cnn/sgd"]] == [0]
+    assert "| SGD | 2 |" in merged["table"] and "±" in merged["table"]
+    assert merged["dominance"] == results["dominance"]
 
 
 def test_class_gradient_subspace(tmp_path):
