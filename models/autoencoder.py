@@ -1,5 +1,6 @@
 """Deep autoencoders of Hinton & Salakhutdinov (2006), the KFRA/KFLR benchmarks
-(Botev, Ritter & Barber 2017, ``practical-gauss-newton-kfra-kflr.txt``; also
+(Botev, Ritter & Barber, "Practical Gauss-Newton optimisation for deep
+learning", 2017; also
 Martens 2010 and Martens & Grosse 2015).
 
     "mnist"   784-1000-500-250-30-250-500-1000-784      28×28 digits

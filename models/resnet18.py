@@ -13,7 +13,7 @@ A basic block is ``ReLU(branch(x) + shortcut(x))`` with
 bias) and ``shortcut`` the identity, or ``Conv2d 1×1 (stride, no bias) → BN``
 where the shape changes. Parameters are listed in torchvision's order (conv1,
 bn1, conv2, bn2, downsample). 11,175,370 parameters for ``in_channels=1,
-num_classes=10`` (the MNIST ResNet-18 of ``adahessian-hybrid-resnet18-mnist.txt``);
+num_classes=10`` (the MNIST ResNet-18 of Attias, Cadei & Novaković 2022);
 11,181,642 for ``in_channels=3``. A 28×28 input reaches layer4 as 1×1.
 """
 from minigrad import nn

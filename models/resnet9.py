@@ -12,7 +12,8 @@ Built from ``conv_bn(c_in, c_out)`` = 3×3 ``Conv2d`` (padding 1, no bias) →
     head     AdaptiveMaxPool2d(1) → Flatten → Linear(512, classes)
 
 6,573,130 parameters for ``in_channels=3, num_classes=10`` (the "6.5M" ResNet9 of
-``class-gradient-quasi-newton.txt``). The global max-pool takes any input whose
+Tuddenham, Prügel-Bennett & Hare, "Quasi-Newton's method in the class
+gradient defined high-curvature subspace", 2020). The global max-pool takes any input whose
 side after three halvings is at least 1 (28×28 MNIST gives 3×3). Some versions
 multiply the logits by 0.125; this one returns the linear layer's output.
 """

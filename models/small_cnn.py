@@ -1,7 +1,7 @@
 """``small_cnn``: a convolutional network of about 400 parameters for MNIST.
 
 Tuddenham, Prügel-Bennett & Hare ("Quasi-Newton's method in the class gradient
-defined high-curvature subspace", ``class-gradient-quasi-newton.txt``) train "a
+defined high-curvature subspace", 2020) train "a
 small CNN (400 parameters) on MNIST" so that full-batch training and the
 class-gradient subspace are cheap to study; the paper gives only the size, so the
 layers are chosen here:

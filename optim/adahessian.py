@@ -2,7 +2,7 @@
 
 Yao et al. 2021, "ADAHESSIAN: an adaptive second order optimizer for machine
 learning" (arXiv:2006.00719), Algorithm 1, as described in
-adahessian-hybrid-resnet18-mnist.txt eqs. (3), (8)–(10). At step t = 1, 2, …:
+Attias, Cadei & Novaković (2022) eqs. (3), (8)–(10). At step t = 1, 2, …:
 
     z ~ Rademacher (±1, one probe shared by all parameters)
     D = z ⊙ (H z)                          Hutchinson estimate of diag(H), eq. (8)
@@ -48,7 +48,7 @@ def hessian_diagonal_estimate(hessian_probe_product, probe):
 class AdaHessian(Optimizer):
     """AdaHessian(params, lr=0.15, betas=(0.9, 0.999), eps=1e-4, weight_decay=0, hessian_power=1, seed=0).
 
-    Yao et al. 2021, Algorithm 1 (adahessian-hybrid-resnet18-mnist.txt eqs. 8–10): Adam
+    Yao et al. 2021, Algorithm 1 (Attias et al. 2022, eqs. 8–10): Adam
     with ``v ← β₂ v + (1 − β₂) D⁽ˢ⁾ ⊙ D⁽ˢ⁾`` for the Hutchinson diagonal ``D = z ⊙ Hz``,
     ``θ ← θ − η (m̂ / (v̂^{k/2} + ε) + λ θ)``.
     """

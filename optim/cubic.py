@@ -1,7 +1,8 @@
 """``CubicRegularization`` (ARC): adaptive cubic regularisation with spherical or ellipsoidal norms.
 
 Cartis, Gould & Toint (2011), in the ellipsoidal form of
-adaptive-norms-trust-region.txt (§4: "matrix induced norms transfer directly
+Adolphs, Kohler & Lucchi, "Adaptive norms for deep learning with regularized
+Newton methods" (2019) (§4: "matrix induced norms transfer directly
 to the cubic regularization framework"). At θ with ``g = ∇L(θ)`` and ``B`` the
 Hessian or Gauss-Newton matrix, one step approximately minimises
 
@@ -116,7 +117,7 @@ class CubicRegularization(RegularizedNewton):
     gamma=2.0, norm="spherical", beta=0.95, eps=1e-8, max_krylov_iter=10, krylov_tol=0.1,
     curvature="hessian", max_failures=50).
 
-    Cartis, Gould & Toint 2011 in the norms of adaptive-norms-trust-region.txt §4:
+    Cartis, Gould & Toint 2011 in the norms of Adolphs et al. (2019) §4:
     ``s ≈ argmin gᵀs + ½ sᵀBs + σ/3 ‖s‖_M³``, ``θ ← θ + s`` when ``ρ ≥ η1``; σ grows by γ on
     rejection, shrinks by γ on ρ > η2.
     """

@@ -2,7 +2,7 @@
 
 Attias, Cadei & Novaković, "Discussion on the viability of a modern second
 order method in non-convex optimization training a deep convolutional neural
-network" (adahessian-hybrid-resnet18-mnist.txt, Sections II-B and III-B): a
+network" (2022, Sections II-B and III-B): a
 first-order method for the early, ill-conditioned phase, a second-order one
 near the optimum. The switch is one-way and happens at the first validation
 loss strictly below ``threshold`` (t_l): the training command reports each
@@ -28,7 +28,7 @@ class Hybrid(Optimizer):
     """Hybrid(params, threshold=1.0, sgd_lr=0.005, momentum=0.9, lr=0.001, betas=(0.9, 0.999),
     eps=1e-4, weight_decay=0, hessian_power=1, seed=0).
 
-    adahessian-hybrid-resnet18-mnist.txt §II-B: ``SGD`` steps ``b ← β¹ b + g``,
+    Attias et al. (2022) §II-B: ``SGD`` steps ``b ← β¹ b + g``,
     ``θ ← θ − lr¹ b`` until a validation loss < t_l, ``AdaHessian`` steps (eqs. 8–10,
     lr²) from then on.
     """

@@ -3,7 +3,7 @@
 With ``g = ∇L(θ)`` and ``B`` the Hessian (``curvature="hessian"``, the operator
 of ``closure.hessian_product()``) or the Gauss-Newton matrix (``"ggn"``,
 ``closure.gauss_newton_product()``), both from the one forward pass that gives
-``g``, one step solves the damped system (adaptive-norms-trust-region.txt, App. G,
+``g``, one step solves the damped system (Adolphs, Kohler & Lucchi 2019, App. G,
 eq. 53)
 
     (B + λ I) d = −g
@@ -38,7 +38,7 @@ class NewtonCG(CurvatureOptimizer):
     NewtonCG(params, lr=1.0, damping=1.0, max_cg_iter=50, cg_tol=1e-2, curvature="ggn",
     adapt_damping=True, max_failures=20).
 
-    adaptive-norms-trust-region.txt eq. 53: ``(B + λI) d = −g`` by truncated CG,
+    Adolphs et al. (2019) eq. 53: ``(B + λI) d = −g`` by truncated CG,
     ``θ ← θ + lr·d``; λ by Martens 2010 §4.1 (×3/2 if ρ < 1/4, ×2/3 if ρ > 3/4).
     """
 

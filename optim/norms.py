@@ -1,6 +1,7 @@
 """Trust-region norms: spherical, and ellipsoidal from adaptive-gradient diagonals.
 
-adaptive-norms-trust-region.txt (§3, eqs. 2–3) reads Adagrad, RMSProp and Adam
+Adolphs, Kohler & Lucchi, "Adaptive norms for deep learning with regularized
+Newton methods" (2019) (§3, eqs. 2–3) read Adagrad, RMSProp and Adam
 as first-order trust-region methods whose region is the ellipsoid
 ``‖s‖_M = sqrt(sᵀ M s) ≤ Δ`` with the diagonal preconditioner
 

@@ -1,6 +1,7 @@
 """``RegularizedNewton``: what the trust-region method and cubic regularisation (ARC) share.
 
-adaptive-norms-trust-region.txt (§4, eq. 7 and App. F) calls trust-region and
+Adolphs, Kohler & Lucchi, "Adaptive norms for deep learning with regularized
+Newton methods" (2019) (§4, eq. 7 and App. F) call trust-region and
 ARC methods the regularised Newton methods: at θ with ``g = ∇L(θ)`` and the
 curvature ``B`` both approximately minimise a local model ``m(s)`` of
 ``L(θ + s)`` whose step length is measured in the norm ``‖s‖_M`` of

@@ -1,6 +1,7 @@
 """``TrustRegion``: second-order trust region with spherical or ellipsoidal norms.
 
-adaptive-norms-trust-region.txt, eq. 7 and App. F: at θ with ``g = ∇L(θ)``
+Adolphs, Kohler & Lucchi, "Adaptive norms for deep learning with regularized
+Newton methods" (2019), eq. 7 and App. F: at θ with ``g = ∇L(θ)``
 and ``B`` the Hessian (``curvature="hessian"``, the operator of
 ``closure.hessian_product()``) or the Gauss-Newton matrix (``"ggn"``), both
 from the one forward pass that gives ``g``, one step approximately solves
@@ -48,7 +49,7 @@ class TrustRegion(RegularizedNewton):
     gamma1=0.5, gamma2=2.0, norm="spherical", beta=0.95, eps=1e-8, max_cg_iter=10,
     cg_tol=0.1, curvature="hessian", max_failures=50).
 
-    adaptive-norms-trust-region.txt eq. 7: ``s ≈ argmin gᵀs + ½ sᵀBs`` over ``‖s‖_M ≤ Δ``,
+    Adolphs et al. (2019) eq. 7: ``s ≈ argmin gᵀs + ½ sᵀBs`` over ``‖s‖_M ≤ Δ``,
     ``θ ← θ + s`` when ``ρ ≥ η1``; Δ shrinks by γ1 on rejection, grows by γ2 on ρ > η2
     at the boundary.
 
