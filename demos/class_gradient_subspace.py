@@ -25,7 +25,8 @@ class gradient defined high-curvature subspace" (2020) on two models
    the same initial weights and the same batches, at each batch size of
    ``--batch-sizes``; every ``--every`` updates the loss on the whole training
    (sub)set (``small-cnn``) or on held-out test images (``resnet9``, the
-   paper's validation loss). Runs (``--runs``): ``sgd``; ``class-subspace``
+   paper's validation loss; batch-norm layers use the evaluated chunk's
+   statistics). Runs (``--runs``): ``sgd``; ``class-subspace``
    (eq. 6 with the paper's λ_k, damped: 1/(λ_k + δ)); ``eq6-undamped`` (eq. 6
    exactly as written, δ = 0); ``measured-curvature`` (eq. 6 with
    λ_k = v_kᵀHv_k, δ = 0); ``subspace-newton`` (Newton's step with the exact
@@ -45,6 +46,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import numpy  # noqa: E402
+from matplotlib import ticker  # noqa: E402
 
 import minigrad  # noqa: E402
 import models  # noqa: E402
@@ -308,14 +310,22 @@ def crossover(curve, sgd_curve):
     return result
 
 
+def lead_changes(curve, sgd_curve):
+    """The evaluated updates at which the lower of the two losses changes hands."""
+    sgd = dict((step, loss) for step, _, loss in sgd_curve)
+    ahead = [(step, loss < sgd[step]) for step, _, loss in curve[1:]]
+    return [step for (step, now), (_, before) in zip(ahead[1:], ahead) if now != before]
+
+
 def summary(run, sgd_run, args):
     """Final loss, lead over SGD after the first evaluation and the crossover of one run."""
     curve, sgd_curve = run["curve"], sgd_run["curve"]
     if run["diverged_at"] is not None:
         return {"final": None, "diverged_at": run["diverged_at"], "crossover": None,
-                "first_lead": None}
+                "first_lead": None, "lead_changes": None}
     return {"final": curve[-1][2], "diverged_at": None, "crossover": crossover(curve, sgd_curve),
-            "first_lead": sgd_curve[1][2] - curve[1][2]}
+            "first_lead": sgd_curve[1][2] - curve[1][2],
+            "lead_changes": lead_changes(curve, sgd_curve)}
 
 
 def label(name, args):
@@ -323,8 +333,7 @@ def label(name, args):
 
 
 def overlap_tables(overlaps, args, loss_name):
-    size = len(balanced(numpy.repeat(numpy.arange(CLASSES), args.analysis_size),
-                        args.analysis_size))
+    size = args.analysis_size // CLASSES * CLASSES
     rows = [[r["update"], r["loss"], r["overlap"], r["overlap_top_C_minus_1"],
              r["random_overlap"], r["top_eigenvalues"][0], r["top_eigenvalues"][-1],
              r["seconds"]] for r in overlaps]
@@ -361,18 +370,20 @@ def training_table(curves, summaries, args, loss_name):
             seconds = curves[f"{name}/{batch_size}"]["curve"][-1][1]
             if s["diverged_at"] is not None:
                 rows.append([batch_size, label(name, args), f"diverged at update "
-                             f"{s['diverged_at']}", "—", "—", f"{seconds:.1f}"])
+                             f"{s['diverged_at']}", "—", "—", "—", f"{seconds:.1f}"])
                 continue
             ahead = "—" if name == "sgd" else f"{s['first_lead']:+.4f}"
             cross = ("—" if name == "sgd" else "none (ahead at the end)" if s["crossover"] is None
                      else "SGD ahead throughout" if s["crossover"] == sgd["curve"][1][0]
                      else f"update {s['crossover']}")
-            rows.append([batch_size, label(name, args), s["final"], ahead, cross,
+            changes = ("—" if name == "sgd" else
+                       ", ".join(str(step) for step in s["lead_changes"]) or "none")
+            rows.append([batch_size, label(name, args), s["final"], ahead, cross, changes,
                          f"{seconds:.1f}"])
     table = common.markdown_table(
         ["batch size", "run", f"{loss_name} after {args.steps} updates",
          f"lead over SGD after {args.every} updates", "SGD ahead from",
-         "seconds (steps)"], rows)
+         "lead changes hands at updates", "seconds (steps)"], rows)
     return (f"Training: {loss_name} every {args.every} updates, η = {args.lr}, same initial "
             f"weights and batches for every run ({args.train_size} training images)\n\n{table}")
 
@@ -381,30 +392,33 @@ def figures(overlaps, curves, args, loss_name):
     fig, axes = common.figure(columns=len(args.batch_sizes) + 1)
     ax = axes[0, 0]
     updates = [r["update"] for r in overlaps]
-    ax.plot(updates, [r["overlap"] for r in overlaps], marker="o", label="span c_k vs top-10 H")
-    ax.plot(updates, [r["overlap_top_C_minus_1"] for r in overlaps], marker="s",
-            label="span c_k vs top-9 H")
-    ax.plot(updates, [r["random_overlap"] for r in overlaps], "--", label="random vs top-10 H")
+    ax.plot(updates, [r["overlap"] for r in overlaps], marker="o", markersize=8,
+            label="span c_k vs top-10 H")
+    ax.plot(updates, [r["overlap_top_C_minus_1"] for r in overlaps], "--", marker="s",
+            markerfacecolor="none", label="span c_k vs top-9 H")
+    ax.plot(updates, [r["random_overlap"] for r in overlaps], ":", label="random vs top-10 H")
     ax.set_xlabel("SGD update")
     ax.set_ylabel("subspace overlap")
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8)
     for ax, batch_size in zip(axes[0, 1:], args.batch_sizes):
         start = curves[f"sgd/{batch_size}"]["curve"][0][2]
-        finite = [point[2] for name in args.runs for point in curves[f"{name}/{batch_size}"]
-                  ["curve"] if point[2] <= start + 0.5]
+        losses = [point[2] for name in args.runs for point in curves[f"{name}/{batch_size}"]
+                  ["curve"]]
         for name, style in zip(args.runs, common.LINE_STYLES):
             run = curves[f"{name}/{batch_size}"]
             text = label(name, args) + (f" (diverged at {run['diverged_at']})"
                                         if run["diverged_at"] is not None else "")
             ax.plot([p[0] for p in run["curve"]], [p[2] for p in run["curve"]],
                     linestyle=style, label=text)
-        ax.set_ylim(min(finite) - 0.02, start + 0.1)
-        ax.set_title(f"batch size {batch_size} (points above the top are off scale)",
-                     fontsize=9)
+        if max(losses) > 2 * start:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(min(losses) - 0.02, max(start + 0.1, max(losses)))
+        ax.set_title(f"batch size {batch_size}", fontsize=9)
         ax.set_xlabel("update")
         ax.set_ylabel(loss_name)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     paths = [str(common.save_figure(fig, args.out / "overlap_and_training.png"))]
     fig, axes = common.figure()
     ax = axes[0, 0]
@@ -414,6 +428,7 @@ def figures(overlaps, curves, args, loss_name):
                   "o", label=f"SGD update {r['update']}")
     low, high = ax.get_xlim()
     ax.loglog([low, high], [low, high], "k:", label="λ_k = v_kᵀHv_k")
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel("exact curvature along v_k, v_kᵀHv_k")
     ax.set_ylabel("eq. 4 estimate λ_k")
     ax.legend(fontsize=7)

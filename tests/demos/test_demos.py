@@ -142,7 +142,10 @@ def test_class_gradient_subspace(tmp_path):
         assert len(curve) == 3 or results["diverged_at"][key] is not None
 
 
+@pytest.mark.slow
 def test_class_gradient_subspace_resnet9(tmp_path):
+    """The ResNet9 path end to end (about 40 s on a loaded 2-core machine: the SVDs of the
+    (6.5M, 10) bases in ``subspace_overlap`` dominate)."""
     results = class_gradient_subspace.main(["--quick", "--model", "resnet9", "--out",
                                             str(tmp_path)])
     check_outputs(results, tmp_path, expected_rows=1 + 1 + 2)
@@ -157,6 +160,7 @@ def test_crossover_is_where_sgd_stays_ahead():
     assert class_gradient_subspace.crossover(method, sgd) == 40
     assert class_gradient_subspace.crossover(method[:4], sgd[:4]) is None
     assert class_gradient_subspace.crossover([[0, 0, 2.0], [10, 0, 1.95]], sgd[:2]) == 10
+    assert class_gradient_subspace.lead_changes(method, sgd) == [20, 30, 40]
 
 
 def test_rayleigh_quotient_is_that_of_the_operator():
