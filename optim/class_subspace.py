@@ -114,9 +114,10 @@ class ClassSubspaceNewton(Optimizer):
     ``θ ← θ − η g − Σ_k (1/(λ_k + δ) − η) (v_kᵀ g) v_k``.
     ``curvature="eq4"`` takes λ_k from the paper's eq. 4; ``curvature="rayleigh"``
     measures it, ``λ_k = v_kᵀ H v_k`` from one exact Hessian-vector product per
-    class (``closure.hvp``), which on a small CNN is 10–30× the eq. 4 value
-    (eq. 4's steps along v_k are that much too long); a class whose measured
-    curvature is not positive is left out of the Newton subspace.
+    class (``closure.hvp``) along the averaged direction, which on a small CNN is
+    9–36× the eq. 4 value (eq. 4's steps along v_k are that much too long); a
+    class whose measured curvature is not positive is left out of the Newton
+    subspace.
     ``curvature="subspace"`` takes Newton's step with the exact Hessian projected on
     span{v_k} (module docstring), one Hessian-vector product per class.
     """
