@@ -149,13 +149,37 @@ def test_adaptive_norms_trust_region(tmp_path):
 
 def test_class_gradient_subspace(tmp_path):
     results = class_gradient_subspace.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=2 + 2 + 2)
+    runs = class_gradient_subspace.RUNS
+    check_outputs(results, tmp_path, expected_rows=2 + 2 + 2 * len(runs))
     for record in results["overlaps"]:
         assert 0 <= record["random_overlap"] <= record["overlap"] <= 1
         assert 0 <= record["overlap_top_C_minus_1"] <= 1
         assert len(record["lambda_k"]) == len(record["rayleigh_k"]) == 10
-    assert set(results["curves"]) == {f"{name}/{b}" for name in class_gradient_subspace.RUNS
-                                      for b in (8, 32)}
+    assert set(results["curves"]) == {f"{name}/{b}" for name in runs for b in (8, 32)}
+    for key, curve in results["curves"].items():
+        assert [point[0] for point in curve] == [0, 1, 2][:len(curve)]
+        assert len(curve) == 3 or results["diverged_at"][key] is not None
+
+
+@pytest.mark.slow
+def test_class_gradient_subspace_resnet9(tmp_path):
+    """The ResNet9 path end to end (about 40 s on a loaded 2-core machine: the SVDs of the
+    (6.5M, 10) bases in ``subspace_overlap`` dominate)."""
+    results = class_gradient_subspace.main(["--quick", "--model", "resnet9", "--out",
+                                            str(tmp_path)])
+    check_outputs(results, tmp_path, expected_rows=1 + 1 + 2)
+    assert results["settings"]["model"] == "resnet9"
+    assert len(results["overlaps"][0]["rayleigh_k"]) == 10
+    assert set(results["curves"]) == {"sgd/8", "class-subspace/8"}
+
+
+def test_crossover_is_where_sgd_stays_ahead():
+    sgd = [[0, 0, 2.0], [10, 0, 1.9], [20, 0, 1.7], [30, 0, 1.5], [40, 0, 1.4]]
+    method = [[0, 0, 2.0], [10, 0, 1.8], [20, 0, 1.75], [30, 0, 1.4], [40, 0, 1.45]]
+    assert class_gradient_subspace.crossover(method, sgd) == 40
+    assert class_gradient_subspace.crossover(method[:4], sgd[:4]) is None
+    assert class_gradient_subspace.crossover([[0, 0, 2.0], [10, 0, 1.95]], sgd[:2]) == 10
+    assert class_gradient_subspace.lead_changes(method, sgd) == [20, 30, 40]
 
 
 def test_rayleigh_quotient_is_that_of_the_operator():

@@ -1,4 +1,4 @@
-"""ClassSubspaceNewton: update (6) of class-gradient-quasi-newton.txt against NumPy."""
+"""ClassSubspaceNewton: update (6) of Tuddenham, Prügel-Bennett & Hare (2020) against NumPy."""
 import numpy
 import pytest
 

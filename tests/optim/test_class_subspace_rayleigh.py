@@ -53,3 +53,30 @@ def test_rayleigh_curvature_is_the_hessian_along_each_class_direction():
 def test_unknown_curvature_is_refused():
     with pytest.raises(ValueError, match="ClassSubspaceNewton: invalid curvature='exact'"):
         ClassSubspaceNewton(make_closure().params, curvature="exact")
+
+
+def unit(rows):
+    return rows / numpy.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.skipif(minigrad.backend_name() != "numpy",
+                    reason="host-only test: its reference computes with NumPy")
+def test_second_step_measures_along_the_averaged_direction():
+    closure = make_closure()
+    optimizer = ClassSubspaceNewton(closure.params, lr=0.1, beta=0.6, curvature="rayleigh")
+    first_rows = minigrad.to_host(closure.class_gradients())
+    optimizer.step(closure)
+    first = optimizer.state[closure.params[0]]["eigenvalues"].copy()
+    theta = numpy.concatenate([p.numpy().ravel() for p in closure.params])
+    second_rows = minigrad.to_host(closure.class_gradients())
+    averaged = unit(0.6 * unit(first_rows) + 0.4 * unit(second_rows))
+    eps, measured = 1e-5, []
+    for v in averaged:
+        hv = (gradient_at(closure, theta + eps * v) - gradient_at(closure, theta - eps * v)) / (
+            2 * eps)
+        measured.append(v @ hv)
+    gradient_at(closure, theta)
+    optimizer.step(closure)
+    numpy.testing.assert_allclose(optimizer.state[closure.params[0]]["eigenvalues"],
+                                  0.6 * first + 0.4 * numpy.asarray(measured), rtol=1e-6,
+                                  atol=1e-9)
