@@ -35,19 +35,28 @@ from .reduction import sum
 def _stable_sigmoid(xp, x):
     """``σ(x) = e^min(x,0) / (e^min(x,0) + e^−max(x,0))``: ``1 / (1 + e^(−x))`` for x ≥ 0 and
     ``e^x / (e^x + 1)`` for x < 0, so no exponent is positive (no overflow) and no branch
-    (``where``) is taken per entry."""
-    below = xp.exp(xp.minimum(x, 0))
-    above = xp.exp(-xp.maximum(x, 0))
-    return below / (below + above)
+    (``where``) is taken per entry. Two arrays are allocated; the rest is in place."""
+    below = xp.minimum(x, 0)
+    xp.exp(below, out=below)
+    above = xp.maximum(x, 0)
+    xp.negative(above, out=above)
+    xp.exp(above, out=above)
+    above += below
+    below /= above
+    return below
 
 
 class ReLU(Function):
+    """``max(x, 0)``; the backward reads the slope ``1[x > 0] = 1[out > 0]`` off the output,
+    which the next layer keeps anyway, so the node stores no array of its own."""
+
+    saves_output = True
+
     def forward(self, x):
-        self.slope = self.derivative(x)
         return self.xp(x).maximum(x, 0)
 
     def backward(self, g):
-        return (g * Tensor(self.slope),)
+        return (g * Tensor(self.derivative(self.output.data)),)
 
     @staticmethod
     def derivative(x):
