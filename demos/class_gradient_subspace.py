@@ -71,7 +71,7 @@ PRESETS = {
                       lr=0.1, damping=1.0, subspace_damping=1.0, runs=",".join(RUNS)),
         "default": dict(train_size=256, test_size=0, analysis_size=250,
                         overlap_updates="0,32,96,192", overlap_batch=32, lanczos_iters=40,
-                        batch_sizes="32,256", steps=150, every=10, lr=0.1, damping=1.0,
+                        batch_sizes="32,128,256", steps=150, every=10, lr=0.1, damping=1.0,
                         subspace_damping=1.0, runs=",".join(RUNS)),
         "full": dict(train_size=5000, test_size=0, analysis_size=1000,
                      overlap_updates="0,160,320,800,1600", overlap_batch=32, lanczos_iters=80,
