@@ -39,8 +39,7 @@ The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see ``minigrad/curvature/README.md``, "Kronecker factors: output side first").
 """
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
-from .linalg import MatMul, matmul
+from .linalg import MatMul
 from .shape import permute, reshape
 
 
@@ -206,14 +205,15 @@ class Convolution(Function):
 
     The input gradient, with stride 1, ``d (k − 1) ≥ p`` and no more output
     than input channels, is the correlation of ``g`` with the flipped kernel,
-    ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: one strided ``im2col``
-    of ``g`` and one GEMM (0.7× the time of ``col2im`` on ResNet-18's 64- and
-    128-channel layers; with more output than input channels the columns of
-    ``g`` outgrow those of ``x``, 2–3× slower on LeNet-5's 6 → 16). Otherwise,
-    and when the backward is itself recorded (``create_graph``; the backward of
-    ``col2im`` is the cheap ``im2col``, the other way round it is not), it is
+    ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: a ``Convolution`` of
+    ``g`` (one strided ``im2col`` and one GEMM; 0.7× the time of ``col2im`` on
+    ResNet-18's 64- and 128-channel layers, while with more output than input
+    channels the columns of ``g`` outgrow those of ``x``, 2–3× slower on
+    LeNet-5's 6 → 16). Being a ``Convolution`` again, its own backward (in a
+    Hessian-vector product) takes the same route, so ResNet-18's HVP forms no
+    ``col2im`` in its stride-1 layers. Otherwise the input gradient is
     ``col2im(W_matᵀ g)``. All are differentiable ops on the inputs, so the
-    backward differentiates again.
+    backward differentiates again, to any order.
     """
 
     def forward(self, x, w, geometry):
@@ -234,8 +234,7 @@ class Convolution(Function):
         n, c, h, width = self.input_shape
         spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
         out_channels = w.shape[0]
-        if is_grad_enabled() or stride != (1, 1) or out_channels > c or \
-                any(s < p for s, p in zip(spans, padding)):
+        if stride != (1, 1) or out_channels > c or any(s < p for s, p in zip(spans, padding)):
             return Col2Im.apply(MatMul.apply(w, g, transpose_a=True), input_shape=self.input_shape,
                                 geometry=self.geometry, batch_last=True)
         flipped = Flip.apply(reshape(w, (out_channels, c) + kernel))
@@ -243,8 +242,8 @@ class Convolution(Function):
         g_images = permute(reshape(g, (out_channels, n) + out_size), 1, 0, 2, 3)
         geometry = (kernel, (1, 1), tuple(span - p for span, p in zip(spans, padding)), dilation,
                     (h, width))
-        cols = Im2Col.apply(g_images, geometry=geometry, batch_last=True)
-        return permute(reshape(matmul(transposed, cols), c, n, h, width), 1, 0, 2, 3)
+        product = Convolution.apply(g_images, transposed, geometry=geometry)
+        return permute(reshape(product, c, n, h, width), 1, 0, 2, 3)
 
 
 class Flip(Function):
