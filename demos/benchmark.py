@@ -38,23 +38,26 @@ table is printed in markdown, as in the README.
 work), the functions with the most own time under cProfile over ``--repeats``
 steps, as shares of the total.
 
-Where the time goes (``--profile --threads 1`` on the NumPy backend,
-ResNet-18 SGD step, batch 100): the matrix products of the
-convolutions and the linear layer take about half; the copies that make the
-GEMM operands (``im2col`` out of the strided window view, the gradient's
-NCHW → ``(C, N·L)`` layout) a fifth; ``col2im`` of the stride-2 convolutions'
-input gradients, max pooling's window copy and argmax, batch norm, ReLU and
-the residual additions most of the rest; the engine's own work (about 800
-nodes: creating them, the topological sort, accumulating gradients) a few per
-cent. Before this benchmark existed the same step spent a fifth in a
-per-kernel-offset ``col2im`` loop and about a fifth of its GEMM flops on the 3×3
-kernels of layer 4, which at 28×28 input see a 1×1 map and read only padding
-off-centre (``conv2d`` now leaves those offsets out). PyTorch's oneDNN
-convolutions run in blocked layouts without the ``im2col`` copies and keep
-only each layer's input for the backward; what remains of the gap on the
-convolutional nets is those copies, and the peak memory is the saved
-columns (about 80 MiB on ResNet-18) and the intermediate arrays that each
-node keeps alive as its inputs. A Hessian-vector product costs about three
+Where the time goes (``--profile --threads 1`` on the NumPy backend; the
+output is kept in ``demos/results/benchmark/profile-threads1.txt``): in a
+ResNet-18 SGD step (batch 100) about half is GEMM, 30% the copies that make
+the GEMM operands (``im2col`` out of the strided window view, the
+``NCHW ↔ (C, N·L)`` layouts, padding), 3% ``col2im`` and the rest batch norm,
+elementwise ops and the engine (about 800 nodes: creating them, the
+topological sort, accumulating gradients: a few per cent); in its HVP and
+AdaHessian step 45% GEMM, 20% copies and 5% ``col2im``. LeNet-5's SGD step
+(15 ms) is a third GEMM, a fifth copies and an eighth ``col2im``, with the
+fixed cost of its 70 ops weighing more. The autoencoder's SGD step is 70%
+GEMM and elementwise passes for the rest (sigmoid, the loss's softplus).
+PyTorch's oneDNN convolutions run blocked direct kernels that read the input
+in place, which NumPy cannot express; what remains of the gap on the
+convolutional nets is those copies. Before this benchmark existed the same
+ResNet-18 step spent a fifth in a per-kernel-offset ``col2im`` loop and
+about a fifth of its GEMM flops on the 3×3 kernels of layer 4, which at
+28×28 input see a 1×1 map and read only padding off-centre (``conv2d`` now
+leaves those offsets out); max pooling's window copy and ``argmax`` along a
+short axis, and the 80 MiB of saved convolution columns, went later
+(``pooling.py``, ``conv.py``). A Hessian-vector product costs about three
 gradients in both frameworks; a Newton-CG step is one forward, one gradient
 graph and ten Gauss-Newton products of three backward passes each.
 """
