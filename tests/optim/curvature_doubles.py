@@ -10,6 +10,8 @@ gradient and Hessian as NumPy callables. ``LinearRegressionClosure``: a real
 independently with NumPy (``Ā = (1/N) Σ ã ãᵀ`` with ``ã = [a, 1]`` and
 ``Ḡ = (2/out) I``, the per-sample Hessian of PyTorch's ``MSELoss`` mean
 over outputs), so for this model ``Ḡ ⊗ Ā`` is the exact Gauss-Newton matrix.
+``tanh_classifier_closure`` is a real ``Closure`` of a small float64 tanh classifier, and
+``gradient_at`` its flat gradient at given flat parameters, for finite differences.
 """
 import collections
 import re
@@ -18,7 +20,7 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import nn
+from minigrad import curvature, nn
 from minigrad.curvature import KroneckerFactors
 from optim.parameter_vectors import arrays_to_vector, vector_to_arrays
 
@@ -331,3 +333,25 @@ def assert_one_forward_per_evaluation(make_optimizer, curvature_batch=False):
     assert closure.model.forwards == (3 if curvature_batch else 2)
     for mine, want in zip(running_statistics(closure.model), running_statistics(reference.model)):
         numpy.testing.assert_allclose(mine, want, rtol=1e-14)
+
+
+def tanh_classifier_closure(model_seed, data_seed, hidden, n=12):
+    """``Closure`` of a float64 ``Linear(4, hidden) → Tanh → Linear(hidden, 3)`` with
+    cross-entropy on ``n`` standard-normal inputs labelled ``i mod 3``."""
+    nn.init.manual_seed(model_seed)
+    model = nn.Sequential(nn.Linear(4, hidden), nn.Tanh(), nn.Linear(hidden, 3))
+    for p in model.parameters():
+        p.data = p.data.astype(numpy.float64)
+    rng = numpy.random.default_rng(data_seed)
+    return curvature.Closure(model, nn.CrossEntropyLoss(), minigrad.tensor(
+        rng.standard_normal((n, 4))), minigrad.tensor(numpy.arange(n) % 3))
+
+
+def gradient_at(closure, theta):
+    """The flat gradient of ``closure`` at the flat parameters ``theta`` (left set to them)."""
+    offset = 0
+    for p in closure.params:
+        p.data = theta[offset:offset + p.size].reshape(p.shape).copy()
+        offset += p.size
+    closure()
+    return numpy.concatenate([p.grad.numpy().ravel() for p in closure.params])

@@ -9,7 +9,8 @@ import pytest
 import minigrad
 from minigrad import backend, curvature, nn
 from optim.class_subspace import ClassSubspaceNewton
-from tests.optim.curvature_doubles import QuadraticClosure, spd_quadratic
+from tests.optim.curvature_doubles import (QuadraticClosure, gradient_at, spd_quadratic,
+                                          tanh_classifier_closure)
 
 host_only = pytest.mark.skipif(
     minigrad.backend_name() != "numpy",
@@ -85,27 +86,12 @@ def test_negative_curvature_takes_the_sgd_step(damping):
                                   expected, rtol=1e-12)
 
 
-def network_closure(n=12):
-    nn.init.manual_seed(4)
-    model = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
-    for p in model.parameters():
-        p.data = p.data.astype(numpy.float64)
-    rng = numpy.random.default_rng(6)
-    return curvature.Closure(model, nn.CrossEntropyLoss(), minigrad.tensor(
-        rng.standard_normal((n, 4))), minigrad.tensor(numpy.arange(n) % 3))
+def network_closure():
+    return tanh_classifier_closure(model_seed=4, data_seed=6, hidden=5)
 
 
 def flat(closure):
     return numpy.concatenate([p.numpy().ravel() for p in closure.params])
-
-
-def gradient_at(closure, theta):
-    offset = 0
-    for p in closure.params:
-        p.data = theta[offset:offset + p.size].reshape(p.shape).copy()
-        offset += p.size
-    closure()
-    return numpy.concatenate([p.grad.numpy().ravel() for p in closure.params])
 
 
 @host_only

@@ -3,28 +3,12 @@ import numpy
 import pytest
 
 import minigrad
-from minigrad import curvature, nn
 from optim.class_subspace import ClassSubspaceNewton
+from tests.optim.curvature_doubles import gradient_at, tanh_classifier_closure
 
 
-def make_closure(n=12):
-    nn.init.manual_seed(3)
-    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
-    for p in model.parameters():
-        p.data = p.data.astype(numpy.float64)
-    rng = numpy.random.default_rng(2)
-    x = minigrad.tensor(rng.standard_normal((n, 4)))
-    y = minigrad.tensor(numpy.arange(n) % 3)
-    return curvature.Closure(model, nn.CrossEntropyLoss(), x, y)
-
-
-def gradient_at(closure, theta):
-    offset = 0
-    for p in closure.params:
-        p.data = theta[offset:offset + p.size].reshape(p.shape).copy()
-        offset += p.size
-    closure()
-    return numpy.concatenate([p.grad.numpy().ravel() for p in closure.params])
+def make_closure():
+    return tanh_classifier_closure(model_seed=3, data_seed=2, hidden=6)
 
 
 def test_rayleigh_curvature_is_the_hessian_along_each_class_direction():
