@@ -19,8 +19,11 @@ Neither loops in Python. ``im2col`` is one copy out of the strided view
 code runs on CuPy). ``col2im`` writes non-overlapping windows back through that
 view; overlapping ones go into ``spread[i, j, n, c, h, w]`` through the skewed
 view ``spread[i, j, n, c, y s_h + i d_h, z s_w + j d_w]``, which is then summed
-over the kernel offsets ``(i, j)``. Both also take the layout
-``(C kh kw, N L)`` (``batch_last``), the columns of all samples side by side.
+over the kernel offsets ``(i, j)``. Both also take the channels-last layout
+``rows[(n, y, z), (i, j, c)]``, ``(N L, kh kw C)`` (``rows``): one row per output
+position of every sample, copied out of a channels-last view of the input in
+runs of ``kw·C`` contiguous entries (the per-sample layout's runs are ``out_w``
+long, 1–7 entries on ResNet-18's maps at 28×28 input: 4–12× slower to gather).
 
 A convolution with weight ``W`` of shape ``(out, C, kh, kw)`` is then a
 matrix product per sample,
@@ -29,8 +32,9 @@ matrix product per sample,
 
 whose gradients are ``∂L/∂cols[n] = W_matᵀ g[n]`` (folded back by ``col2im``)
 and ``∂L/∂W_mat = Σ_n g[n] cols[n]ᵀ``. ``conv2d`` unfolds straight into the
-``batch_last`` layout ``(C kh kw, N L)``, so each of these is a single GEMM,
-and unfolds again in the backward rather than keep the columns.
+``rows`` layout and multiplies by ``W_rows[(i, j, c), o] = W[o, c, i, j]``, so
+each of these is a single GEMM whose output ``(N L, out)`` is the channels-last
+map, and it unfolds again in the backward rather than keep the rows.
 Kernel offsets that read only padding (a 3×3 kernel with padding 1 on a 1×1
 map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
 the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
@@ -107,143 +111,187 @@ def _windows_overlap(geometry):
     return any(k > 1 and (d > 1 or s < k) for k, s, d in zip(kernel, stride, dilation))
 
 
-def unfold_array(x, geometry, batch_last=False):
+def _padded_rows(x, padding):
+    """``x`` ``(N, C, H, W)`` as a zero-padded channels-last array ``(N, H + 2p_h, W + 2p_w, C)``."""
+    (ph, pw) = padding
+    n, c, h, w = x.shape
+    channels_last = x.transpose(0, 2, 3, 1)
+    if not (ph or pw):
+        return Function.xp(x).ascontiguousarray(channels_last)
+    padded = Function.xp(x).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    padded[:, ph:ph + h, pw:pw + w] = channels_last
+    return padded
+
+
+def _row_windows(padded, geometry):
+    """The view ``windows[n, y, z, i, j, c] = padded[n, y s_h + i d_h, z s_w + j d_w, c]`` of a
+    channels-last ``padded`` (no copy)."""
+    kernel, stride, _, dilation, out_size = geometry
+    sn, sh, sw, sc = padded.strides
+    return Function.xp(padded).lib.stride_tricks.as_strided(
+        padded, padded.shape[:1] + out_size + kernel + padded.shape[3:],
+        (sn, stride[0] * sh, stride[1] * sw, dilation[0] * sh, dilation[1] * sw, sc))
+
+
+def unfold_array(x, geometry, rows=False):
     """``im2col`` on a plain NumPy/CuPy array (no graph) for a ``window_geometry``.
 
     One copy out of a strided view of the padded input. The result is
-    ``(N, C·kh·kw, L)``, or with ``batch_last`` ``(C·kh·kw, N·L)`` (the columns of
-    all samples side by side, as one GEMM operand).
+    ``(N, C·kh·kw, L)``, or with ``rows`` the channels-last ``(N·L, kh·kw·C)``:
+    ``rows[(n, y, z), (i, j, c)] = x_pad[n, c, y s_h + i d_h, z s_w + j d_w]``, one
+    row per output position of every sample (one GEMM operand), copied in runs of
+    ``kw·C`` contiguous entries. With one input channel ``(i, j, c)`` is ``(c, i, j)``
+    and those runs are only ``kw`` long, so the rows are then gathered as the
+    transposed ``(kh·kw, N·L)`` columns (runs of ``out_w``) and returned as a view.
     """
     kernel, out_size = geometry[0], geometry[4]
     n, c = x.shape[:2]
+    size, positions = c * kernel[0] * kernel[1], out_size[0] * out_size[1]
+    if rows and c == 1:
+        windows = _window_view(_padded(x, geometry[2]), geometry)
+        return windows.transpose(1, 2, 3, 0, 4, 5).reshape(size, n * positions).T
+    if rows:
+        windows = _row_windows(_padded_rows(x, geometry[2]), geometry)
+        return windows.reshape(n * positions, size)
     windows = _window_view(_padded(x, geometry[2]), geometry)
-    rows, positions = c * kernel[0] * kernel[1], out_size[0] * out_size[1]
-    if batch_last:
-        return windows.transpose(1, 2, 3, 0, 4, 5).reshape(rows, n * positions)
-    return windows.reshape(n, rows, positions)
+    return windows.reshape(n, size, positions)
 
 
-def fold_array(cols, input_shape, geometry, batch_last=False):
-    """``col2im`` on a plain array: the adjoint of ``unfold_array`` with the same layout."""
+def fold_array(cols, input_shape, geometry, rows=False):
+    """``col2im`` on a plain array: the adjoint of ``unfold_array`` with the same layout.
+
+    With ``rows`` the patches are added onto a channels-last array, returned as
+    its ``(N, C, H, W)`` view."""
     kernel, out_size = geometry[0], geometry[4]
-    n, c = input_shape[:2]
-    if batch_last:
-        patches = cols.reshape((c,) + kernel + (n,) + out_size).transpose(3, 0, 1, 2, 4, 5)
-    else:
-        patches = cols.reshape((n, c) + kernel + out_size)
-    return fold_patches(patches, input_shape, geometry)
+    n, c, h, w = input_shape
+    if rows:
+        (ph, pw) = geometry[2]
+        padded = Function.xp(cols).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+        patches = cols.reshape((n,) + out_size + kernel + (c,))
+        folded = _add_windows(patches, padded, lambda a: _row_windows(a, geometry), 3, geometry)
+        return Function.xp(cols).ascontiguousarray(
+            folded[:, ph:ph + h, pw:pw + w]).transpose(0, 3, 1, 2)
+    return fold_patches(cols.reshape((n, c) + kernel + out_size), input_shape, geometry)
 
 
 def fold_patches(patches, input_shape, geometry):
-    """``col2im`` of ``patches[n, c, i, j, y, z]`` (any strides) onto zeros of ``input_shape``.
+    """``col2im`` of ``patches[n, c, i, j, y, z]`` (any strides) onto zeros of ``input_shape``."""
+    n, c, h, w = input_shape
+    (ph, pw) = geometry[2]
+    padded = Function.xp(patches).zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=patches.dtype)
+    folded = _add_windows(patches, padded, lambda a: _window_view(a, geometry), 2, geometry)
+    if not (ph or pw):
+        return folded
+    return Function.xp(patches).ascontiguousarray(folded[:, :, ph:ph + h, pw:pw + w])
 
-    Non-overlapping windows are written into place through the strided window
-    view. Overlapping ones with stride 1 go, one kernel offset per axis, into a
-    zero array ``spread[i, j, n, c, h, w]`` through the skewed view
-    ``spread[i, j, n, c, y s_h + i d_h, z s_w + j d_w]`` and are summed over the
-    offsets ``(i, j)``, with no loop. With a larger stride the windows overlap
-    less, and the ``kh·kw`` offsets are added one by one through the window view
+
+def _add_windows(patches, padded, windows_of, offset_axis, geometry):
+    """``padded`` (zeros) plus each patch at its window; ``windows_of(array)`` is the strided
+    window view of a ``padded``-shaped array with the kernel offsets ``(i, j)`` at axes
+    ``offset_axis``, ``offset_axis + 1``, laid out as ``patches``.
+
+    Non-overlapping windows are written into place through the window view.
+    Overlapping ones with stride 1 go, one kernel offset per axis, into a zero
+    array ``spread[i, j, ...]`` of ``kh·kw`` copies of ``padded`` through the view
+    of ``spread`` whose offset axes also step through its copies, and are summed
+    over ``(i, j)``, with no loop. With a larger stride the windows overlap less,
+    and the ``kh·kw`` offsets are added one by one through the window view
     instead, each a whole ``(N, C, out_h, out_w)`` slab: 1.2–1.6× faster on
     ResNet-18's 3×3 stride-2 layers on 14×14 and 7×7 maps (0.9× on 4×4), and
-    without the ``spread``, ``kh·kw`` times the input (60 MB in ResNet-18's first
-    max pooling at batch 100).
+    without the ``spread`` (60 MB in ResNet-18's first max pooling at batch 100).
     """
-    _, stride, padding, dilation, _ = geometry
     xp = Function.xp(patches)
-    n, c, h, w = input_shape
-    (ph, pw) = padding
-    padded_shape = (n, c, h + 2 * ph, w + 2 * pw)
+    kernel, stride = geometry[0], geometry[1]
     if not _windows_overlap(geometry):
-        padded = xp.zeros(padded_shape, dtype=patches.dtype)
-        _window_view(padded, geometry)[...] = patches
-    elif stride != (1, 1):
-        padded = xp.zeros(padded_shape, dtype=patches.dtype)
-        windows = _window_view(padded, geometry)
-        for i in range(patches.shape[2]):
-            for j in range(patches.shape[3]):
-                windows[:, :, i, j] += patches[:, :, i, j]
-    else:
-        spread = xp.zeros(patches.shape[2:4] + padded_shape, dtype=patches.dtype)
-        si, sj, sn, sc, sh, sw = spread.strides
-        skewed = xp.lib.stride_tricks.as_strided(
-            spread, patches.shape,
-            (sn, sc, si + dilation[0] * sh, sj + dilation[1] * sw, stride[0] * sh, stride[1] * sw))
-        skewed[...] = patches
-        padded = spread.sum(axis=(0, 1))
-    if not (ph or pw):
+        windows_of(padded)[...] = patches
         return padded
-    return xp.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
+    if stride != (1, 1):
+        windows = windows_of(padded)
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                at = (slice(None),) * offset_axis + (i, j)
+                windows[at] += patches[at]
+        return padded
+    spread = xp.zeros(kernel + padded.shape, dtype=padded.dtype)
+    strides = list(windows_of(spread[0, 0]).strides)
+    strides[offset_axis] += spread.strides[0]
+    strides[offset_axis + 1] += spread.strides[1]
+    xp.lib.stride_tricks.as_strided(spread, patches.shape, tuple(strides))[...] = patches
+    return spread.sum(axis=(0, 1))
 
 
 class Im2Col(Function):
-    def forward(self, x, geometry, batch_last=False):
-        self.geometry, self.batch_last = geometry, batch_last
+    def forward(self, x, geometry, rows=False):
+        self.geometry, self.rows = geometry, rows
         self.input_shape = x.shape
-        return unfold_array(x, geometry, batch_last)
+        return unfold_array(x, geometry, rows)
 
     def backward(self, g):
         return (Col2Im.apply(g, input_shape=self.input_shape, geometry=self.geometry,
-                             batch_last=self.batch_last),)
+                             rows=self.rows),)
 
 
 class Col2Im(Function):
-    def forward(self, cols, input_shape, geometry, batch_last=False):
-        self.geometry, self.batch_last = geometry, batch_last
-        return fold_array(cols, input_shape, geometry, batch_last)
+    def forward(self, cols, input_shape, geometry, rows=False):
+        self.geometry, self.rows = geometry, rows
+        return fold_array(cols, input_shape, geometry, rows)
 
     def backward(self, g):
-        return (Im2Col.apply(g, geometry=self.geometry, batch_last=self.batch_last),)
+        return (Im2Col.apply(g, geometry=self.geometry, rows=self.rows),)
 
 
 class Convolution(Function):
-    """``W_mat cols`` ``(out, N·L)`` for ``cols = im2col(x)`` (``batch_last``), from ``(x, W_mat)``.
+    """``rows W_rows`` ``(N·L, out)`` for ``rows = im2col(x)`` (channels-last rows), from
+    ``(x, W_rows)`` with ``W_rows[(i, j, c), o] = W[o, c, i, j]``.
 
-    The columns are formed in the forward for the product and dropped: the
-    backward unfolds ``x`` again for the weight gradient ``g colsᵀ``, so the
+    The rows are formed in the forward for the product and dropped: the
+    backward unfolds ``x`` again for the weight gradient ``rowsᵀ g``, so the
     graph keeps each layer's input (as PyTorch does), not its ``C·kh·kw`` times
-    larger columns.
+    larger rows. The output ``(N·L, out)`` is the channels-last map, seen as
+    ``(N, out, out_h, out_w)`` by ``conv2d`` without a copy, so the next layer
+    unfolds it in long contiguous runs too.
 
     The input gradient, with stride 1, ``d (k − 1) ≥ p`` and no more output
     than input channels, is the correlation of ``g`` with the flipped kernel,
     ``∂L/∂x = conv(g, flip(W)ᵀ, padding d (k − 1) − p)``: a ``Convolution`` of
-    ``g`` (one strided ``im2col`` and one GEMM; 0.7× the time of ``col2im`` on
+    ``g`` (one ``im2col`` and one GEMM; 0.7× the time of ``col2im`` on
     ResNet-18's 64- and 128-channel layers, while with more output than input
-    channels the columns of ``g`` outgrow those of ``x``, 2–3× slower on
-    LeNet-5's 6 → 16). Being a ``Convolution`` again, its own backward (in a
+    channels the rows of ``g`` outgrow those of ``x``, 2–3× slower on LeNet-5's
+    6 → 16). Being a ``Convolution`` again, its own backward (in a
     Hessian-vector product) takes the same route, so ResNet-18's HVP forms no
     ``col2im`` in its stride-1 layers. Otherwise the input gradient is
-    ``col2im(W_matᵀ g)``. All are differentiable ops on the inputs, so the
+    ``col2im(g W_rowsᵀ)``. All are differentiable ops on the inputs, so the
     backward differentiates again, to any order.
     """
 
     def forward(self, x, w, geometry):
         self.geometry, self.input_shape = geometry, x.shape
-        return w @ unfold_array(x, geometry, batch_last=True)
+        return unfold_array(x, geometry, rows=True) @ w
 
     def backward(self, g):
         x, w = self.inputs
         gx = self._input_gradient(g, w) if self.needs_input_grad[0] else None
         gw = None
         if self.needs_input_grad[1]:
-            cols = Im2Col.apply(x, geometry=self.geometry, batch_last=True)
-            gw = MatMul.apply(g, cols, transpose_b=True)
+            rows = Im2Col.apply(x, geometry=self.geometry, rows=True)
+            gw = MatMul.apply(rows, g, transpose_a=True)
         return gx, gw
 
     def _input_gradient(self, g, w):
         kernel, stride, padding, dilation, out_size = self.geometry
         n, c, h, width = self.input_shape
         spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
-        out_channels = w.shape[0]
+        out_channels = w.shape[1]
         if stride != (1, 1) or out_channels > c or any(s < p for s, p in zip(spans, padding)):
-            return Col2Im.apply(MatMul.apply(w, g, transpose_a=True), input_shape=self.input_shape,
-                                geometry=self.geometry, batch_last=True)
-        flipped = Flip.apply(reshape(w, (out_channels, c) + kernel))
-        transposed = reshape(permute(flipped, 1, 0, 2, 3), c, -1)
-        g_images = permute(reshape(g, (out_channels, n) + out_size), 1, 0, 2, 3)
+            return Col2Im.apply(MatMul.apply(g, w, transpose_b=True), input_shape=self.input_shape,
+                                geometry=self.geometry, rows=True)
+        weight = permute(reshape(w, kernel + (c, out_channels)), 3, 2, 0, 1)
+        flipped = reshape(permute(Flip.apply(weight), 2, 3, 0, 1), -1, c)
+        g_images = permute(reshape(g, (n,) + out_size + (out_channels,)), 0, 3, 1, 2)
         geometry = (kernel, (1, 1), tuple(span - p for span, p in zip(spans, padding)), dilation,
                     (h, width))
-        product = Convolution.apply(g_images, transposed, geometry=geometry)
-        return permute(reshape(product, c, n, h, width), 1, 0, 2, 3)
+        product = Convolution.apply(g_images, flipped, geometry=geometry)
+        return permute(reshape(product, n, h, width, c), 0, 3, 1, 2)
 
 
 class Flip(Function):
@@ -375,6 +423,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     taps, trimmed = _taps_inside(input.shape, geometry)
     if trimmed != geometry:
         weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
-    out = Convolution.apply(input, reshape(weight, out_channels, -1), geometry=geometry)
-    out = permute(reshape(out, (out_channels, input.shape[0]) + geometry[4]), 1, 0, 2, 3)
+    w_rows = reshape(permute(weight, 2, 3, 1, 0), -1, out_channels)
+    out = Convolution.apply(input, w_rows, geometry=geometry)
+    out = permute(reshape(out, (input.shape[0],) + geometry[4] + (out_channels,)), 0, 3, 1, 2)
     return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)
