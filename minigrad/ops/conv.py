@@ -111,14 +111,14 @@ def _windows_overlap(geometry):
     return any(k > 1 and (d > 1 or s < k) for k, s, d in zip(kernel, stride, dilation))
 
 
-def _padded_rows(x, padding):
-    """``x`` ``(N, C, H, W)`` as a zero-padded channels-last array ``(N, H + 2p_h, W + 2p_w, C)``."""
+def _padded_rows(x, padding, fill=0):
+    """``x`` ``(N, C, H, W)`` as a ``fill``-padded channels-last array ``(N, H + 2p_h, W + 2p_w, C)``."""
     (ph, pw) = padding
     n, c, h, w = x.shape
     channels_last = x.transpose(0, 2, 3, 1)
     if not (ph or pw):
         return Function.xp(x).ascontiguousarray(channels_last)
-    padded = Function.xp(x).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    padded = Function.xp(x).full((n, h + 2 * ph, w + 2 * pw, c), fill, dtype=x.dtype)
     padded[:, ph:ph + h, pw:pw + w] = channels_last
     return padded
 
@@ -163,15 +163,21 @@ def fold_array(cols, input_shape, geometry, rows=False):
     With ``rows`` the patches are added onto a channels-last array, returned as
     its ``(N, C, H, W)`` view."""
     kernel, out_size = geometry[0], geometry[4]
-    n, c, h, w = input_shape
+    n, c = input_shape[:2]
     if rows:
-        (ph, pw) = geometry[2]
-        padded = Function.xp(cols).zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
-        patches = cols.reshape((n,) + out_size + kernel + (c,))
-        folded = _add_windows(patches, padded, lambda a: _row_windows(a, geometry), 3, geometry)
-        return Function.xp(cols).ascontiguousarray(
-            folded[:, ph:ph + h, pw:pw + w]).transpose(0, 3, 1, 2)
+        return fold_rows(cols.reshape((n,) + out_size + kernel + (c,)), input_shape, geometry)
     return fold_patches(cols.reshape((n, c) + kernel + out_size), input_shape, geometry)
+
+
+def fold_rows(patches, input_shape, geometry):
+    """``col2im`` of ``patches[n, y, z, i, j, c]`` (any strides) onto a channels-last array of
+    zeros, returned as its ``input_shape`` ``(N, C, H, W)`` view."""
+    n, c, h, w = input_shape
+    (ph, pw) = geometry[2]
+    xp = Function.xp(patches)
+    padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=patches.dtype)
+    folded = _add_windows(patches, padded, lambda a: _row_windows(a, geometry), 3, geometry)
+    return xp.ascontiguousarray(folded[:, ph:ph + h, pw:pw + w]).transpose(0, 3, 1, 2)
 
 
 def fold_patches(patches, input_shape, geometry):

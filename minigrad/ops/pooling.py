@@ -17,7 +17,9 @@ matrix ``P_h[i, h] = 1 / |bin i|`` on the bin and 0 elsewhere.
 
 ``max_pool2d`` copies the windows of the (−∞-padded) input once, entry axis
 first: ``entries[k, n, c, y, z] = x_pad[n, c, y s_h + i d_h, z s_w + j d_w]`` with
-``k = i kw + j``. The maximum and the mask ``first[k, n, c, y, z]`` of each
+``k = i kw + j`` (``entries[k, n, y, z, c]``, and a channels-last output, when the
+input is stored channels-last as a convolution's output is, so that the copy
+runs along the contiguous channels). The maximum and the mask ``first[k, n, c, y, z]`` of each
 window's first maximal entry (smallest ``k``; a NaN counts as maximal, as in
 PyTorch) are then elementwise operations between whole ``(N, C, out_h, out_w)``
 slabs, one pass per window entry (NumPy's ``argmax`` or ``cumsum`` along a short
@@ -39,8 +41,8 @@ backward passes can be differentiated again.
 """
 from ..autograd.function import Function
 from ..tensor import Tensor
-from .conv import (Im2Col, _check_4d, _padded, _pair, _window_view, fold_patches, unfold_array,
-                   window_geometry)
+from .conv import (Im2Col, _check_4d, _padded, _padded_rows, _pair, _row_windows, _window_view,
+                   fold_patches, fold_rows, unfold_array, window_geometry)
 from .linalg import matmul
 from .reduction import sum
 from .shape import getitem, reshape, transpose
@@ -89,16 +91,31 @@ def _padding_entries(x, geometry):
     return unfold_array(ones, geometry)[:, None] == 0
 
 
-def _window_entries(x, geometry, fill):
-    """``entries[k, n, c, y, z]``, ``k = i kw + j``, of the ``fill``-padded ``x``: one copy."""
+def is_channels_last(x):
+    """Whether ``x`` ``(N, C, H, W)`` (C > 1) is stored channels-last, as a convolution's output is."""
+    return x.shape[1] > 1 and x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def _window_entries(x, geometry, fill, channels_last):
+    """``entries[k, n, c, y, z]``, ``k = i kw + j``, of the ``fill``-padded ``x`` in one copy;
+    ``channels_last``: ``entries[k, n, y, z, c]``, copied in runs of ``C`` entries."""
     (kh, kw), out_size = geometry[0], geometry[4]
+    n, c = x.shape[:2]
+    if channels_last:
+        view = _row_windows(_padded_rows(x, geometry[2], fill), geometry)
+        return view.transpose(3, 4, 0, 1, 2, 5).reshape((kh * kw, n) + out_size + (c,))
     view = _window_view(_padded(x, geometry[2], fill), geometry).transpose(2, 3, 0, 1, 4, 5)
-    return view.reshape((kh * kw,) + tuple(x.shape[:2]) + out_size)
+    return view.reshape((kh * kw, n, c) + out_size)
+
+
+def _as_images(values, channels_last):
+    """``(N, C, out_h, out_w)`` of window values laid out like ``_window_entries``'s slabs."""
+    return values.transpose(0, 3, 1, 2) if channels_last else values
 
 
 def _first_maximum(entries):
-    """``(top, first)``: each window's maximum ``(N, C, out_h, out_w)`` and the boolean mask
-    ``(kh·kw, N, C, out_h, out_w)`` of its first maximal entry (NaN counts as maximal)."""
+    """``(top, first)``: each window's maximum (``entries.shape[1:]``) and the boolean mask
+    (``entries.shape``) of its first maximal entry (NaN counts as maximal)."""
     xp = Function.xp(entries)
     top = entries.max(axis=0)
     hits = (entries == top) | xp.isnan(entries)
@@ -112,38 +129,50 @@ def _first_maximum(entries):
 
 class WindowGather(Function):
     """``y[n, c, y, z]`` = the entry of window ``(y, z)`` that ``mask`` marks (adjoint:
-    WindowScatter); ``mask`` is ``(kh·kw, N, C, out_h, out_w)``, one entry per window."""
+    WindowScatter); ``mask`` is laid out as ``_window_entries(x, ..., channels_last)``."""
 
-    def forward(self, x, mask, geometry):
+    def forward(self, x, mask, geometry, channels_last):
         self.mask, self.geometry, self.input_shape = mask, geometry, x.shape
-        return (_window_entries(x, geometry, 0) * mask).sum(axis=0)
+        self.channels_last = channels_last
+        entries = _window_entries(x, geometry, 0, channels_last)
+        return _as_images((entries * mask).sum(axis=0), channels_last)
 
     def backward(self, g):
         return (WindowScatter.apply(g, mask=self.mask, geometry=self.geometry,
-                                    input_shape=self.input_shape),)
+                                    input_shape=self.input_shape,
+                                    channels_last=self.channels_last),)
 
 
 class WindowMax(WindowGather):
-    """``WindowGather`` at the first maximum of each window, the padding counting as −∞."""
+    """``WindowGather`` at the first maximum of each window, the padding counting as −∞; the
+    windows are read in the input's layout (channels-last when it is stored so)."""
 
     def forward(self, x, geometry):
-        top, self.mask = _first_maximum(_window_entries(x, geometry, -self.xp(x).inf))
+        self.channels_last = is_channels_last(x)
+        entries = _window_entries(x, geometry, -self.xp(x).inf, self.channels_last)
+        top, self.mask = _first_maximum(entries)
         self.geometry, self.input_shape = geometry, x.shape
-        return top
+        return _as_images(top, self.channels_last)
 
 
 class WindowScatter(Function):
     """``g[n, c, y, z]`` put at the entry of window ``(y, z)`` that ``mask`` marks, summed
     where windows overlap, on zeros of ``input_shape`` (adjoint: WindowGather)."""
 
-    def forward(self, g, mask, geometry, input_shape):
-        self.mask, self.geometry = mask, geometry
+    def forward(self, g, mask, geometry, input_shape, channels_last):
+        self.mask, self.geometry, self.channels_last = mask, geometry, channels_last
+        kernel = geometry[0]
+        if channels_last:
+            entries = mask * g.transpose(0, 2, 3, 1)
+            patches = entries.reshape(kernel + entries.shape[1:]).transpose(2, 3, 4, 0, 1, 5)
+            return fold_rows(patches, input_shape, geometry)
         entries = mask * g
-        patches = entries.reshape(geometry[0] + entries.shape[1:]).transpose(2, 3, 0, 1, 4, 5)
+        patches = entries.reshape(kernel + entries.shape[1:]).transpose(2, 3, 0, 1, 4, 5)
         return fold_patches(patches, input_shape, geometry)
 
     def backward(self, g):
-        return (WindowGather.apply(g, mask=self.mask, geometry=self.geometry),)
+        return (WindowGather.apply(g, mask=self.mask, geometry=self.geometry,
+                                   channels_last=self.channels_last),)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):

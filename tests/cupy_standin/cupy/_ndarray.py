@@ -234,6 +234,7 @@ class ndarray:
     itemsize = property(lambda self: self._array.itemsize)
     nbytes = property(lambda self: self._array.nbytes)
     strides = property(lambda self: self._array.strides)
+    flags = property(lambda self: self._array.flags)
     T = property(lambda self: ndarray(self._array.T))
     real = property(lambda self: ndarray(self._array.real))
     imag = property(lambda self: ndarray(self._array.imag))

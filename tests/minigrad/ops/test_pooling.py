@@ -83,6 +83,23 @@ def test_max_pool2d_overlapping_windows_add_their_gradients_at_shared_maxima():
                                                             [0.0, 0.0, 0.0]])
 
 
+@pytest.mark.parametrize("kernel,stride,padding", [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
+def test_max_pool2d_reads_a_channels_last_input_in_its_layout(kernel, stride, padding):
+    values = numpy.random.default_rng(7).standard_normal((2, 3, 6, 5))
+    channels_last = minigrad.tensor(numpy.ascontiguousarray(values.transpose(0, 2, 3, 1))
+                                    .transpose(0, 3, 1, 2), requires_grad=True)
+    plain = minigrad.tensor(values, requires_grad=True)
+    assert ops.pooling.is_channels_last(channels_last.data)
+    assert not ops.pooling.is_channels_last(plain.data)
+    outputs = [ops.max_pool2d(x, kernel, stride, padding) for x in (channels_last, plain)]
+    numpy.testing.assert_array_equal(outputs[0].numpy(), outputs[1].numpy())
+    weights = numpy.random.default_rng(8).standard_normal(outputs[1].shape)
+    for x, out in zip((channels_last, plain), outputs):
+        (out * minigrad.tensor(weights)).sum().backward()
+    numpy.testing.assert_array_equal(channels_last.grad.numpy(), plain.grad.numpy())
+    check_op(lambda x: ops.max_pool2d(x, kernel, stride, padding), [channels_last])
+
+
 def test_max_pool2d_second_derivative_is_zero():
     x = random_tensor((1, 2, 4, 4), 2)
     (gradient,) = minigrad.grad(ops.max_pool2d(x, 2).sum() * 3.0, [x], create_graph=True)
