@@ -40,7 +40,7 @@ HOST_ONLY = {
         "test_tensor_dataset_indexes_every_array_and_checks_lengths",
         "test_loader_over_a_dataset_as_in_pytorch_keeps_the_dtypes"},
     "tests/minigrad/ops/test_conv.py": {
-        "test_rows_layout_is_the_per_sample_layout_channels_last"},
+        "test_rows_and_columns_layouts_are_the_per_sample_layout_rearranged"},
     "tests/minigrad/test_tensor.py": {
         "test_comparisons_are_elementwise_boolean_tensors",
         "test_to_parses_devices_dtypes_and_tensors"},

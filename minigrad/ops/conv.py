@@ -133,40 +133,52 @@ def _row_windows(padded, geometry):
         (sn, stride[0] * sh, stride[1] * sw, dilation[0] * sh, dilation[1] * sw, sc))
 
 
-def unfold_array(x, geometry, rows=False):
+LAYOUTS = ("samples", "rows", "columns")
+
+
+def unfold_array(x, geometry, layout="samples"):
     """``im2col`` on a plain NumPy/CuPy array (no graph) for a ``window_geometry``.
 
-    One copy out of a strided view of the padded input. The result is
-    ``(N, C·kh·kw, L)``, or with ``rows`` the channels-last ``(N·L, kh·kw·C)``:
-    ``rows[(n, y, z), (i, j, c)] = x_pad[n, c, y s_h + i d_h, z s_w + j d_w]``, one
-    row per output position of every sample (one GEMM operand), copied in runs of
-    ``kw·C`` contiguous entries. With one input channel ``(i, j, c)`` is ``(c, i, j)``
-    and those runs are only ``kw`` long, so the rows are then gathered as the
-    transposed ``(kh·kw, N·L)`` columns (runs of ``out_w``) and returned as a view.
+    One copy out of a strided view of the padded input, in one of ``LAYOUTS``:
+
+    * ``"samples"``: ``(N, C·kh·kw, L)``, rows ``(c, i, j)``, as PyTorch's ``unfold``;
+    * ``"rows"``: the channels-last ``(N·L, kh·kw·C)``,
+      ``rows[(n, y, z), (i, j, c)] = x_pad[n, c, y s_h + i d_h, z s_w + j d_w]``, one row
+      per output position of every sample (one GEMM operand), copied in runs of
+      ``kw·C`` contiguous entries;
+    * ``"columns"``: the transpose of ``"rows"``, ``(kh·kw·C, N·L)``, copied out of the
+      ``(N, C, H, W)`` layout in runs of ``out_w``.
+
+    With one input channel the runs of ``"rows"`` are only ``kw`` long, so they are
+    gathered as ``"columns"`` and returned as its transposed view.
     """
     kernel, out_size = geometry[0], geometry[4]
     n, c = x.shape[:2]
     size, positions = c * kernel[0] * kernel[1], out_size[0] * out_size[1]
-    if rows and c == 1:
-        windows = _window_view(_padded(x, geometry[2]), geometry)
-        return windows.transpose(1, 2, 3, 0, 4, 5).reshape(size, n * positions).T
-    if rows:
+    if layout == "rows" and c > 1:
         windows = _row_windows(_padded_rows(x, geometry[2]), geometry)
         return windows.reshape(n * positions, size)
     windows = _window_view(_padded(x, geometry[2]), geometry)
-    return windows.reshape(n, size, positions)
+    if layout == "samples":
+        return windows.reshape(n, size, positions)
+    columns = windows.transpose(2, 3, 1, 0, 4, 5).reshape(size, n * positions)
+    return columns.T if layout == "rows" else columns
 
 
-def fold_array(cols, input_shape, geometry, rows=False):
+def fold_array(cols, input_shape, geometry, layout="samples"):
     """``col2im`` on a plain array: the adjoint of ``unfold_array`` with the same layout.
 
-    With ``rows`` the patches are added onto a channels-last array, returned as
-    its ``(N, C, H, W)`` view."""
+    ``"rows"`` are added onto a channels-last array, returned as its
+    ``(N, C, H, W)`` view; the others onto an ``(N, C, H, W)`` array."""
     kernel, out_size = geometry[0], geometry[4]
     n, c = input_shape[:2]
-    if rows:
+    if layout == "rows":
         return fold_rows(cols.reshape((n,) + out_size + kernel + (c,)), input_shape, geometry)
-    return fold_patches(cols.reshape((n, c) + kernel + out_size), input_shape, geometry)
+    if layout == "columns":
+        patches = cols.reshape(kernel + (c, n) + out_size).transpose(3, 2, 0, 1, 4, 5)
+    else:
+        patches = cols.reshape((n, c) + kernel + out_size)
+    return fold_patches(patches, input_shape, geometry)
 
 
 def fold_rows(patches, input_shape, geometry):
@@ -227,23 +239,23 @@ def _add_windows(patches, padded, windows_of, offset_axis, geometry):
 
 
 class Im2Col(Function):
-    def forward(self, x, geometry, rows=False):
-        self.geometry, self.rows = geometry, rows
+    def forward(self, x, geometry, layout="samples"):
+        self.geometry, self.layout = geometry, layout
         self.input_shape = x.shape
-        return unfold_array(x, geometry, rows)
+        return unfold_array(x, geometry, layout)
 
     def backward(self, g):
         return (Col2Im.apply(g, input_shape=self.input_shape, geometry=self.geometry,
-                             rows=self.rows),)
+                             layout=self.layout),)
 
 
 class Col2Im(Function):
-    def forward(self, cols, input_shape, geometry, rows=False):
-        self.geometry, self.rows = geometry, rows
-        return fold_array(cols, input_shape, geometry, rows)
+    def forward(self, cols, input_shape, geometry, layout="samples"):
+        self.geometry, self.layout = geometry, layout
+        return fold_array(cols, input_shape, geometry, layout)
 
     def backward(self, g):
-        return (Im2Col.apply(g, geometry=self.geometry, rows=self.rows),)
+        return (Im2Col.apply(g, geometry=self.geometry, layout=self.layout),)
 
 
 class Convolution(Function):
@@ -272,14 +284,14 @@ class Convolution(Function):
 
     def forward(self, x, w, geometry):
         self.geometry, self.input_shape = geometry, x.shape
-        return unfold_array(x, geometry, rows=True) @ w
+        return unfold_array(x, geometry, "rows") @ w
 
     def backward(self, g):
         x, w = self.inputs
         gx = self._input_gradient(g, w) if self.needs_input_grad[0] else None
         gw = None
         if self.needs_input_grad[1]:
-            rows = Im2Col.apply(x, geometry=self.geometry, rows=True)
+            rows = Im2Col.apply(x, geometry=self.geometry, layout="rows")
             gw = MatMul.apply(rows, g, transpose_a=True)
         return gx, gw
 
@@ -289,8 +301,12 @@ class Convolution(Function):
         spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
         out_channels = w.shape[1]
         if stride != (1, 1) or out_channels > c or any(s < p for s, p in zip(spans, padding)):
+            if c < out_size[1]:
+                return Col2Im.apply(MatMul.apply(w, g, transpose_b=True),
+                                    input_shape=self.input_shape, geometry=self.geometry,
+                                    layout="columns")
             return Col2Im.apply(MatMul.apply(g, w, transpose_b=True), input_shape=self.input_shape,
-                                geometry=self.geometry, rows=True)
+                                geometry=self.geometry, layout="rows")
         weight = permute(reshape(w, kernel + (c, out_channels)), 3, 2, 0, 1)
         flipped = reshape(permute(Flip.apply(weight), 2, 3, 0, 1), -1, c)
         g_images = permute(reshape(g, (n,) + out_size + (out_channels,)), 0, 3, 1, 2)
@@ -431,5 +447,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         weight, geometry = KernelCrop.apply(weight, taps=taps), trimmed
     w_rows = reshape(permute(weight, 2, 3, 1, 0), -1, out_channels)
     out = Convolution.apply(input, w_rows, geometry=geometry)
-    out = permute(reshape(out, (input.shape[0],) + geometry[4] + (out_channels,)), 0, 3, 1, 2)
-    return out if bias is None else out + reshape(bias, 1, out_channels, 1, 1)
+    if bias is not None:
+        out = out + bias
+    return permute(reshape(out, (input.shape[0],) + geometry[4] + (out_channels,)), 0, 3, 1, 2)

@@ -138,8 +138,8 @@ def test_bad_arguments_raise_clear_errors(fn, message):
 @pytest.mark.parametrize("x_shape,kernel,stride,padding,dilation", [
     ((2, 3, 6, 5), 3, 1, 1, 1), ((2, 2, 7, 6), 2, 2, 0, 1), ((1, 2, 7, 7), 3, 2, 2, 2),
     ((3, 1, 4, 4), 1, 1, 0, 1)])
-def test_rows_layout_is_the_per_sample_layout_channels_last(x_shape, kernel, stride, padding,
-                                                            dilation):
+def test_rows_and_columns_layouts_are_the_per_sample_layout_rearranged(x_shape, kernel, stride,
+                                                                      padding, dilation):
     x = random_tensor(x_shape, 9)
     geometry = window_geometry(x_shape, kernel, stride, padding, dilation, "test")
     (kh, kw), channels = geometry[0], x_shape[1]
@@ -150,10 +150,12 @@ def test_rows_layout_is_the_per_sample_layout_channels_last(x_shape, kernel, str
         return cols.reshape(n, channels, kh, kw, positions).transpose(0, 4, 2, 3, 1).reshape(
             n * positions, size)
 
-    numpy.testing.assert_array_equal(unfold_array(x.data, geometry, rows=True), as_rows(per_sample))
     cols = numpy.random.default_rng(10).standard_normal(per_sample.shape)
-    numpy.testing.assert_allclose(fold_array(as_rows(cols), x_shape, geometry, rows=True),
-                                  fold_array(cols, x_shape, geometry), rtol=1e-14)
+    for layout, arrange in (("rows", as_rows), ("columns", lambda c: as_rows(c).T)):
+        numpy.testing.assert_array_equal(unfold_array(x.data, geometry, layout),
+                                         arrange(per_sample))
+        numpy.testing.assert_allclose(fold_array(arrange(cols), x_shape, geometry, layout),
+                                      fold_array(cols, x_shape, geometry), rtol=1e-14)
     check_op(lambda x: ops.conv2d(x, random_tensor((2,) + x_shape[1:2] + _pair(kernel), 11),
                                   stride=stride, padding=padding, dilation=dilation), [x])
 
