@@ -39,27 +39,28 @@ work), the functions with the most own time under cProfile over ``--repeats``
 steps, as shares of the total.
 
 Where the time goes (``--profile --threads 1`` on the NumPy backend; the
-output is kept in ``demos/results/benchmark/profile-threads1.txt``): in a
-ResNet-18 SGD step (batch 100) about half is GEMM, 30% the copies that make
-the GEMM operands (``im2col`` out of the strided window view, the
-``NCHW ↔ (C, N·L)`` layouts, padding), 3% ``col2im`` and the rest batch norm,
-elementwise ops and the engine (about 800 nodes: creating them, the
-topological sort, accumulating gradients: a few per cent); in its HVP and
-AdaHessian step 45% GEMM, 20% copies and 5% ``col2im``. LeNet-5's SGD step
-(15 ms) is a third GEMM, a fifth copies and an eighth ``col2im``, with the
-fixed cost of its 70 ops weighing more. The autoencoder's SGD step is 70%
-GEMM and elementwise passes for the rest (sigmoid, the loss's softplus).
-PyTorch's oneDNN convolutions run blocked direct kernels that read the input
-in place, which NumPy cannot express; what remains of the gap on the
-convolutional nets is those copies. Before this benchmark existed the same
-ResNet-18 step spent a fifth in a per-kernel-offset ``col2im`` loop and
-about a fifth of its GEMM flops on the 3×3 kernels of layer 4, which at
-28×28 input see a 1×1 map and read only padding off-centre (``conv2d`` now
-leaves those offsets out); max pooling's window copy and ``argmax`` along a
-short axis, and the 80 MiB of saved convolution columns, went later
-(``pooling.py``, ``conv.py``). A Hessian-vector product costs about three
-gradients in both frameworks; a Newton-CG step is one forward, one gradient
-graph and ten Gauss-Newton products of three backward passes each.
+output is kept in ``demos/results/benchmark/profile-threads1.txt``): a
+ResNet-18 SGD step (batch 100) is about 60% GEMM, 12% the copies that make
+the GEMM operands (``im2col`` into channels-last rows, padding) and the rest
+batch norm, elementwise ops, the SGD update and the engine (about 800 nodes:
+creating them, the topological sort, accumulating gradients: a few per
+cent). LeNet-5's SGD step (17 ms) is 30% GEMM, 14% copies, 12% reductions
+(bias gradients along the short channel axis, ``col2im``'s sum over kernel
+offsets) and 11% ``col2im``: its 1-, 6- and 16-channel layers make thin
+GEMMs and short copies, and the fixed cost of its 70 or so ops weighs more.
+The autoencoder's SGD step is 70% GEMM and elementwise passes for the rest
+(sigmoid, the loss's softplus). PyTorch's oneDNN convolutions run blocked
+direct kernels that read the input in place, which NumPy cannot express.
+Earlier profiles of the same steps found, and ``conv.py`` and ``pooling.py``
+no longer have: a per-kernel-offset ``col2im`` loop (a fifth of a ResNet-18
+step); the 3×3 kernels of layer 4 multiplying padding on its 1×1 maps (a
+fifth of the GEMM flops; ``conv2d`` leaves those offsets out); ``im2col``
+gathering runs of ``out_w`` = 1–7 entries in the NCHW layout (a quarter of
+the step; the channels-last rows copy runs of ``kw·C``); max pooling's
+window copy and ``argmax`` along a short axis; and 80 MiB of saved
+convolution columns. A Hessian-vector product costs about three gradients in
+both frameworks; a Newton-CG step is one forward, one gradient graph and ten
+Gauss-Newton products of three backward passes each.
 """
 import argparse
 import json
