@@ -47,12 +47,23 @@ class BroadcastTo(Function):
         return (sum_to(g, self.source_shape),)
 
 
+def _column_sums(a):
+    """``Σ_m a[m, :]`` of a 2-D ``a`` ``(M, k)`` as one matrix-vector product ``1ᵀ a``.
+
+    NumPy sums over the leading axis row by row, a ``k``-long inner loop per row:
+    for a bias gradient of a few channels over 100,000 positions (LeNet-5) that is
+    about 20× slower than the one BLAS call."""
+    return Function.xp(a).ones(a.shape[0], dtype=a.dtype) @ a
+
+
 class SumTo(Function):
     def forward(self, a, shape):
         self.source_shape = a.shape
         lead = a.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+        if axes == (0,) and a.ndim == 2 and a.dtype.kind == "f":
+            return _column_sums(a).reshape(shape)
         out = a.sum(axis=axes, keepdims=True) if axes else a
         return out.reshape(shape)
 
