@@ -44,11 +44,10 @@ ResNet-18 SGD step (batch 100) is about 60% GEMM, 12% the copies that make
 the GEMM operands (``im2col`` into channels-last rows, padding) and the rest
 batch norm, elementwise ops, the SGD update and the engine (about 800 nodes:
 creating them, the topological sort, accumulating gradients: a few per
-cent). LeNet-5's SGD step (17 ms) is 30% GEMM, 14% copies, 12% reductions
-(bias gradients along the short channel axis, ``col2im``'s sum over kernel
-offsets) and 11% ``col2im``: its 1-, 6- and 16-channel layers make thin
-GEMMs and short copies, and the fixed cost of its 70 or so ops weighs more.
-The autoencoder's SGD step is 70% GEMM and elementwise passes for the rest
+cent). LeNet-5's SGD step (15 ms) is a third GEMM, 14% copies and 12%
+``col2im`` (the 6 → 16 convolution's input gradient): its 1-, 6- and
+16-channel layers make thin GEMMs and short copies, and the fixed cost of its
+70 or so ops weighs more. The autoencoder's SGD step is 70% GEMM and elementwise passes for the rest
 (sigmoid, the loss's softplus). PyTorch's oneDNN convolutions run blocked
 direct kernels that read the input in place, which NumPy cannot express.
 Earlier profiles of the same steps found, and ``conv.py`` and ``pooling.py``
