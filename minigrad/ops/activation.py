@@ -33,17 +33,17 @@ from .reduction import sum
 
 
 def _stable_sigmoid(xp, x):
-    """``σ(x) = e^min(x,0) / (e^min(x,0) + e^−max(x,0))``: ``1 / (1 + e^(−x))`` for x ≥ 0 and
-    ``e^x / (e^x + 1)`` for x < 0, so no exponent is positive (no overflow) and no branch
-    (``where``) is taken per entry. Two arrays are allocated; the rest is in place."""
-    below = xp.minimum(x, 0)
-    xp.exp(below, out=below)
-    above = xp.maximum(x, 0)
-    xp.negative(above, out=above)
-    xp.exp(above, out=above)
-    above += below
-    below /= above
-    return below
+    """``σ(x) = 1 / (1 + e^(−x))`` for x ≥ 0 and ``e^x / (e^x + 1)`` for x < 0: with
+    ``e = e^(−|x|) ≤ 1`` that is ``max(e, 1[x ≥ 0]) / (1 + e)``, one exponential, no
+    positive exponent (no overflow) and no branch (``where``) per entry; in place but
+    for two arrays."""
+    e = xp.abs(x)
+    xp.negative(e, out=e)
+    xp.exp(e, out=e)
+    numerator = xp.maximum(e, x >= 0)
+    e += 1
+    numerator /= e
+    return numerator
 
 
 class ReLU(Function):
@@ -133,17 +133,31 @@ class Tanh(Function):
 
 
 class Softplus(Function):
+    """``log(1 + e^(β x)) / β``, ``x`` where ``β x > threshold``. With ``β = 1`` and no
+    threshold (the binary cross-entropy's case) it is ``logaddexp(0, x)`` alone, with
+    backward ``g σ(x)``: the same numbers without the passes that scale by β and pick
+    the linear entries."""
+
     def forward(self, x, beta, threshold):
         xp = self.xp(x)
         self.beta = beta
-        self.linear = (x * beta > threshold).astype(x.dtype)
-        smooth = xp.logaddexp(0, x * beta) / beta
+        scaled = x if beta == 1 else x * beta
+        smooth = xp.logaddexp(0, scaled)
+        if beta != 1:
+            smooth = smooth / beta
+        if threshold == float("inf"):
+            self.linear = None
+            return smooth.astype(x.dtype, copy=False)
+        self.linear = (scaled > threshold).astype(x.dtype)
         return xp.where(self.linear > 0, x, smooth).astype(x.dtype)
 
     def backward(self, g):
         (x,) = self.inputs
+        slope = sigmoid(x if self.beta == 1 else x * self.beta)
+        if self.linear is None:
+            return (g * slope,)
         linear = Tensor(self.linear)
-        return (g * (sigmoid(x * self.beta) * (1 - linear) + linear),)
+        return (g * (slope * (1 - linear) + linear),)
 
     @staticmethod
     def derivative(x, beta=1.0, threshold=20.0):
