@@ -44,7 +44,7 @@ ResNet-18 SGD step (batch 100) is about 60% GEMM, 12% the copies that make
 the GEMM operands (``im2col`` into channels-last rows, padding) and the rest
 batch norm, elementwise ops, the SGD update and the engine (about 800 nodes:
 creating them, the topological sort, accumulating gradients: a few per
-cent). LeNet-5's SGD step (15 ms) is a third GEMM, 14% copies and 12%
+cent). LeNet-5's SGD step (17 ms) is a third GEMM, 15% copies and 9%
 ``col2im`` (the 6 → 16 convolution's input gradient): its 1-, 6- and
 16-channel layers make thin GEMMs and short copies, and the fixed cost of its
 70 or so ops weighs more. The autoencoder's SGD step is 70% GEMM and elementwise passes for the rest
