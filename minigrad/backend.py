@@ -5,7 +5,7 @@ This is the only module that imports CuPy, and only when it is asked for
 global choice: they take the array module from their inputs with
 ``get_array_module``, so NumPy and CuPy arrays each stay where they are.
 The global choice decides where *new* arrays (parameters, ``minigrad.tensor``)
-are created.
+are created; ``with backend.using(name):`` makes it for a block only.
 
 Device memory, as ``torch.cuda``: ``memory_allocated()`` is the bytes of live
 CuPy arrays, ``memory_reserved()`` the bytes CuPy's default memory pool holds.
@@ -14,6 +14,7 @@ Freed blocks stay in the pool until ``empty_cache()`` releases them, so
 ``empty_cache()`` (rounded up to the pool's block sizes). Without CuPy in use all
 three report 0 and do nothing.
 """
+import contextlib
 import os
 import sys
 
@@ -49,6 +50,18 @@ def use(name):
     else:
         raise ValueError(f"unknown backend {name!r}: expected 'numpy' or 'cupy'")
     _state["name"], _state["xp"] = name, module
+
+
+@contextlib.contextmanager
+def using(name):
+    """Within the block new arrays go to backend ``name``; the previous one is restored after,
+    however the block ends. Asking for CuPy where it is missing raises and changes nothing."""
+    previous = _state["name"]
+    use(name)
+    try:
+        yield
+    finally:
+        use(previous)
 
 
 def backend_name():

@@ -412,12 +412,8 @@ def _dtype(caller, dtype):
 
 
 def _cupy_array(array):
-    previous = backend.backend_name()
-    backend.use("cupy")
-    try:
+    with backend.using("cupy"):
         return backend.to_device(array)
-    finally:
-        backend.use(previous)
 
 
 def as_tensor(value, like=None):

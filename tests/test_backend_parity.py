@@ -39,16 +39,6 @@ def default_dtype(dtype):
         minigrad.set_default_dtype(previous)
 
 
-@contextlib.contextmanager
-def on_numpy():
-    previous = minigrad.backend_name()
-    minigrad.use("numpy")
-    try:
-        yield
-    finally:
-        minigrad.use(previous)
-
-
 def convnet():
     return nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Linear(18, 5), nn.Sigmoid(), nn.Linear(5, 3))
@@ -71,12 +61,12 @@ class Pair:
         with default_dtype(dtype):
             nn.init.manual_seed(seed)
             self.device = build()
-            with on_numpy():
+            with backend.using("numpy"):
                 self.host = build()
         self.host.load_state_dict(self.device.state_dict())
         self.loss_fn = nn.CrossEntropyLoss()
         self.data = {"device": (minigrad.tensor(x), minigrad.tensor(y))}
-        with on_numpy():
+        with backend.using("numpy"):
             self.data["host"] = (minigrad.tensor(x), minigrad.tensor(y))
         self.size = sum(p.size for p in self.host.parameters())
 

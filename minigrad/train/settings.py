@@ -74,13 +74,11 @@ def _check_device(device):
     if device not in DEVICES:
         raise UsageError(f"--device must be one of {DEVICES}, got {device!r}")
     if device == "cuda":
-        previous = backend.backend_name()
         try:
-            backend.use("cupy")
+            with backend.using("cupy"):
+                pass
         except RuntimeError as err:
             raise UsageError(f"--device cuda: {err}") from err
-        finally:
-            backend.use(previous)
 
 
 def check(config):

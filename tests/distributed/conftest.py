@@ -8,9 +8,5 @@ from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults fo
 
 @pytest.fixture(autouse=True)
 def numpy_backend():
-    previous = backend.backend_name()
-    backend.use("numpy")
-    try:
+    with backend.using("numpy"):
         yield
-    finally:
-        backend.use(previous)

@@ -62,3 +62,18 @@ def test_device_memory_is_reported_and_released_through_the_pool():
     assert backend.memory_reserved() >= start + (1 << 20)
     backend.empty_cache()
     assert backend.memory_reserved() < start + (1 << 20)
+
+
+def test_using_selects_a_backend_for_a_block_and_restores_the_previous_one():
+    previous = backend.backend_name()
+    with backend.using("numpy"):
+        assert backend.backend_name() == "numpy"
+    assert backend.backend_name() == previous
+    with pytest.raises(KeyError):
+        with backend.using("numpy"):
+            raise KeyError("the block failed")
+    assert backend.backend_name() == previous
+    with pytest.raises(ValueError, match="unknown backend 'tpu'"):
+        with backend.using("tpu"):
+            pass
+    assert backend.backend_name() == previous
