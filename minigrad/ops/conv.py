@@ -19,7 +19,8 @@ Neither loops in Python. ``im2col`` is one copy out of the strided view
 code runs on CuPy). ``col2im`` writes non-overlapping windows back through that
 view; overlapping ones go into ``spread[i, j, n, c, h, w]`` through the skewed
 view ``spread[i, j, n, c, y s_h + i d_h, z s_w + j d_w]``, which is then summed
-over the kernel offsets ``(i, j)``. Both also take the channels-last layout
+over the kernel offsets ``(i, j)``. Both also take the transposed ``"columns"``
+``(kh kw C, N L)`` and the channels-last layout
 ``rows[(n, y, z), (i, j, c)]``, ``(N L, kh kw C)`` (``rows``): one row per output
 position of every sample, copied out of a channels-last view of the input in
 runs of ``kw·C`` contiguous entries (the per-sample layout's runs are ``out_w``
@@ -136,6 +137,11 @@ def _row_windows(padded, geometry):
 LAYOUTS = ("samples", "rows", "columns")
 
 
+def _check_layout(layout):
+    if layout not in LAYOUTS:
+        raise ValueError(f"im2col/col2im: layout must be one of {LAYOUTS}, got {layout!r}")
+
+
 def unfold_array(x, geometry, layout="samples"):
     """``im2col`` on a plain NumPy/CuPy array (no graph) for a ``window_geometry``.
 
@@ -152,6 +158,7 @@ def unfold_array(x, geometry, layout="samples"):
     With one input channel the runs of ``"rows"`` are only ``kw`` long, so they are
     gathered as ``"columns"`` and returned as its transposed view.
     """
+    _check_layout(layout)
     kernel, out_size = geometry[0], geometry[4]
     n, c = x.shape[:2]
     size, positions = c * kernel[0] * kernel[1], out_size[0] * out_size[1]
@@ -170,6 +177,7 @@ def fold_array(cols, input_shape, geometry, layout="samples"):
 
     ``"rows"`` are added onto a channels-last array, returned as its
     ``(N, C, H, W)`` view; the others onto an ``(N, C, H, W)`` array."""
+    _check_layout(layout)
     kernel, out_size = geometry[0], geometry[4]
     n, c = input_shape[:2]
     if layout == "rows":
@@ -278,7 +286,9 @@ class Convolution(Function):
     6 → 16). Being a ``Convolution`` again, its own backward (in a
     Hessian-vector product) takes the same route, so ResNet-18's HVP forms no
     ``col2im`` in its stride-1 layers. Otherwise the input gradient is
-    ``col2im(g W_rowsᵀ)``. All are differentiable ops on the inputs, so the
+    ``col2im(g W_rowsᵀ)``, folded from ``"rows"``, or from the ``"columns"``
+    ``W_rows gᵀ`` when the input has fewer channels than output columns (its runs
+    are then the longer ones: LeNet-5's 6-channel layer). All are differentiable ops on the inputs, so the
     backward differentiates again, to any order.
     """
 

@@ -8,7 +8,7 @@ import pytest
 
 import minigrad
 from minigrad import backend, curvature, nn
-from optim.class_subspace import ClassSubspaceNewton
+from optim.class_subspace import ClassSubspaceNewton, orthonormal_basis, projected_hessian
 from tests.optim.curvature_doubles import (QuadraticClosure, gradient_at, spd_quadratic,
                                           tanh_classifier_closure)
 
@@ -137,3 +137,24 @@ def test_steps_run_on_the_backend_arrays():
     assert backend.get_array_module(values) is backend.get_array_module(closure.params[0].data)
     assert values.shape == (3,) and bool((values == values).all())
     assert losses[-1] < losses[0]
+
+
+@host_only
+def test_orthonormal_basis_spans_the_directions_at_their_numerical_rank():
+    rng = numpy.random.default_rng(3)
+    a, b = rng.standard_normal((2, 7))
+    directions = numpy.stack([a, b, 2 * a - b, numpy.zeros(7)])
+    basis = orthonormal_basis(directions)
+    assert basis.shape == (7, 2)
+    numpy.testing.assert_allclose(basis.T @ basis, numpy.eye(2), atol=1e-12)
+    numpy.testing.assert_allclose(basis @ (basis.T @ directions.T), directions.T, atol=1e-12)
+    assert orthonormal_basis(numpy.zeros((3, 7))).shape == (7, 0)
+
+
+@host_only
+def test_projected_hessian_is_q_transpose_a_q_on_a_quadratic():
+    A, b, theta = spd_quadratic(seed=5, n=6)
+    closure = QuadraticClassClosure(A, b, theta, numpy.eye(2, 6))
+    basis = orthonormal_basis(numpy.random.default_rng(4).standard_normal((3, 6)))
+    numpy.testing.assert_allclose(projected_hessian(closure, basis, closure.params),
+                                  basis.T @ A @ basis, rtol=1e-12, atol=1e-12)

@@ -171,3 +171,11 @@ def test_kernel_offsets_on_padding_only_are_left_out_exactly(x_shape, w_shape, s
     x, w, b = random_tensor(x_shape, 12), random_tensor(w_shape, 13), random_tensor(w_shape[:1], 14)
     check_op(lambda x, w, b: ops.conv2d(x, w, b, stride, padding, dilation), [x, w, b],
              lambda x, w, b: naive_conv2d(x, w, b, stride, padding, dilation))
+
+
+def test_an_unknown_layout_is_refused():
+    geometry = window_geometry((1, 1, 4, 4), 3, 1, 0, 1, "test")
+    with pytest.raises(ValueError, match=r"layout must be one of .*got 'batch_last'"):
+        unfold_array(numpy.zeros((1, 1, 4, 4)), geometry, "batch_last")
+    with pytest.raises(ValueError, match=r"layout must be one of .*got 'rows '"):
+        fold_array(numpy.zeros((9, 4)), (1, 1, 4, 4), geometry, "rows ")
