@@ -11,7 +11,12 @@ is an error that points to ``ModuleList`` / ``ModuleDict``.
 Calling a module runs its forward pre-hooks ``hook(module, args)`` (a non-None
 result replaces the arguments), then ``forward``, then its forward hooks
 ``hook(module, args, output)`` (a non-None result replaces the output); the
-``register_*`` methods return a ``RemovableHandle``.
+``register_*`` methods return a ``RemovableHandle``, and ``prepend=True`` runs the hook
+before those already registered (PyTorch's keyword).
+
+A module or Parameter registered at several places (tied weights) is one: ``modules()``,
+``parameters()`` and their named forms yield it once, under its first name, unless
+``remove_duplicate=False``; ``state_dict`` lists it under every name, as PyTorch does.
 
 ``load_state_dict`` copies the arrays it is given (later steps never write into
 the caller's dict) and returns ``IncompatibleKeys(missing_keys, unexpected_keys)``;
@@ -79,13 +84,16 @@ class Module:
                 output = result
         return output
 
-    def register_forward_pre_hook(self, hook):
-        """Call ``hook(module, args)`` before each forward; returns a ``RemovableHandle``."""
-        return _register(self._forward_pre_hooks, hook, self, "register_forward_pre_hook")
+    def register_forward_pre_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args)`` before each forward (first of all with ``prepend``);
+        returns a ``RemovableHandle``."""
+        return _register(self._forward_pre_hooks, hook, self, "register_forward_pre_hook",
+                         prepend)
 
-    def register_forward_hook(self, hook):
-        """Call ``hook(module, args, output)`` after each forward; returns a ``RemovableHandle``."""
-        return _register(self._forward_hooks, hook, self, "register_forward_hook")
+    def register_forward_hook(self, hook, *, prepend=False):
+        """Call ``hook(module, args, output)`` after each forward (first of all with
+        ``prepend``); returns a ``RemovableHandle``."""
+        return _register(self._forward_hooks, hook, self, "register_forward_hook", prepend)
 
     def apply(self, fn):
         """Call ``fn`` on every submodule (children first) and then on this module; returns self."""
@@ -117,11 +125,16 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def named_modules(self, prefix=""):
-        """``(name, module)`` for this module and every descendant, depth first."""
-        stack = [(prefix, self)]
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """``(name, module)`` for this module and every descendant, depth first; a module
+        registered at several places comes once (its first name) unless ``remove_duplicate``
+        is False."""
+        stack, seen = [(prefix, self)], set()
         while stack:
             name, module = stack.pop()
+            if remove_duplicate and id(module) in seen:
+                continue
+            seen.add(id(module))
             yield name, module
             children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
             stack.extend(reversed(children))
@@ -130,12 +143,17 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self):
-        """``(dotted name, Parameter)`` in registration order, depth first."""
-        for prefix, module in self.named_modules():
+    def named_parameters(self, prefix="", remove_duplicate=True):
+        """``(dotted name, Parameter)`` in registration order, depth first; a Parameter
+        registered at several places (tied weights) comes once, under its first name, unless
+        ``remove_duplicate`` is False."""
+        seen = set()
+        for module_name, module in self.named_modules(prefix, remove_duplicate):
             for name, p in module._parameters.items():
-                if p is not None:
-                    yield (f"{prefix}.{name}" if prefix else name), p
+                if p is None or (remove_duplicate and id(p) in seen):
+                    continue
+                seen.add(id(p))
+                yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self):
         for _, p in self.named_parameters():
@@ -201,11 +219,11 @@ class Module:
     def _state_targets(self):
         """``{dotted name: (module, attribute, Parameter or buffer array)}`` in state order."""
         targets = collections.OrderedDict()
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for attr, p in module._parameters.items():
                 if p is not None:
                     targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr, p)
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             for attr in module._buffers:
                 targets[f"{prefix}.{attr}" if prefix else attr] = (module, attr,
                                                                    getattr(module, attr))
@@ -242,12 +260,14 @@ def _moved(array, device, dtype):
     return moved
 
 
-def _register(hooks, hook, module, method):
+def _register(hooks, hook, module, method, prepend):
     if not callable(hook):
         raise TypeError(f"{type(module).__name__}.{method}: hook must be callable, got "
                         f"{type(hook).__name__}")
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
     return handle
 
 

@@ -123,7 +123,8 @@ class BlockOperator:
         return pieces
 
     def _chunk_product(self, x, y, rows, total):
-        batch = RecordedBatch(self.model, self.loss, x, y)
+        batch = RecordedBatch(self.model, self.loss, x, y,
+                              "block_hessian" if self.hessian else "block_ggn")
         target = parameterised_leaves(batch.steps)[self.layer_index]
         start = None
         for name, piece in zip(target.param_names, self._split(rows, target)):

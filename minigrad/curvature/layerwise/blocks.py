@@ -18,12 +18,10 @@ from .layer_columns import layer_jacobian_columns, weighted_gram
 from .walk import parameterised_leaves
 from .captured_gauss_newton import captured_block_ggn
 from ..evaluation import check_batch
-from .recording import is_chain
 from .recursion import RecordedBatch
 
 
-def _dense_blocks(model, loss, x, y, hessian):
-    batch = RecordedBatch(model, loss, x, y)
+def _dense_blocks(batch, hessian):
     blocks = {}
 
     def visit(step, state):
@@ -38,8 +36,8 @@ def _dense_blocks(model, loss, x, y, hessian):
     return [blocks[id(step)] for step in parameterised_leaves(batch.steps)]
 
 
-def _operators(model, loss, x, y, hessian, chunk_size):
-    layers = parameterised_leaves(RecordedBatch(model, loss, x[:1], y[:1]).steps)
+def _operators(model, loss, x, y, hessian, chunk_size, quantity):
+    layers = parameterised_leaves(RecordedBatch(model, loss, x[:1], y[:1], quantity).steps)
     return [BlockOperator(model, loss, x, y, index, layer.params, hessian, chunk_size)
             for index, layer in enumerate(layers)]
 
@@ -66,8 +64,8 @@ def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
     """
     check_batch(x, "block_hessian")
     if dense:
-        return _dense_blocks(model, loss, x, y, hessian=True)
-    return _operators(model, loss, x, y, True, chunk_size)
+        return _dense_blocks(RecordedBatch(model, loss, x, y, "block_hessian"), hessian=True)
+    return _operators(model, loss, x, y, True, chunk_size, "block_hessian(dense=False)")
 
 
 def block_ggn(model, loss, x, y, dense=True, chunk_size=256):
@@ -75,13 +73,9 @@ def block_ggn(model, loss, x, y, dense=True, chunk_size=256):
     and for any model with ``dense=True`` (a model that is not a chain takes the engine's
     backward, one block per module owning parameters: ``captured_gauss_newton.py``)."""
     check_batch(x, "block_ggn")
-    if not is_chain(model):
-        if not dense:
-            raise ValueError(f"block_ggn(dense=False) applies blocks by the layerwise recursion, "
-                             f"which needs a chain (nn.Sequential with nn.Residual blocks, no "
-                             f"batch norm in training mode); {type(model).__name__} is not one: "
-                             f"use dense=True")
-        return captured_block_ggn(model, loss, x, y)
-    if dense:
-        return _dense_blocks(model, loss, x, y, hessian=False)
-    return _operators(model, loss, x, y, False, chunk_size)
+    if not dense:
+        return _operators(model, loss, x, y, False, chunk_size, "block_ggn(dense=False)")
+    batch = RecordedBatch(model, loss, x, y, "block_ggn")
+    if not batch.is_chain:
+        return captured_block_ggn(batch, model)
+    return _dense_blocks(batch, hessian=False)

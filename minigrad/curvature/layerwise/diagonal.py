@@ -20,7 +20,7 @@ from .derivatives.linear import LinearDerivatives
 from .captured_gauss_newton import captured_diag_ggn
 from ..evaluation import check_batch
 from ..flat import arrays_to_vector, parameter_list
-from .recording import ResidualStep, is_chain, lowest_parameterised_index
+from .recording import ResidualStep, lowest_parameterised_index
 from .recursion import RecordedBatch
 
 
@@ -53,8 +53,7 @@ def diagonal_shortcut(steps):
     return None
 
 
-def _diagonal(model, loss, x, y, hessian, mc_samples=None, seed=None):
-    batch = RecordedBatch(model, loss, x, y)
+def _diagonal(batch, model, hessian, mc_samples=None, seed=None):
     diagonals = {}
 
     def visit(step, state):
@@ -83,7 +82,7 @@ def diag_hessian(model, loss, x, y):
     """The exact diagonal of the Hessian of ``loss(model(x), y)``, shape (P,); for chains
     (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers."""
     check_batch(x, "diag_hessian")
-    return _diagonal(model, loss, x, y, hessian=True)
+    return _diagonal(RecordedBatch(model, loss, x, y, "diag_hessian"), model, hessian=True)
 
 
 def diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
@@ -91,6 +90,7 @@ def diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
     ``mc_samples`` sampled square-root columns (``seed`` for the draws). Any model: chains
     take the recursion, others the engine's backward (``captured_gauss_newton.py``)."""
     check_batch(x, "diag_ggn")
-    if not is_chain(model):
-        return captured_diag_ggn(model, loss, x, y, mc_samples, seed)
-    return _diagonal(model, loss, x, y, hessian=False, mc_samples=mc_samples, seed=seed)
+    batch = RecordedBatch(model, loss, x, y, "diag_ggn")
+    if not batch.is_chain:
+        return captured_diag_ggn(batch, parameter_list(model), mc_samples, seed)
+    return _diagonal(batch, model, hessian=False, mc_samples=mc_samples, seed=seed)

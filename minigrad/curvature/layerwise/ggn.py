@@ -12,6 +12,8 @@ i.e. ``G = c_N Σ_{k,n} g_k,n g_k,nᵀ`` where ``g_k,n`` stacks, over all parame
 """
 from ...backend import get_array_module
 from ..evaluation import check_batch
+from ..flat import parameter_list
+from .captured_gauss_newton import captured_ggn
 from .layer_columns import layer_jacobian_columns, weighted_gram
 from .recursion import RecordedBatch
 
@@ -44,7 +46,9 @@ def ggn(model, loss, x, y):
     True
     """
     check_batch(x, "ggn")
-    batch = RecordedBatch(model, loss, x, y)
+    batch = RecordedBatch(model, loss, x, y, "ggn")
+    if not batch.is_chain:
+        return captured_ggn(batch, parameter_list(model))
     offsets, total = parameter_offsets(model)
     root = batch.initial_state().columns
     xp = get_array_module(root)

@@ -27,24 +27,31 @@ with the layer's G = Ḡ at its output (for ``Conv2d`` summed over the position-
 matching KFLR). KFRA is defined for feed-forward chains; a ``Residual`` step is refused.
 At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected layer.
 
-KFAC and KFLR work on any ``nn.Module``: a chain (``recording.is_chain``) goes through the
+KFAC and KFLR work on any ``nn.Module``: a chain (``recording.py``) goes through the
 per-sample recursion, any other model (a custom ``forward``, batch norm in training mode)
-through the engine's backward (``capture.py``), with the same Monte-Carlo draws. Batch-norm
+through the engine's backward (``engine_columns.py``), with the same Monte-Carlo draws. Batch-norm
 scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
 Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 import numpy
 
 from ...backend import get_array_module
-from .capture import CapturedBatch, kronecker_layers
+from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
+from .engine_columns import per_sample_columns
 from ..evaluation import check_batch
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
-from .recording import is_chain, lowest_parameterised_index
+from .recording import lowest_parameterised_index
 from .recursion import RecordedBatch
 from .walk import walk_backward
+
+
+def kronecker_layers(model):
+    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order."""
+    return [(module, DERIVATIVES[type(module)]) for module in model.modules()
+            if isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
 
 
 def is_kronecker_layer(step):
@@ -73,21 +80,21 @@ def input_factor(step):
     return gram(rows, 1.0 / rows.shape[0])
 
 
-def _layer_columns(model, loss, x, y, mc_samples, draws):
+def _layer_columns(model, loss, x, y, mc_samples, draws, method):
     """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``capture.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
-    if not is_chain(model):
-        batch = CapturedBatch(model, loss, x, y)
-        return batch.per_sample_columns(batch.output_columns(mc_samples, draws))
+    backward (``engine_columns.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
+    batch = RecordedBatch(model, loss, x, y, method)
+    if not batch.is_chain:
+        return per_sample_columns(batch, batch.output_columns(mc_samples, draws))
     found = []
 
     def visit(step, state):
         if is_kronecker_layer(step):
             found.append((step, state.columns))
 
-    RecordedBatch(model, loss, x, y).backpropagate(visit, mc_samples=mc_samples, seed=draws)
+    batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
     return found
 
 
@@ -106,7 +113,8 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     factors, rows = {}, {}
     for start in range(0, n, int(chunk_size)):
         chunk = slice(start, min(start + int(chunk_size), n))
-        for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws):
+        for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws,
+                                      method):
             inputs = input_rows(step)
             A, G = gram(inputs), gram(output_rows(step, C), scale)
             key = id(step.module)
@@ -161,7 +169,7 @@ def kfra(model, loss, x, y, average=None):
     multiplies one batch average by the next and cannot be averaged afterwards."""
     check_batch(x, "kfra")
     reduce = average if average is not None else (lambda G: G)
-    batch = RecordedBatch(model, loss, x, y)
+    batch = RecordedBatch(model, loss, x, y, "kfra")
     steps = batch.steps
     G = batch.loss_rules.average_hessian(batch.loss, batch.logits, batch.y)
     lowest = steps[lowest_parameterised_index(steps)]

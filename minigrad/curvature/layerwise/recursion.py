@@ -26,7 +26,7 @@ curvature at the leaf's output; the walk stops below the lowest parameterised to
 """
 from ...backend import get_array_module
 from .losses import batch_scale, loss_derivatives_for, output_columns
-from .recording import lowest_parameterised_index, record_forward
+from .recording import Recording, lowest_parameterised_index
 from .walk import walk_backward
 
 
@@ -135,29 +135,42 @@ def backpropagate(steps, state, visit, hessian=False, shortcut=None):
 
 
 class RecordedBatch:
-    """A recorded forward pass with its loss: steps, output, loss rules and ``c_N``."""
+    """One recorded forward pass (``recording.Recording``) with its loss: the output array, the
+    loss rules and ``c_N``; ``steps`` for a chain, the graph for ``engine_columns.py``.
+    ``quantity`` names the caller in the errors of a model that is not a chain."""
 
-    def __init__(self, model, loss, x, y):
-        self.loss, self.y = loss, y
+    def __init__(self, model, loss, x, y, quantity):
+        self.loss, self.y, self.quantity = loss, y, quantity
         self.loss_rules = loss_derivatives_for(loss)
-        self.steps, self.output = record_forward(model, x)
+        self.recording = Recording(model, x)
+        self.output = self.recording.output.data
         self.batch_size = self.output.shape[0]
         self.scale = batch_scale(loss, self.batch_size)
         self.logits = self.output.reshape(self.batch_size, -1)
 
-    def _columns(self, flat):
-        return flat.reshape(flat.shape[:2] + self.output.shape[1:])
+    @property
+    def is_chain(self):
+        return self.recording.is_chain
+
+    @property
+    def steps(self):
+        return self.recording.chain_steps(self.quantity)
+
+    def output_columns(self, mc_samples=None, seed=None):
+        """(V, N, *out): the loss Hessian's square root, or ``mc_samples`` Monte-Carlo columns."""
+        root = output_columns(self.loss_rules, self.loss, self.logits, self.y, mc_samples, seed)
+        return root.reshape(root.shape[:2] + self.output.shape[1:])
 
     def initial_state(self, mc_samples=None, seed=None, with_gradient=False):
         """The curvature at the output: the exact square root of the per-sample loss Hessian,
         or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the
         second-derivative terms."""
-        rules, z = self.loss_rules, self.logits
-        root = output_columns(rules, self.loss, z, self.y, mc_samples, seed)
         gradient = None
         if with_gradient:
-            gradient = rules.gradient(self.loss, z, self.y).reshape(self.output.shape)
-        return CurvatureState([ColumnGroup(self._columns(root))], None, gradient)
+            gradient = self.loss_rules.gradient(self.loss, self.logits,
+                                                self.y).reshape(self.output.shape)
+        return CurvatureState([ColumnGroup(self.output_columns(mc_samples, seed))], None,
+                              gradient)
 
     def backpropagate(self, visit, hessian=False, mc_samples=None, seed=None, shortcut=None):
         state = self.initial_state(mc_samples, seed, with_gradient=hessian)

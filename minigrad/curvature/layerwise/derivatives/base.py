@@ -8,9 +8,10 @@ Shape convention, used by every rules object and every driver in ``minigrad.curv
 
 For ``y = f(x)`` with per-sample Jacobian ``J_n = ∂y_n/∂x_n`` (modules act on each sample alone):
 
-    record_forward(module, x)            (out, module as recorded); a rules object may swap in
-                                         a frozen stand-in (a dropout mask) or refuse (batch norm
-                                         in training)
+    recorded_module(module, x, out)      the module as the products need it, from one call's
+                                         input array and output Tensor: a rules object may swap
+                                         in a frozen stand-in (a dropout mask) or refuse an input
+    record_forward(module, x)            (out array, recorded module) of one call on x (tests)
     jac_mat_prod(module, x, out, M)      M (V, N, *in_shape)  → J_n M[v, n]   (V, N, *out_shape)
     jac_t_mat_prod(module, x, out, M)    M (V, N, *out_shape) → J_nᵀ M[v, n]  (V, N, *in_shape)
     hessian_is_zero(module)              every ∂²y/∂x² vanishes (linear maps, ReLU, max-pooling);
@@ -75,9 +76,13 @@ class Derivatives:
                             f"vanishes (the Hessian recursion adds second_derivative_term "
                             f"where it does not)")
 
+    def recorded_module(self, module, x, out):
+        return module
+
     def record_forward(self, module, x):
-        with no_grad():
-            return module(Tensor(x)).data, module
+        with enable_grad():
+            out = module(Tensor(x, requires_grad=True))
+        return out.data, self.recorded_module(module, x, out)
 
     def jac_mat_prod(self, module, x, out, M):
         raise NotImplementedError(f"{type(self).__name__}.jac_mat_prod")

@@ -6,10 +6,10 @@ so ``J = diag(s)`` with ``s_c = γ_c / √(σ²_c + eps)``, the same for every s
 ``∂y/∂γ_c = x̂`` and ``∂y/∂β_c = 1`` on channel c's entries.
 
 In training mode the batch statistics make every output depend on every sample in the
-batch, so the per-sample recursion does not apply: ``record_forward`` refuses and names the
-alternatives (evaluation mode, or the matrix-free ``hvp`` / ``ggnvp``, which differentiate
+batch, so the per-sample recursion does not apply: ``couples_samples`` says so, and the
+recording (``recording.py``) refuses the recursion and names the alternatives (evaluation mode, or the matrix-free ``hvp`` / ``ggnvp``, which differentiate
 through the batch statistics exactly; so do ``kfac``, ``kflr``, ``diag_ggn`` and ``block_ggn``,
-which take the engine's backward for such models, see ``capture.py``).
+which take the engine's backward for such models, see ``recording.py``).
 """
 from ....backend import get_array_module
 from .base import Derivatives, sample_dims
@@ -27,16 +27,6 @@ class BatchNormDerivatives(Derivatives):
 
     def couples_samples(self, module):
         return module.training
-
-    def record_forward(self, module, x):
-        if module.training:
-            raise ValueError(
-                f"{module!r} is in training mode: batch normalisation couples the samples of a "
-                f"batch through its statistics, so the per-sample layerwise recursion (the exact "
-                f"Hessian blocks and diagonals, KFRA) does not apply. Call model.eval() to use "
-                f"the running statistics; kfac, kflr, diag_ggn and block_ggn, and the "
-                f"matrix-free minigrad.curvature.hvp / ggnvp, handle training-mode batch norm.")
-        return super().record_forward(module, x)
 
     def param_names(self, module):
         return ("weight", "bias") if module.affine else ()

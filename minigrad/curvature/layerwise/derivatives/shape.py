@@ -3,11 +3,9 @@
 
 ``Dropout`` in evaluation is the identity. In training its forward draws a mask
 ``m`` and the module is the fixed linear map ``y = x ⊙ m / (1 − p)`` for that draw:
-``record_forward`` keeps the drawn scale in a ``FrozenDropout`` that the later
+``recorded_module`` keeps the drawn scale in a ``FrozenDropout`` that the later
 products use (J = diag(scale), different per sample).
 """
-from ....autograd.grad_mode import enable_grad
-from ....tensor import Tensor
 from .base import Derivatives, ConstantJacobianDerivatives
 
 
@@ -44,12 +42,8 @@ class DropoutDerivatives(Derivatives):
     def hessian_is_zero(self, module):
         return True
 
-    def record_forward(self, module, x):
-        if not module.training:
-            return x, None
-        with enable_grad():
-            out = module(Tensor(x, requires_grad=True))
-        return out.data, FrozenDropout(out.grad_fn.scale)
+    def recorded_module(self, module, x, out):
+        return FrozenDropout(out.grad_fn.scale) if module.training else None
 
     def jac_mat_prod(self, module, x, out, M):
         return M if module is None else module.scale * M
