@@ -13,6 +13,7 @@ from .autodiff import (GaussNewtonProduct, HessianProduct, LinearOperator, aslin
 from .closure import Closure
 from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
                    vector_to_arrays)
+from .memory import DEFAULT_MEMORY_LIMIT, get_memory_limit, set_memory_limit
 from .layerwise import (DERIVATIVES, LOSS_DERIVATIVES, BlockOperator, KroneckerFactors, block_ggn,
                         block_hessian, derivatives_for, diag_ggn, diag_hessian, ggn, kfac, kflr,
                         kfra)

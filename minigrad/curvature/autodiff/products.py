@@ -40,6 +40,7 @@ from ...autograd.engine import grad
 from ...autograd.grad_mode import enable_grad
 from ...tensor import Tensor
 from ..evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
+from ..memory import require_memory
 from ..flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
                    vector_to_arrays)
 
@@ -213,6 +214,10 @@ def hessian(model, loss_fn, x, y):
     True
     >>> minigrad.set_default_dtype(numpy.float32)
     """
+    params = parameter_list(model)
+    size = num_parameters(params)
+    require_memory("hessian", [(size, size)], params[0].dtype,
+                   "hessian_operator(model, loss_fn, x, y) applies it without forming it")
     product = HessianProduct(model, loss_fn, x, y)
     xp, size = product.xp, product.size
     columns = []

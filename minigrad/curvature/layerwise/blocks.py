@@ -18,10 +18,23 @@ from .layer_columns import layer_jacobian_columns, weighted_gram
 from .walk import parameterised_leaves
 from .captured_gauss_newton import captured_block_ggn
 from ..evaluation import check_batch
+from ..memory import require_memory
 from .recursion import RecordedBatch
 
 
-def _dense_blocks(batch, hessian):
+def require_block_memory(quantity, sizes, columns, dtype):
+    """Refuse dense blocks of ``sizes`` (P_λ each) whose arrays exceed the memory limit; with
+    ``columns`` (V·N) the largest layer's back-propagated columns are counted too."""
+    working = [(columns, max(sizes))] if columns else []
+    require_memory(quantity, [(size, size) for size in sizes] + working, dtype,
+                   "dense=False gives one BlockOperator per layer that applies the exact block "
+                   "to vectors, chunk_size samples at a time")
+
+
+def _dense_blocks(batch, hessian, quantity):
+    sizes = [sum(p.size for p in step.params) for step in parameterised_leaves(batch.steps)]
+    require_block_memory(quantity, sizes, batch.logits.shape[1] * batch.batch_size,
+                         batch.output.dtype)
     blocks = {}
 
     def visit(step, state):
@@ -64,7 +77,8 @@ def block_hessian(model, loss, x, y, dense=True, chunk_size=256):
     """
     check_batch(x, "block_hessian")
     if dense:
-        return _dense_blocks(RecordedBatch(model, loss, x, y, "block_hessian"), hessian=True)
+        return _dense_blocks(RecordedBatch(model, loss, x, y, "block_hessian"), True,
+                             "block_hessian")
     return _operators(model, loss, x, y, True, chunk_size, "block_hessian(dense=False)")
 
 
@@ -78,4 +92,4 @@ def block_ggn(model, loss, x, y, dense=True, chunk_size=256):
     batch = RecordedBatch(model, loss, x, y, "block_ggn")
     if not batch.is_chain:
         return captured_block_ggn(batch, model)
-    return _dense_blocks(batch, hessian=False)
+    return _dense_blocks(batch, False, "block_ggn")

@@ -16,6 +16,7 @@ in two modules belongs to the first. Cost: V·N backward passes (V = K exact col
 ``mc_samples``).
 """
 from ..flat import arrays_to_vector, parameter_list
+from ..memory import require_memory
 from .engine_columns import per_sample_parameter_columns
 
 
@@ -57,6 +58,10 @@ def parameter_layers(model):
 def captured_block_ggn(batch, model):
     """One (P_λ, P_λ) Gauss-Newton block per module that owns parameters."""
     layers = parameter_layers(model)
+    require_memory("block_ggn", [(size, size) for size in
+                                 (sum(p.size for p in layer) for layer in layers)],
+                   batch.output.dtype, "dense=False is for chains only here; "
+                   "ggn_operator(model, loss, x, y) applies the whole Gauss-Newton matrix")
     params = parameter_list(model)
     position = {id(p): i for i, p in enumerate(params)}
     blocks = [0.0] * len(layers)

@@ -13,6 +13,7 @@ i.e. ``G = c_N Σ_{k,n} g_k,n g_k,nᵀ`` where ``g_k,n`` stacks, over all parame
 from ...backend import get_array_module
 from ..evaluation import check_batch
 from ..flat import parameter_list
+from ..memory import require_memory
 from .captured_gauss_newton import captured_ggn
 from .layer_columns import layer_jacobian_columns, weighted_gram
 from .recursion import RecordedBatch
@@ -47,9 +48,13 @@ def ggn(model, loss, x, y):
     """
     check_batch(x, "ggn")
     batch = RecordedBatch(model, loss, x, y, "ggn")
+    offsets, total = parameter_offsets(model)
+    columns_shape = (batch.logits.shape[1], batch.batch_size, total)
+    require_memory("ggn", [(total, total)] + ([columns_shape] if batch.is_chain else []),
+                   batch.output.dtype, "ggn_operator(model, loss, x, y) applies it without "
+                   "forming it")
     if not batch.is_chain:
         return captured_ggn(batch, parameter_list(model))
-    offsets, total = parameter_offsets(model)
     root = batch.initial_state().columns
     xp = get_array_module(root)
     columns = xp.zeros(root.shape[:2] + (total,), dtype=root.dtype)
