@@ -29,8 +29,9 @@ def parameter_offsets(model):
 
 
 def ggn(model, loss, x, y):
-    """The dense (P, P) Gauss-Newton matrix of ``loss(model(x), y)`` over all parameters; for
-    chains (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers.
+    """The dense (P, P) Gauss-Newton matrix of ``loss(model(x), y)`` over all parameters; any
+    model: chains (``nn.Sequential`` with ``nn.Residual`` blocks) of supported layers take the
+    recursion, others the engine's backward (``captured_gauss_newton.py``).
 
     >>> import numpy
     >>> import minigrad
