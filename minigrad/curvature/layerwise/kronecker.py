@@ -40,10 +40,11 @@ from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
 from .engine_columns import per_sample_columns
 from ..evaluation import check_batch
+from ..memory import require_memory
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
-from .recording import lowest_parameterised_index
+from .recording import layer_records, lowest_parameterised_index
 from .recursion import RecordedBatch
 from .walk import walk_backward
 
@@ -84,8 +85,14 @@ def _layer_columns(model, loss, x, y, mc_samples, draws, method):
     """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``engine_columns.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
+    backward (``engine_columns.py``); both draw the Monte-Carlo columns from ``draws`` alike.
+    The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
+    columns = batch.logits.shape[1] if mc_samples is None else mc_samples
+    require_memory(method, [(columns,) + step.out.shape
+                            for step, _ in layer_records(batch.recording.calls)],
+                   batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
+                   f"back-propagates fewer samples at once (the factors are the same)")
     if not batch.is_chain:
         return per_sample_columns(batch, batch.output_columns(mc_samples, draws))
     found = []

@@ -55,3 +55,17 @@ def test_set_memory_limit_rejects_a_bad_value(value):
     with pytest.raises(ValueError, match="nbytes must be a positive integer or None"):
         curvature.set_memory_limit(value)
     assert curvature.get_memory_limit() == curvature.DEFAULT_MEMORY_LIMIT
+
+
+def test_kronecker_columns_above_the_limit_name_chunk_size_and_chunks_fit():
+    model, loss, x, y = mlp_case(Tanh, "ce", n=40)
+    exact = curvature.kflr(model, loss, x, y)
+    previous = curvature.set_memory_limit(3000)
+    try:
+        with pytest.raises(MemoryError, match=r"kflr: .*3×40×5 \+ 3×40×4 \+ 3×40×3.*chunk_size="):
+            curvature.kflr(model, loss, x, y)
+        chunked = curvature.kflr(model, loss, x, y, chunk_size=8)
+    finally:
+        curvature.set_memory_limit(previous)
+    for a, b in zip(chunked, exact):
+        numpy.testing.assert_allclose(host(a.to_dense()), host(b.to_dense()), rtol=1e-10)
