@@ -10,7 +10,7 @@ own output Tensor (``own_output``, before the user's forward hooks), the output 
 (``output``) and the calls it made (``children``). Hooks are part of the model: a layer's
 inputs and output gradients are taken where its own ``forward`` sees them.
 
-From this one recording the model is, decided in one place (``chain_refusal``):
+From this one recording the model is, decided in one place (``Recording.refusal``):
 
     a chain   ``Sequential`` / ``Residual`` structure down to leaves with rules in
               ``derivatives.DERIVATIVES``, no leaf coupling the samples (batch norm in training
