@@ -41,31 +41,36 @@ recorded with its error and the others still run; the JSON is rewritten after
 every workload, so a run cut short keeps what it measured (and lists the rest
 as ``"pending"``); the exit status is 1 if any workload failed.
 
-``--size small`` (the rehearsal on the CPU stand-in, a few minutes on a 2-core
-CPU) keeps the networks and shrinks the batches; ``--size tiny`` (the test, seconds)
-also shrinks the autoencoders to 784-32-8-32-784 and ResNet-9's images to 8×8, and
-takes the class-subspace step on the demo's 426-parameter CNN; ``--torch-device cpu`` runs the
-PyTorch side on the CPU where CUDA is absent (the rehearsal), recorded as
-``torch_device``.
+``--size small`` (the rehearsal on the CPU stand-in, about 2 minutes of CPU
+time) keeps the networks and shrinks the batches; ``--size tiny`` (the test,
+seconds) also shrinks the autoencoders to 784-32-8-32-784 and ResNet-9's
+images to 8×8, and takes the class-subspace step on the demo's 426-parameter
+CNN. ``--torch-device cpu`` runs the PyTorch side on the CPU where CUDA is
+absent (the rehearsal), recorded as ``torch_device``.
 
-How long it takes on an H100 (an estimate: nothing here has yet run on a GPU).
-By FLOPs at a sustained 20 TFLOP/s in float32 (no TF32): a KFLR update ≈ 8
-TFLOP (784 back-propagated columns per image, three 1000-wide factors) ≈ 0.4 s;
-a KFAC or KFRA update ≈ 0.1 s, their 16 inversions of up to 1001×1001 ≈ 0.1 s;
-a trust-region or ARC iteration, ≤ 12 gradients and Hessian-vector products at
-batch 512 ≈ 0.1 s; a class-subspace step on ResNet-9 (11 backward passes at
-batch 128) ≈ 0.2 s; a ResNet-9 SGD step at batch 512 (0.3 GFLOP per image
-forward) ≈ 0.1 s; a ResNet-18 AdaHessian step ≈ 0.1 s — under 2 s per
-repeat of all eight, 10 s for the warm-up and 3 repeats, with PyTorch less.
-With the setup (models, mirrors, one KFLR factor pass), CUDA start-up, and
-first-use compilation of CuPy's kernels (mostly already cached by the suite
-step), the step should take about 1 minute; ``gpu_check.sh`` gives it 180 s.
-On this repository's 2-core CPU (NumPy backend, under other load) ``--size
-small --repeats 1`` takes about 2 minutes (KFLR at batch 50: 7 s per update),
-which scales by the batch ratios to about 20 CPU-minutes at ``full``: the
-work the GPU slot replaces. With parity (≈ 30 s), the suite (≤ 240 s) and the
-benchmark (the remainder), ``gpu_check.sh`` stays within its 570 s budget,
-under 10 minutes in all.
+How long it takes on an H100 — an estimate, as nothing here has yet run on a
+GPU: by FLOP counts at a sustained 20 TFLOP/s in float32 (a third of the
+peak without TF32), a KFLR update is ≈ 8 TFLOP (784 back-propagated columns
+per image through layers up to 1000 wide, and their Gram matrices), ≈ 0.4 s;
+a KFAC or KFRA update is bound by its 16 inversions of up to 1001×1001 (a few
+ms each on cuSOLVER), ≈ 0.1 s; a trust-region or ARC iteration (a gradient
+and ≤ 10 Hessian-vector products at batch 512, ≈ 0.15 TFLOP) ≈ 0.1 s with
+the kernel launches; a class-subspace step (11 backward passes of ResNet-9,
+0.76 GFLOP per 3×32×32 image forward, at batch 128, ≈ 2.2 TFLOP) ≈ 0.15 s; a
+ResNet-9 SGD step at batch 512 (≈ 1.2 TFLOP) ≈ 0.1 s; a ResNet-18 AdaHessian
+step at batch 100 ≈ 0.1 s. That is about 2 s per round of all eight with
+PyTorch's parts, 8 s for the warm-up and 3 repeats; with CUDA start-up,
+building the networks and their twins, and first-use compilation of CuPy's
+kernels (most already cached by the suite step), the step should take about
+a minute, under the 180 s ``gpu_check.sh`` gives it. ``gpu_check.sh`` then
+fits its 570 s budget: parity (≤ 120 s), the suite (≤ 240 s), this step
+(≈ 60 s, ≤ 180 s) and the benchmark (the rest) — under 10 minutes with the
+start-up. On this repository's 2-core CPU, shared with other work (load
+average 18), the stand-in rehearsal at ``--size small`` used 110 s of CPU
+time (10 minutes of wall time) for the first seven workloads before its limit
+stopped it, and the ResNet-18 step alone 28 s more; a KFLR update
+at the full batch of 1000 costs about 90 s there (``gauss_newton_autoencoder.py``
+measured 22 s at batch 250).
 """
 import argparse
 import os
