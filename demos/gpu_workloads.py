@@ -272,7 +272,7 @@ def configure(args):
 def main(argv=None):
     args = arguments(argv)
     frameworks, devices = configure(args)
-    results = {"size": args.size, "batches": SIZES[args.size], "repeats": args.repeats,
+    results = {"size": args.size, "settings": SIZES[args.size], "repeats": args.repeats,
                "device": args.device, "torch_device": args.torch_device if "torch" in frameworks
                else None, "backend": backend.backend_name(), "frameworks": frameworks,
                "workloads": {name: {"status": "pending"} for name in args.workloads}}
