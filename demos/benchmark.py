@@ -139,12 +139,19 @@ def torch_available():
 def batch(case, seed=0):
     """Fixed inputs and targets of ``case`` as host arrays (pixels in [0, 1] for the autoencoder)."""
     spec = CASES[case]
+    return random_batch(spec["batch"], spec["shape"], seed, pixels=case == "autoencoder")
+
+
+def random_batch(size, shape, seed=0, pixels=False):
+    """``size`` fixed float32 inputs of ``shape`` and their targets as host arrays: with
+    ``pixels``, uniform values in [0, 1] that are their own targets, else standard normal
+    inputs with class labels in 0..9."""
     rng = numpy.random.default_rng(seed)
-    if case == "autoencoder":
-        x = rng.uniform(0, 1, (spec["batch"],) + spec["shape"]).astype(numpy.float32)
+    if pixels:
+        x = rng.uniform(0, 1, (size,) + tuple(shape)).astype(numpy.float32)
         return x, x
-    x = rng.standard_normal((spec["batch"],) + spec["shape"]).astype(numpy.float32)
-    return x, rng.integers(0, 10, spec["batch"])
+    x = rng.standard_normal((size,) + tuple(shape)).astype(numpy.float32)
+    return x, rng.integers(0, 10, size)
 
 
 def minigrad_workloads(model, loss_fn, x, y, seed=0):
@@ -174,6 +181,12 @@ def setup(framework, case, device, seed=0):
     nn.init.manual_seed(seed)
     model, loss_fn = spec["build"](), spec["loss"]()
     x, y = batch(case, seed)
+    return paired_workloads(framework, model, loss_fn, x, y, device, seed)
+
+
+def paired_workloads(framework, model, loss_fn, x, y, device, seed=0):
+    """``{work: step}`` of the minigrad ``model`` on the host batch ``(x, y)`` in ``framework``;
+    PyTorch steps a twin holding copies of ``model``'s weights as they are now."""
     if framework == "minigrad":
         return minigrad_workloads(model, loss_fn, minigrad.tensor(backend.to_device(x)),
                                   minigrad.tensor(backend.to_device(y)), seed)
@@ -316,18 +329,34 @@ def measure_memory(args, frameworks):
     return memory
 
 
-def configure(args, frameworks):
+def configure(args, frameworks, torch_device=None):
+    """minigrad's backend (CuPy for ``args.device == "cuda"``) and both frameworks' threads;
+    PyTorch's settings for ``torch_device`` (default ``args.device``)."""
     if args.device == "cuda":
         backend.use("cupy")
     if args.threads is not None:
         minigrad.set_num_threads(args.threads)
     if "torch" in frameworks:
         from demos import benchmark_torch
-        benchmark_torch.configure(args.device, args.threads)
+        benchmark_torch.configure(torch_device or args.device, args.threads)
 
 
 def _ms(seconds):
     return 1e3 * statistics.median(seconds)
+
+
+def timing_row(per_framework):
+    """``{f"{f}_ms": median, f"{f}_seconds": repeats}`` per framework of ``{framework:
+    [seconds per repeat]}``, and with both frameworks the median of the per-repeat ratios
+    minigrad / PyTorch as ``ratio``."""
+    row = {}
+    for f, seconds in per_framework.items():
+        row[f"{f}_ms"] = _ms(seconds)
+        row[f"{f}_seconds"] = seconds
+    if {"minigrad", "torch"} <= set(per_framework):
+        row["ratio"] = statistics.median(
+            a / b for a, b in zip(per_framework["minigrad"], per_framework["torch"]))
+    return row
 
 
 def _mib(value):
@@ -377,15 +406,10 @@ def run(args):
     memory = {} if args.no_memory else measure_memory(args, frameworks)
     rows = []
     for (case, work), per_framework in times.items():
-        row = {"case": case, "work": work}
+        row = {"case": case, "work": work, **timing_row(per_framework)}
         for f in frameworks:
-            row[f"{f}_ms"] = _ms(per_framework[f])
-            row[f"{f}_seconds"] = per_framework[f]
             if memory:
                 row[f"{f}_peak_bytes"] = memory[(case, work)][f]
-        if "torch" in frameworks:
-            row["ratio"] = statistics.median(
-                a / b for a, b in zip(per_framework["minigrad"], per_framework["torch"]))
         rows.append(row)
     flops = 2 * GEMM_SIZE ** 3
     results = {"device": args.device, "threads": minigrad.get_num_threads(),

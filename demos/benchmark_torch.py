@@ -2,8 +2,9 @@
 
 ``mirror(module)`` translates a minigrad network (``Sequential``, ``Residual``,
 ``Linear``, ``Conv2d``, ``BatchNorm2d``, ``ReLU``, ``Sigmoid``, ``MaxPool2d``,
-``AdaptiveAvgPool2d``, ``Flatten``, ``Identity``) into ``torch.nn`` modules holding
-copies of its weights, so both frameworks start from the same parameters.
+``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d``, ``Flatten``, ``Identity``) into
+``torch.nn`` modules holding copies of its weights, so both frameworks start from
+the same parameters.
 ``workloads(model, loss_fn, x, y)`` returns the four timed steps of the
 benchmark written with ``torch.autograd`` as a PyTorch user would:
 
@@ -68,6 +69,8 @@ def mirror(module, device="cpu"):
                   nn.Identity: tnn.Identity}
         if isinstance(module, nn.AdaptiveAvgPool2d):
             return tnn.AdaptiveAvgPool2d(module.output_size)
+        if isinstance(module, nn.AdaptiveMaxPool2d):
+            return tnn.AdaptiveMaxPool2d(module.output_size)
         if type(module) not in simple:
             raise TypeError(f"benchmark_torch.mirror: no PyTorch twin for {type(module).__name__}")
         return simple[type(module)]()

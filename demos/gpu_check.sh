@@ -4,15 +4,22 @@
 #   demos/gpu_check.sh OUT_DIR                                   # on the GPU (CuPy)
 #   MINIGRAD_BACKEND=cupy-standin demos/gpu_check.sh OUT_DIR     # rehearsal on a CPU
 #
-# Runs, each under its share of a total time limit (GPU_CHECK_SECONDS, default 540 s):
-#   1. the backend parity test (tests/test_backend_parity.py),
-#   2. the whole test suite on the device backend,
-#   3. demos/benchmark.py --device cuda (skipped, and logged as missing, if absent).
-# GPU_CHECK_STEPS picks steps for a rerun (default "parity suite benchmark").
-# Writes into OUT_DIR: environment.txt, one NAME.log and NAME.xml (JUnit) per step, and
-# summary.json (per step: command, exit status, seconds, whether it hit its limit, the
-# pytest summary line). A failing or timed-out step does not stop the later ones; the
-# script exits non-zero if any step failed.
+# Runs, each under its share of a total time limit (GPU_CHECK_SECONDS, default 570 s):
+#   1. the backend parity test (tests/test_backend_parity.py), at most 120 s,
+#   2. the whole test suite on the device backend, at most 240 s,
+#   3. demos/gpu_workloads.py: the papers' workloads timed on the device against PyTorch
+#      (KFAC/KFRA/KFLR updates, trust-region and ARC iterations, a class-subspace step,
+#      ResNet-9 SGD, ResNet-18 AdaHessian), at most GPU_WORKLOADS_SECONDS (default 180 s;
+#      about 1 minute expected on an H100). GPU_WORKLOADS_SIZE=small shrinks their batches
+#      for a rehearsal on a CPU (default full),
+#   4. demos/benchmark.py --device cuda (skipped, and logged as missing, if absent), with
+#      what is left of the budget.
+# GPU_CHECK_STEPS picks steps for a rerun (default "parity suite benchmark workloads").
+# Writes into OUT_DIR: environment.txt, one NAME.log and NAME.xml (JUnit) per step,
+# workloads.json, and summary.json (per step: command, exit status, seconds, whether it
+# hit its limit, the pytest summary line; the workload timings under "workloads"). A
+# failing or timed-out step does not stop the later ones; the script exits non-zero if
+# any step failed.
 set -uo pipefail
 
 out=${1:?usage: demos/gpu_check.sh OUT_DIR}
@@ -21,16 +28,19 @@ mkdir -p "$out" && out=$(cd "$out" && pwd)
 cd "$root"
 
 backend=${MINIGRAD_BACKEND:-cupy}
-budget=${GPU_CHECK_SECONDS:-540}
-wanted=" ${GPU_CHECK_STEPS:-parity suite benchmark} "
+budget=${GPU_CHECK_SECONDS:-570}
+wanted=" ${GPU_CHECK_STEPS:-parity suite benchmark workloads} "
+workloads_share=${GPU_WORKLOADS_SECONDS:-180}
 deadline=$((SECONDS + budget))
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 export CUPY_CACHE_DIR=${CUPY_CACHE_DIR:-${TMPDIR:-/tmp}/minigrad-cupy-kernels}
 if [ "$backend" = cupy-standin ]; then
     # scripts outside pytest find the stand-in the way tests/conftest.py installs it
     script_env=(env PYTHONPATH="$root/tests/cupy_standin:$PYTHONPATH" MINIGRAD_BACKEND=cupy)
+    torch_device=cpu  # the stand-in is a CPU: PyTorch's side of the rehearsal runs there too
 else
     script_env=(env MINIGRAD_BACKEND="$backend")
+    torch_device=cuda
 fi
 steps="$out/steps.tsv"
 : > "$steps"
@@ -83,6 +93,11 @@ run parity 120 env MINIGRAD_BACKEND="$backend" python -m pytest "${pytest_args[@
     --junitxml="$out/parity.xml" tests/test_backend_parity.py
 run suite 240 env MINIGRAD_BACKEND="$backend" python -m pytest "${pytest_args[@]}" \
     --junitxml="$out/suite.xml"
+[[ $wanted == *" workloads "* ]] && rm -f "$out/workloads.json"  # no stale timings
+run workloads "$workloads_share" "${script_env[@]}" python demos/gpu_workloads.py --device cuda \
+    --torch-device "$torch_device" --size "${GPU_WORKLOADS_SIZE:-full}" \
+    --out "$out/workloads.json"
+
 if [[ $wanted != *" benchmark "* ]]; then
     :
 elif [ -f demos/benchmark.py ]; then
@@ -112,8 +127,10 @@ for line in (out / "steps.tsv").read_text().splitlines():
                   "seconds": int(seconds), "timed_out": timed_out == "1",
                   "summary": summary[-1] if summary else None, "log": f"{name}.log"})
 ok = all(s["exit_status"] in (0, "missing") for s in steps)
-(out / "summary.json").write_text(json.dumps(
-    {"backend": backend, "budget_seconds": budget, "ok": ok, "steps": steps}, indent=2) + "\n")
+summary = {"backend": backend, "budget_seconds": budget, "ok": ok, "steps": steps}
+if any(s["name"] == "workloads" for s in steps) and (out / "workloads.json").exists():
+    summary["workloads"] = json.loads((out / "workloads.json").read_text())
+(out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 print(json.dumps({s["name"]: s["summary"] or s["exit_status"] for s in steps}))
 sys.exit(0 if ok else 1)
 PY
