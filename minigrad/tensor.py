@@ -49,9 +49,18 @@ class Tensor:
     def ndim(self):
         return self.data.ndim
 
-    @property
-    def size(self):
-        return int(self.data.size)
+    def size(self, dim=None):
+        """The shape as a tuple, or the length of dimension ``dim`` (negative counts from the end).
+
+        As ``torch.Tensor.size``; the number of entries is ``numel()``.
+        """
+        if dim is None:
+            return self.shape
+        return self.shape[normalize_dim("size", dim, self.ndim)]
+
+    def dim(self):
+        """The number of dimensions (``ndim``)."""
+        return self.ndim
 
     @property
     def is_leaf(self):
@@ -62,7 +71,8 @@ class Tensor:
         return "cpu" if self.xp is numpy else "cuda"
 
     def numel(self):
-        return self.size
+        """The number of entries."""
+        return int(self.data.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -80,16 +90,16 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to a "
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to a "
                                f"Python scalar (shape {self.shape})")
         return self.data.item()
 
     # Python's number protocol, on one-element tensors as in PyTorch
     def __bool__(self):
-        if self.size == 0:
+        if self.numel() == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
-        if self.size > 1:
+        if self.numel() > 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
                                f"(shape {self.shape}); use .any() or .all()")
         return bool(self.data.item())
@@ -101,13 +111,13 @@ class Tensor:
         return int(self._scalar("int"))
 
     def __index__(self):
-        if self.dtype.kind not in "biu" or self.size != 1:
+        if self.dtype.kind not in "biu" or self.numel() != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an "
                             f"index, got shape {self.shape} and dtype {self.dtype}")
         return int(self.data.item())
 
     def __format__(self, format_spec):
-        if self.size == 1:
+        if self.numel() == 1:
             return format(self.data.item(), format_spec)
         if format_spec:
             raise TypeError(f"format spec {format_spec!r} needs a one-element tensor, got shape "
@@ -115,7 +125,7 @@ class Tensor:
         return repr(self)
 
     def _scalar(self, conversion):
-        if self.size != 1:
+        if self.numel() != 1:
             raise TypeError(f"only one element tensors can be converted to Python scalars "
                             f"({conversion}() of a tensor of shape {self.shape})")
         return self.data.item()
@@ -359,6 +369,14 @@ class Tensor:
 
     def tanh(self):
         return ops.tanh(self)
+
+
+def normalize_dim(caller, dim, ndim):
+    """``dim`` as an index in ``range(ndim)``; negative ``dim`` counts from the end."""
+    if not -ndim <= dim < ndim or ndim == 0:
+        raise IndexError(f"{caller}: dimension out of range (expected to be in range of "
+                         f"[{-ndim}, {ndim - 1}], but got {dim})")
+    return dim % ndim
 
 
 def data_of(x):

@@ -117,7 +117,7 @@ def _initial_grads(outputs, grad_outputs):
     result = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
-            if out.size != 1:
+            if out.numel() != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs, "
                                    f"got an output of shape {out.shape}; pass grad_outputs")
             g = Tensor(out.xp.ones_like(out.data))
