@@ -18,7 +18,8 @@ import operator
 import numpy
 
 from . import backend
-from .autograd import engine, grad_mode
+from .autograd import engine
+from .device import device as Device
 
 
 class Tensor:
@@ -68,7 +69,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu" if self.xp is numpy else "cuda"
+        return Device("cpu" if self.xp is numpy else "cuda")
 
     def numel(self):
         """The number of entries."""
@@ -158,22 +159,70 @@ class Tensor:
         """A copy of the data that stays in the graph (its gradient flows back to ``self``)."""
         return ops.clone(self)
 
-    def zero_(self):
-        """Set every entry to zero in place; returns ``self``.
+    # in-place updates (minigrad.ops.in_place): the tensor itself changes, as in PyTorch
+    def add_(self, other, alpha=1):
+        """``self += alpha * other`` in place; returns ``self``."""
+        return in_place.update(self, "add_", ops.add, _scaled(other, alpha))
 
-        Refused for a tensor that requires grad while grad mode is on (the
-        graph would silently go wrong); use it under ``no_grad`` or on ``.grad``.
-        """
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(f"zero_: a tensor that requires grad (shape {self.shape}) cannot "
-                               "be changed in place while grad mode is on; wrap the call in "
-                               "`with minigrad.no_grad():`")
-        self.data[...] = 0
-        return self
+    def sub_(self, other, alpha=1):
+        """``self -= alpha * other`` in place; returns ``self``."""
+        return in_place.update(self, "sub_", ops.sub, _scaled(other, alpha))
+
+    def mul_(self, other):
+        """``self *= other`` in place; returns ``self``."""
+        return in_place.update(self, "mul_", ops.mul, other)
+
+    def div_(self, other):
+        """``self /= other`` in place; returns ``self``."""
+        return in_place.update(self, "div_", ops.div, other)
+
+    def pow_(self, exponent):
+        """``self **= exponent`` in place; returns ``self``."""
+        return in_place.update(self, "pow_", ops.pow, exponent)
+
+    def clamp_(self, min=None, max=None):
+        """Limit every entry to ``[min, max]`` in place; returns ``self``."""
+        return in_place.update(self, "clamp_", ops.clamp, min, max)
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into ``self``."""
+        return in_place.update(self, "copy_", _copied, src)
+
+    def fill_(self, value):
+        """Set every entry to ``value`` in place; returns ``self``."""
+        return self._fill("fill_", value)
+
+    def zero_(self):
+        """Set every entry to zero in place; returns ``self``."""
+        return self._fill("zero_", 0)
+
+    def _fill(self, op_name, value):
+        values = self.xp.full(self.shape, _fill_value(op_name, value, self.dtype),
+                              dtype=self.dtype)
+        return in_place.update(self, op_name, in_place.overwrite, Tensor(values))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with draws from N(mean, std²) (the seeded generator of ``minigrad.random``)."""
+        values = generator().normal(mean, std, size=self.shape)
+        return in_place.update(self, "normal_", in_place.overwrite, _on_device_of(self, values))
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with draws from U[a, b) (the seeded generator of ``minigrad.random``)."""
+        values = generator().uniform(a, b, size=self.shape)
+        return in_place.update(self, "uniform_", in_place.overwrite, _on_device_of(self, values))
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_ can only change leaf tensors")
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -206,6 +255,10 @@ class Tensor:
 
     def double(self):
         return ops.astype(self, numpy.float64)
+
+    def long(self):
+        """This tensor as int64 (outside the graph, as every integer tensor)."""
+        return ops.astype(self, numpy.int64)
 
     # arithmetic
     def __add__(self, other):
@@ -265,6 +318,25 @@ class Tensor:
 
     def __ge__(self, other):
         return self._compare(operator.ge, other)
+
+    # logical operators on boolean (and integer) tensors, outside the graph, as comparisons
+    def __and__(self, other):
+        return self._compare(operator.and_, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._compare(operator.or_, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._compare(operator.xor, other)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return Tensor(~self.data)
 
     def _compare(self, comparison, other):
         if other is None or isinstance(other, str):
@@ -333,6 +405,33 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
 
+    def view_as(self, other):
+        """This tensor reshaped to ``other.shape``."""
+        return ops.reshape(self, other.shape)
+
+    def expand(self, *sizes):
+        return ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return ops.expand(self, *other.shape)
+
+    def repeat(self, *repeats):
+        return ops.repeat(self, *repeats)
+
+    def clamp(self, min=None, max=None):
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def sort(self, dim=-1, descending=False):
+        return ops.sort(self, dim, descending)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
+
     def unsqueeze(self, dim):
         return ops.unsqueeze(self, dim)
 
@@ -369,6 +468,28 @@ class Tensor:
 
     def tanh(self):
         return ops.tanh(self)
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
+
+
+def _copied(old, src):
+    src = as_tensor(src, like=old)
+    if src.dtype != old.dtype:
+        src = src.detach() if old.dtype.kind != "f" else src
+        src = ops.astype(src, old.dtype)
+    return in_place.overwrite(old, ops.broadcast_to(src, old.shape))
+
+
+def _fill_value(op_name, value, dtype):
+    if dtype.kind in "biu" and not numpy.isfinite(float(data_of(value))):
+        raise RuntimeError(f"{op_name}: value {value} cannot be converted to {dtype}")
+    return data_of(value)
+
+
+def _on_device_of(tensor, host_values):
+    return Tensor(tensor.xp.asarray(host_values.astype(tensor.dtype)))
 
 
 def normalize_dim(caller, dim, ndim):
@@ -472,3 +593,5 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 from . import ops  # noqa: E402  (ops import Tensor; the methods above call them)
+from .ops import in_place  # noqa: E402
+from .random import generator  # noqa: E402

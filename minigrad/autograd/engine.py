@@ -90,6 +90,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
                 continue
             if id(node) in capture:
                 captured[id(capture[id(node)])] = grad
+            node.check_versions()
             input_grads = node.backward(grad)
             if len(input_grads) != len(node.inputs):
                 raise RuntimeError(f"{node!r}.backward returned {len(input_grads)} gradients "

@@ -3,6 +3,8 @@
 Inputs broadcast as in NumPy; each backward reduces the gradient back to the
 input's shape with ``sum_to`` (a sum over the broadcast axes).
 """
+import numpy
+
 from ..autograd.function import Function
 from .reduction import sum_to
 
@@ -125,5 +127,12 @@ def pow(a, exponent):
 
 
 def astype(a, dtype):
-    """``a`` cast to ``dtype``; the gradient is cast back."""
+    """``a`` cast to ``dtype``; the gradient is cast back.
+
+    A cast to a non-floating dtype leaves the graph (integer and boolean tensors
+    cannot require grad, as in PyTorch).
+    """
+    from ..tensor import Tensor, data_of
+    if numpy.dtype(dtype).kind not in "fc":
+        return Tensor(data_of(a).astype(dtype))
     return AsType.apply(a, dtype=dtype)
