@@ -4,7 +4,10 @@
 surgery, as in PyTorch). ``grad_fn`` is the ``Function`` node that produced the
 tensor (``None`` for leaves); ``grad`` receives accumulated gradients of leaves
 that require grad. Arithmetic operators and the common methods delegate to the
-differentiable ops in ``minigrad.ops``.
+differentiable ops in ``minigrad.ops``. ``size()`` is the shape, ``numel()``
+the number of entries, ``dim()`` the rank, as in PyTorch. In-place methods
+(``add_``, ``-=``, ``zero_``, …) write into ``data`` under PyTorch's rules
+(``minigrad.ops.in_place``).
 
 Python's protocols follow PyTorch: ``bool``, ``float``, ``int``, ``format`` and
 (for integer dtypes) ``operator.index`` work on one-element tensors and raise
