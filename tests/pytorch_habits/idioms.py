@@ -443,7 +443,7 @@ ROWS = [
     Row("x.float() of ints", lambda T: T.lib.tensor([1, 2]).float().dtype, "float32"),
     Row("x.long()", lambda T: T.lib.tensor([1.7, -1.7]).long(), [1, -1]),
     Row("x.to(float64)", lambda T: matrix(T).to(T.lib.float64).dtype, "float64"),
-    Row("x.to('cpu') is x", lambda T: (lambda x: x.to("cpu") is x)(matrix(T)), True),
+    Row("x.to(x.device) is x", lambda T: (lambda x: x.to(x.device) is x)(matrix(T)), True),
     Row("x.to(device('cpu')).device.type",
         lambda T: matrix(T).to(T.lib.device("cpu")).device.type, "cpu"),
     Row("x.view(-1)", lambda T: matrix(T).view(-1), sum(MATRIX, [])),
