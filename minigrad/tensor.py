@@ -303,6 +303,10 @@ class Tensor:
     def __getitem__(self, index):
         return ops.getitem(self, index)
 
+    def __setitem__(self, index, value):
+        """``x[index] = value`` in place (``index_put``), under the rules of the in-place ops."""
+        in_place.update(self, "__setitem__", lambda old, v: ops.index_put(old, index, v), value)
+
     # comparisons give plain boolean tensors, outside the graph
     def __eq__(self, other):
         return self._compare(operator.eq, other)

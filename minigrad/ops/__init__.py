@@ -8,7 +8,7 @@ from .clamping import clamp
 from .conv import col2im, conv2d, fold, im2col, unfold
 from .dropout import dropout
 from .elementwise import abs, exp, log, sqrt
-from .indexing import gather, sort, topk, where
+from .indexing import gather, index_put, sort, topk, where
 from .joining import expand, repeat, stack
 from .linalg import linear, matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
@@ -28,5 +28,5 @@ __all__ = [
     "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "softplus", "tanh",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "fold", "im2col",
     "max_pool2d", "unfold",
-    "clamp", "expand", "gather", "repeat", "sort", "stack", "topk", "where",
+    "clamp", "expand", "gather", "index_put", "repeat", "sort", "stack", "topk", "where",
 ]

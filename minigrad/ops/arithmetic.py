@@ -10,6 +10,8 @@ from .reduction import sum_to
 
 
 class Add(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, b):
         return a + b
 
@@ -19,6 +21,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, b):
         return a - b
 
@@ -50,6 +54,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    backward_reads_inputs = False
+
     def forward(self, a):
         return -a
 
@@ -85,6 +91,8 @@ class Pow(Function):
 
 
 class AsType(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, dtype):
         self.source_dtype = a.dtype
         return a.astype(dtype)

@@ -35,6 +35,8 @@ LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place 
 
 
 class Overwrite(Function):
+    backward_reads_inputs = False
+
     def forward(self, old, new):
         return new
 

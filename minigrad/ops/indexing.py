@@ -1,4 +1,5 @@
-"""Selecting entries by condition or by index: ``where``, ``gather``, ``sort``, ``topk``.
+"""Selecting entries by condition or by index: ``where``, ``gather``, ``sort``, ``topk``, and
+``index_put`` (the values of ``x[index] = v``).
 
 ``where(c, a, b)[i] = a[i] if c[i] else b[i]`` (broadcast); its gradient is
 ``where(c, g, 0)`` for ``a`` and ``where(c, 0, g)`` for ``b`` (summed over
@@ -9,6 +10,9 @@ and the position on every other axis; its gradient adds ``g`` back at those
 places (``index_add``, the adjoint of indexing). ``sort`` and ``topk`` find the
 order on the values (not differentiated: it is piecewise constant) and return
 ``(values, indices)`` with ``values = gather(x, dim, indices)``.
+``index_put(x, index, v)`` is ``x`` with ``v`` (broadcast) written at
+``x[index]``; its gradient is ``g`` with zeros at ``index`` for ``x`` (an
+``index_put`` again) and ``g[index]`` summed to ``v``'s shape for ``v``.
 """
 import collections
 
@@ -16,7 +20,7 @@ import numpy
 
 from ..autograd.function import Function
 from .reduction import sum_to
-from .shape import getitem
+from .shape import _index_arrays, getitem
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
 TopkResult = collections.namedtuple("TopkResult", ["values", "indices"])
@@ -105,3 +109,27 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
                          f"dimension {dim} of the input of shape {input.shape}")
     indices = indices[(slice(None),) * dim + (slice(0, k),)] if input.ndim else indices
     return TopkResult(gather(input, dim, indices) if input.ndim else input * 1, indices)
+
+
+class IndexPut(Function):
+    backward_reads_inputs = False
+
+    def forward(self, a, values, index):
+        self.index = index
+        out = a.copy()
+        out[index] = values
+        return out
+
+    def backward(self, g):
+        from ..tensor import Tensor
+        a, values = self.inputs
+        ga = index_put(g, self.index, Tensor(g.xp.zeros((), dtype=g.dtype))) \
+            if self.needs_input_grad[0] else None
+        gv = sum_to(getitem(g, self.index), values.shape) if self.needs_input_grad[1] else None
+        return ga, gv
+
+
+def index_put(input, index, values):
+    """``input`` with ``values`` (broadcast) written at ``input[index]``, out of place."""
+    from ..tensor import as_tensor
+    return IndexPut.apply(input, as_tensor(values, like=input), index=_index_arrays(index))

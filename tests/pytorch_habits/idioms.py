@@ -115,6 +115,21 @@ def grad_zero_in_place(T):
     return x.grad
 
 
+def masked_assignment(T):
+    x = matrix(T)
+    x[x < 0] = 0.0
+    x[:, 0] += 10.0
+    return x
+
+
+def assignment_into_graph(T):
+    w = T.lib.tensor([1.0, 2.0], requires_grad=True)
+    out = T.lib.zeros(2, 2)
+    out[1] = w * w
+    out.sum().backward()
+    return w.grad
+
+
 def integer_plus_equals_float(T):
     x = T.lib.tensor([1, 2])
     x += 1.5
@@ -499,6 +514,8 @@ ROWS = [
                            "modified by an inplace operation")),
     Row("mul_ of an intermediate result", in_place_on_intermediate_is_differentiable, [4.0, 8.0]),
     Row("x.grad.zero_()", grad_zero_in_place, [0.0, 0.0]),
+    Row("x[x < 0] = 0; x[:, 0] += 10", masked_assignment, [[11.0, 0.0, 3.0], [14.0, 5.0, 0.0]]),
+    Row("out[1] = w * w, then backward", assignment_into_graph, [2.0, 4.0]),
     Row("int tensor += 1.5", integer_plus_equals_float,
         Same(RuntimeError, "result type float64 can't be cast to the desired output type int64")),
     # autograd
