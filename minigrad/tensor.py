@@ -484,7 +484,6 @@ def _scaled(other, alpha):
 def _copied(old, src):
     src = as_tensor(src, like=old)
     if src.dtype != old.dtype:
-        src = src.detach() if old.dtype.kind != "f" else src
         src = ops.astype(src, old.dtype)
     return in_place.overwrite(old, ops.broadcast_to(src, old.shape))
 

@@ -66,7 +66,7 @@ def update(tensor, op_name, compute, *args):
         from .arithmetic import astype
         result = astype(result, tensor.dtype)
     _write(op_name, tensor, result.data)
-    if recorded:
+    if result.grad_fn is not None:
         node = result.grad_fn
         tensor.grad_fn, tensor.requires_grad = node, True
         if node.saves_output:

@@ -252,3 +252,9 @@ def test_item_assignment_into_an_intermediate_result_is_differentiable():
     x, w = leaf(rng.standard_normal(4)), leaf(rng.standard_normal(2))
     minigrad.gradcheck(f, [x, w])
     minigrad.gradgradcheck(f, [x, w])
+
+
+def test_copy_into_an_integer_tensor_stays_out_of_the_graph():
+    x = minigrad.zeros(3, dtype=numpy.int64)
+    x.copy_(leaf([1.5, 2.5, -3.5]))
+    assert x.tolist() == [1, 2, -3] and not x.requires_grad and x.grad_fn is None
