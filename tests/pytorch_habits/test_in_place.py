@@ -19,6 +19,14 @@ def leaf(values, requires_grad=True):
     return minigrad.tensor(numpy.asarray(values, dtype=numpy.float64), requires_grad=requires_grad)
 
 
+def check_first_and_second_derivatives(f, sizes, seed):
+    """``gradcheck`` and ``gradgradcheck`` of ``f`` at random float64 inputs of ``sizes``."""
+    rng = numpy.random.default_rng(seed)
+    inputs = [leaf(rng.standard_normal(n)) for n in sizes]
+    minigrad.gradcheck(f, inputs)
+    minigrad.gradgradcheck(f, inputs)
+
+
 def test_gradient_step_under_no_grad_updates_the_parameter_itself():
     p = leaf([1.0, 2.0])
     (p * p).sum().backward()
@@ -153,10 +161,7 @@ def test_in_place_on_an_intermediate_result_is_differentiable():
         y += x * x
         return y
 
-    rng = numpy.random.default_rng(0)
-    x, w = leaf(rng.standard_normal(5)), leaf(rng.standard_normal(5))
-    minigrad.gradcheck(f, [x, w])
-    minigrad.gradgradcheck(f, [x, w])
+    check_first_and_second_derivatives(f, [5, 5], seed=0)
 
 
 def test_buffer_that_receives_a_graph_value_joins_the_graph():
@@ -248,10 +253,7 @@ def test_item_assignment_into_an_intermediate_result_is_differentiable():
         y[[0, 3]] = y[[0, 3]] * 2.0
         return y
 
-    rng = numpy.random.default_rng(1)
-    x, w = leaf(rng.standard_normal(4)), leaf(rng.standard_normal(2))
-    minigrad.gradcheck(f, [x, w])
-    minigrad.gradgradcheck(f, [x, w])
+    check_first_and_second_derivatives(f, [4, 2], seed=1)
 
 
 def test_copy_into_an_integer_tensor_stays_out_of_the_graph():
