@@ -99,7 +99,7 @@ def throughput(name, comm, steps, warmup, batch_size):
     step_seconds = comm.mpi_comm.allreduce(elapsed, op=comm.mpi.MAX) / steps
     communication = comm.mpi_comm.allreduce(comm.seconds, op=comm.mpi.MAX) / steps
     waiting = comm.mpi_comm.allreduce(comm.waiting, op=comm.mpi.MAX) / steps
-    parameters = sum(p.size for p in model.parameters())
+    parameters = sum(p.numel() for p in model.parameters())
     return {"parameters": parameters, "samples_per_second": batch_size / step_seconds,
             "step_seconds": step_seconds, "allreduce_seconds_per_step": communication,
             "allreduce_share_of_step": communication / step_seconds,

@@ -30,12 +30,34 @@ def _size(name, size):
 def _new(name, array, dtype, device, requires_grad):
     """A leaf holding the host ``array`` cast to ``dtype``, on ``device``."""
     target, dtype = parse_to_arguments(name, (), {"device": device, "dtype": dtype})
-    array = array.astype(dtype if dtype is not None else backend.get_default_dtype(), copy=False)
+    dtype = dtype if dtype is not None else numpy.dtype(backend.get_default_dtype())
+    if dtype.kind in "biu" and array.dtype.kind in "fc":
+        _require_integral(name, array, dtype)
+    array = array.astype(dtype, copy=False)
     if requires_grad and array.dtype.kind != "f":
         raise ValueError(f"{name}: only floating tensors can require grad, got dtype {array.dtype}")
     if target == "cuda" or (target is None and backend.backend_name() == "cupy"):
         array = Tensor(array).to("cuda").data
     return Tensor(array, requires_grad=requires_grad)
+
+
+def _require_integral(name, values, dtype):
+    """Refuse float ``values`` that an integer or bool ``dtype`` cannot hold (NaN, ±inf, out of
+    range), as PyTorch does, instead of a wrapped-around number."""
+    finite = numpy.isfinite(values)
+    info = numpy.iinfo(dtype) if dtype.kind in "iu" else None
+    if not finite.all() or (info is not None and values.size and not (
+            info.min <= values.min() and values.max() < float(info.max) + 1)):
+        bad = values[~finite][0] if not finite.all() else (
+            values.min() if values.min() < info.min else values.max())
+        raise RuntimeError(f"{name}: value cannot be converted to type {dtype} without "
+                           f"overflow: {bad}")
+
+
+def _require_floating(name, dtype):
+    if dtype is not None and numpy.dtype(dtype).kind != "f":
+        raise RuntimeError(f"{name}: draws real numbers and needs a floating dtype, got dtype "
+                           f"{numpy.dtype(dtype)} (use randint for integers)")
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -74,12 +96,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Independent draws from U[0, 1) of ``size``."""
+    _require_floating("rand", dtype)
     values = generator().random(_size("rand", size))
     return _new("rand", values, dtype, device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Independent standard normal draws of ``size``."""
+    _require_floating("randn", dtype)
     values = generator().standard_normal(_size("randn", size))
     return _new("randn", values, dtype, device, requires_grad)
 

@@ -114,10 +114,10 @@ def gradcheck(fn, inputs, eps=1e-6, rtol=1e-6, full_size=64, directions=3, seed=
     worst = GradcheckResult(0.0, "nowhere")
     for i, a in zip(checked, analytic):
         shape = inputs[i].shape
-        if inputs[i].size <= full_size:
-            numeric = numpy.zeros(inputs[i].size)
-            for k in range(inputs[i].size):
-                e = numpy.zeros(inputs[i].size)
+        if inputs[i].numel() <= full_size:
+            numeric = numpy.zeros(inputs[i].numel())
+            for k in range(inputs[i].numel()):
+                e = numpy.zeros(inputs[i].numel())
                 e[k] = 1.0
                 numeric[k] = value_at(i, e.reshape(shape))
             _compare(a.ravel(), numeric, f"input {i} full Jacobian", worst)

@@ -4,7 +4,10 @@
 surgery, as in PyTorch). ``grad_fn`` is the ``Function`` node that produced the
 tensor (``None`` for leaves); ``grad`` receives accumulated gradients of leaves
 that require grad. Arithmetic operators and the common methods delegate to the
-differentiable ops in ``minigrad.ops``.
+differentiable ops in ``minigrad.ops``. ``size()`` is the shape, ``numel()``
+the number of entries, ``dim()`` the rank, as in PyTorch. In-place methods
+(``add_``, ``-=``, ``zero_``, …) write into ``data`` under PyTorch's rules
+(``minigrad.ops.in_place``).
 
 Python's protocols follow PyTorch: ``bool``, ``float``, ``int``, ``format`` and
 (for integer dtypes) ``operator.index`` work on one-element tensors and raise
@@ -18,7 +21,8 @@ import operator
 import numpy
 
 from . import backend
-from .autograd import engine, grad_mode
+from .autograd import engine
+from .device import device as Device
 
 
 class Tensor:
@@ -49,9 +53,18 @@ class Tensor:
     def ndim(self):
         return self.data.ndim
 
-    @property
-    def size(self):
-        return int(self.data.size)
+    def size(self, dim=None):
+        """The shape as a tuple, or the length of dimension ``dim`` (negative counts from the end).
+
+        As ``torch.Tensor.size``; the number of entries is ``numel()``.
+        """
+        if dim is None:
+            return self.shape
+        return self.shape[normalize_dim("size", dim, self.ndim)]
+
+    def dim(self):
+        """The number of dimensions (``ndim``)."""
+        return self.ndim
 
     @property
     def is_leaf(self):
@@ -59,10 +72,11 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu" if self.xp is numpy else "cuda"
+        return Device("cpu" if self.xp is numpy else "cuda")
 
     def numel(self):
-        return self.size
+        """The number of entries."""
+        return int(self.data.size)
 
     def __len__(self):
         if self.ndim == 0:
@@ -80,16 +94,16 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
-            raise RuntimeError(f"a Tensor with {self.size} elements cannot be converted to a "
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to a "
                                f"Python scalar (shape {self.shape})")
         return self.data.item()
 
     # Python's number protocol, on one-element tensors as in PyTorch
     def __bool__(self):
-        if self.size == 0:
+        if self.numel() == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
-        if self.size > 1:
+        if self.numel() > 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
                                f"(shape {self.shape}); use .any() or .all()")
         return bool(self.data.item())
@@ -101,13 +115,13 @@ class Tensor:
         return int(self._scalar("int"))
 
     def __index__(self):
-        if self.dtype.kind not in "biu" or self.size != 1:
+        if self.dtype.kind not in "biu" or self.numel() != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an "
                             f"index, got shape {self.shape} and dtype {self.dtype}")
         return int(self.data.item())
 
     def __format__(self, format_spec):
-        if self.size == 1:
+        if self.numel() == 1:
             return format(self.data.item(), format_spec)
         if format_spec:
             raise TypeError(f"format spec {format_spec!r} needs a one-element tensor, got shape "
@@ -115,7 +129,7 @@ class Tensor:
         return repr(self)
 
     def _scalar(self, conversion):
-        if self.size != 1:
+        if self.numel() != 1:
             raise TypeError(f"only one element tensors can be converted to Python scalars "
                             f"({conversion}() of a tensor of shape {self.shape})")
         return self.data.item()
@@ -148,22 +162,70 @@ class Tensor:
         """A copy of the data that stays in the graph (its gradient flows back to ``self``)."""
         return ops.clone(self)
 
-    def zero_(self):
-        """Set every entry to zero in place; returns ``self``.
+    # in-place updates (minigrad.ops.in_place): the tensor itself changes, as in PyTorch
+    def add_(self, other, alpha=1):
+        """``self += alpha * other`` in place; returns ``self``."""
+        return in_place.update(self, "add_", ops.add, _scaled(other, alpha))
 
-        Refused for a tensor that requires grad while grad mode is on (the
-        graph would silently go wrong); use it under ``no_grad`` or on ``.grad``.
-        """
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(f"zero_: a tensor that requires grad (shape {self.shape}) cannot "
-                               "be changed in place while grad mode is on; wrap the call in "
-                               "`with minigrad.no_grad():`")
-        self.data[...] = 0
-        return self
+    def sub_(self, other, alpha=1):
+        """``self -= alpha * other`` in place; returns ``self``."""
+        return in_place.update(self, "sub_", ops.sub, _scaled(other, alpha))
+
+    def mul_(self, other):
+        """``self *= other`` in place; returns ``self``."""
+        return in_place.update(self, "mul_", ops.mul, other)
+
+    def div_(self, other):
+        """``self /= other`` in place; returns ``self``."""
+        return in_place.update(self, "div_", ops.div, other)
+
+    def pow_(self, exponent):
+        """``self **= exponent`` in place; returns ``self``."""
+        return in_place.update(self, "pow_", ops.pow, exponent)
+
+    def clamp_(self, min=None, max=None):
+        """Limit every entry to ``[min, max]`` in place; returns ``self``."""
+        return in_place.update(self, "clamp_", ops.clamp, min, max)
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into ``self``."""
+        return in_place.update(self, "copy_", _copied, src)
+
+    def fill_(self, value):
+        """Set every entry to ``value`` in place; returns ``self``."""
+        return self._fill("fill_", value)
+
+    def zero_(self):
+        """Set every entry to zero in place; returns ``self``."""
+        return self._fill("zero_", 0)
+
+    def _fill(self, op_name, value):
+        values = self.xp.full(self.shape, _fill_value(op_name, value, self.dtype),
+                              dtype=self.dtype)
+        return in_place.update(self, op_name, in_place.overwrite, Tensor(values))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with draws from N(mean, std²) (the seeded generator of ``minigrad.random``)."""
+        values = generator().normal(mean, std, size=self.shape)
+        return in_place.update(self, "normal_", in_place.overwrite, _on_device_of(self, values))
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with draws from U[a, b) (the seeded generator of ``minigrad.random``)."""
+        values = generator().uniform(a, b, size=self.shape)
+        return in_place.update(self, "uniform_", in_place.overwrite, _on_device_of(self, values))
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
 
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf:
             raise RuntimeError("requires_grad_ can only change leaf tensors")
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -196,6 +258,10 @@ class Tensor:
 
     def double(self):
         return ops.astype(self, numpy.float64)
+
+    def long(self):
+        """This tensor as int64 (outside the graph, as every integer tensor)."""
+        return ops.astype(self, numpy.int64)
 
     # arithmetic
     def __add__(self, other):
@@ -237,6 +303,10 @@ class Tensor:
     def __getitem__(self, index):
         return ops.getitem(self, index)
 
+    def __setitem__(self, index, value):
+        """``x[index] = value`` in place (``index_put``), under the rules of the in-place ops."""
+        in_place.update(self, "__setitem__", lambda old, v: ops.index_put(old, index, v), value)
+
     # comparisons give plain boolean tensors, outside the graph
     def __eq__(self, other):
         return self._compare(operator.eq, other)
@@ -255,6 +325,25 @@ class Tensor:
 
     def __ge__(self, other):
         return self._compare(operator.ge, other)
+
+    # logical operators on boolean (and integer) tensors, outside the graph, as comparisons
+    def __and__(self, other):
+        return self._compare(operator.and_, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._compare(operator.or_, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._compare(operator.xor, other)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        return Tensor(~self.data)
 
     def _compare(self, comparison, other):
         if other is None or isinstance(other, str):
@@ -323,6 +412,33 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
 
+    def view_as(self, other):
+        """This tensor reshaped to ``other.shape``."""
+        return ops.reshape(self, other.shape)
+
+    def expand(self, *sizes):
+        return ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return ops.expand(self, *other.shape)
+
+    def repeat(self, *repeats):
+        return ops.repeat(self, *repeats)
+
+    def clamp(self, min=None, max=None):
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def sort(self, dim=-1, descending=False):
+        return ops.sort(self, dim, descending)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
+
     def unsqueeze(self, dim):
         return ops.unsqueeze(self, dim)
 
@@ -359,6 +475,35 @@ class Tensor:
 
     def tanh(self):
         return ops.tanh(self)
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
+
+
+def _copied(old, src):
+    src = as_tensor(src, like=old)
+    if src.dtype != old.dtype:
+        src = ops.astype(src, old.dtype)
+    return in_place.overwrite(old, ops.broadcast_to(src, old.shape))
+
+
+def _fill_value(op_name, value, dtype):
+    if dtype.kind in "biu" and not numpy.isfinite(float(data_of(value))):
+        raise RuntimeError(f"{op_name}: value {value} cannot be converted to {dtype}")
+    return data_of(value)
+
+
+def _on_device_of(tensor, host_values):
+    return Tensor(tensor.xp.asarray(host_values.astype(tensor.dtype)))
+
+
+def normalize_dim(caller, dim, ndim):
+    """``dim`` as an index in ``range(ndim)``; negative ``dim`` counts from the end."""
+    if not -ndim <= dim < ndim or ndim == 0:
+        raise IndexError(f"{caller}: dimension out of range (expected to be in range of "
+                         f"[{-ndim}, {ndim - 1}], but got {dim})")
+    return dim % ndim
 
 
 def data_of(x):
@@ -454,3 +599,5 @@ def tensor(data, dtype=None, requires_grad=False):
 
 
 from . import ops  # noqa: E402  (ops import Tensor; the methods above call them)
+from .ops import in_place  # noqa: E402
+from .random import generator  # noqa: E402

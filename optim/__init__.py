@@ -4,6 +4,7 @@
 registry name (the training command's ``--optim NAME``).
 """
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adahessian import AdaHessian
 from .adam import Adam, AdamW

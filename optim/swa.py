@@ -141,7 +141,7 @@ class SWAG:
         require(var_clamp >= 0, "SWAG", "var_clamp", var_clamp, ">= 0")
         self.max_num_models, self.var_clamp = int(max_num_models), var_clamp
         self.generator = numpy.random.default_rng(seed)
-        size = sum(p.size for p in self.params)
+        size = sum(p.numel() for p in self.params)
         self.n_models = 0
         self.mean = numpy.zeros(size)
         self.sq_mean = numpy.zeros(size)

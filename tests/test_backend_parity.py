@@ -68,7 +68,7 @@ class Pair:
         self.data = {"device": (minigrad.tensor(x), minigrad.tensor(y))}
         with backend.using("numpy"):
             self.data["host"] = (minigrad.tensor(x), minigrad.tensor(y))
-        self.size = sum(p.size for p in self.host.parameters())
+        self.size = sum(p.numel() for p in self.host.parameters())
 
     def both(self, compute):
         """``compute(model, loss_fn, x, y)`` on each backend, results as NumPy trees."""

@@ -131,7 +131,7 @@ def test_curvature_of_a_convnet_makes_no_device_to_host_transfer(name):
     x = minigrad.tensor(rng.standard_normal((6, 1, 8, 8)).astype(numpy.float32))
     y = minigrad.tensor(rng.integers(0, 3, 6))
     v = minigrad.backend.to_device(
-        rng.standard_normal(sum(p.size for p in model.parameters())).astype(numpy.float32))
+        rng.standard_normal(sum(p.numel() for p in model.parameters())).astype(numpy.float32))
     with cupy._transfers.counting() as counts:
         CURVATURE[name](model, nn.CrossEntropyLoss(), x, y, v)
     assert counts["device_to_host"] == 0

@@ -1,7 +1,10 @@
 """Reverse-mode differentiation over the dynamic graph.
 
 The graph is walked iteratively (an explicit stack, no recursion), so depth is
-limited by memory, not by Python's recursion limit. Nodes are visited in
+limited by memory, not by Python's recursion limit. Edges are those a node
+recorded when it was made (``node.input_nodes``, ``node.needs_input_grad``),
+so a tensor that later takes a new ``grad_fn`` (an in-place update) does not
+reroute the gradients of the ops that used it before. Nodes are visited in
 reverse topological order; each node's ``backward`` runs once with the sum of
 the gradients of its output. With ``create_graph=True`` the backward ops are
 themselves recorded, so the resulting gradients can be differentiated again.
@@ -26,9 +29,9 @@ def _topological_order(roots):
                 f"trying to backward through {node!r} a second time, but its saved "
                 "buffers were freed; call backward(retain_graph=True) the first time")
         stack.append((node, True))
-        for t in node.inputs:
-            if t.grad_fn is not None and id(t.grad_fn) not in visited:
-                stack.append((t.grad_fn, False))
+        for parent in node.input_nodes:
+            if parent is not None and id(parent) not in visited:
+                stack.append((parent, False))
     order.reverse()
     return order
 
@@ -38,8 +41,8 @@ def _nodes_leading_to(order, leaf_ids, node_ids):
     needed = set()
     for node in reversed(order):
         if id(node) in node_ids or any(
-                id(t) in leaf_ids if t.grad_fn is None else id(t.grad_fn) in needed
-                for t in node.inputs):
+                id(t) in leaf_ids if parent is None else id(parent) in needed
+                for t, parent in zip(node.inputs, node.input_nodes)):
             needed.add(id(node))
     return needed
 
@@ -90,21 +93,23 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
                 continue
             if id(node) in capture:
                 captured[id(capture[id(node)])] = grad
+            node.check_versions()
             input_grads = node.backward(grad)
             if len(input_grads) != len(node.inputs):
                 raise RuntimeError(f"{node!r}.backward returned {len(input_grads)} gradients "
                                    f"for {len(node.inputs)} inputs")
-            for t, g in zip(node.inputs, input_grads):
-                if g is None or not t.requires_grad:
+            for t, parent, wanted, g in zip(node.inputs, node.input_nodes,
+                                            node.needs_input_grad, input_grads):
+                if g is None or not (wanted and t.requires_grad):
                     continue
                 if g.shape != t.shape:
                     raise RuntimeError(f"{node!r}.backward returned a gradient of shape "
                                        f"{g.shape} for an input of shape {t.shape}")
-                if t.grad_fn is None:
+                if parent is None:
                     _accumulate(leaf_grads, id(t), g, owned)
                     leaves[id(t)] = t
                 else:
-                    _accumulate(node_grads, id(t.grad_fn), g, owned)
+                    _accumulate(node_grads, id(parent), g, owned)
             if not retain_graph:
                 node.release()
     return leaf_grads, leaves, captured
@@ -117,7 +122,7 @@ def _initial_grads(outputs, grad_outputs):
     result = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
-            if out.size != 1:
+            if out.numel() != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs, "
                                    f"got an output of shape {out.shape}; pass grad_outputs")
             g = Tensor(out.xp.ones_like(out.data))

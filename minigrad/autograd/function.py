@@ -18,17 +18,28 @@ its output as ``self.output`` when the class sets ``saves_output = True``;
 backward pass without ``retain_graph`` the engine calls ``release`` and the
 saved buffers are dropped.
 
+When a node is created it records the producer of each input
+(``input_nodes``: the graph's edges) and the version
+(``minigrad.autograd.version``) of each input array and of a saved output;
+``check_versions``, called by the engine before ``backward``, raises if one
+of them was changed in place since. An op whose backward needs only the
+inputs' shapes (``add``, ``reshape``, indexing, …) sets
+``backward_reads_inputs = False``: changing its inputs in place afterwards is
+harmless, as in PyTorch.
+
 The public face of an op is a lowercase function (``exp(x)``) that calls
 ``Exp.apply(x)`` and holds the docstring.
 """
 from ..backend import get_array_module
 from .grad_mode import is_grad_enabled
+from .version import check_saved, version
 
 
 class Function:
     """A node of the graph: one application of a differentiable op."""
 
     saves_output = False
+    backward_reads_inputs = True
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -46,9 +57,19 @@ class Function:
         out = Tensor(data, requires_grad=True, grad_fn=fn)
         fn.inputs = tensors
         fn.needs_input_grad = tuple(t.requires_grad for t in tensors)
+        fn.input_nodes = tuple(t.grad_fn for t in tensors)
+        fn.input_versions = tuple(version(t.data) for t in tensors)
         if cls.saves_output:
             fn.output = out
+            fn.output_version = version(data)
         return out
+
+    def check_versions(self):
+        """Raise if an input or the saved output was changed in place after this node was made."""
+        if self.backward_reads_inputs:
+            check_saved(self, self.inputs, self.input_versions, "input")
+        if self.saves_output:
+            check_saved(self, (self.output,), (self.output_version,), "output")
 
     def forward(self, *arrays, **params):
         raise NotImplementedError(f"{type(self).__name__}.forward")

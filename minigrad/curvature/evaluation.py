@@ -33,7 +33,7 @@ def as_input(x):
 def scalar_loss(loss_fn, output, y):
     """``loss_fn(output, y)``, checked to be a scalar Tensor."""
     loss = loss_fn(output, y)
-    if not isinstance(loss, Tensor) or loss.size != 1:
+    if not isinstance(loss, Tensor) or loss.numel() != 1:
         shape = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
         raise ValueError(f"the loss {loss_fn!r} must return a scalar Tensor (reduction='mean'), "
                          f"got {shape}")

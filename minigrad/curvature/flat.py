@@ -2,7 +2,7 @@
 
 ``minigrad/curvature/README.md``, "Parameters and their order": a flat vector lists the
 model's parameters in ``model.parameters()`` order, each raveled row-major, concatenated,
-so ``P = Σ_p p.size``. ``arrays_to_vector`` and ``vector_to_arrays``
+so ``P = Σ_p p.numel()``. ``arrays_to_vector`` and ``vector_to_arrays``
 (``minigrad/flat_vectors.py``) convert
 between that layout and lists of parameter-shaped arrays; ``flat_gradient`` is ``∇L`` of
 the batch loss in it.
@@ -23,7 +23,7 @@ def parameter_list(model):
 
 def num_parameters(params):
     """``P``, the length of a flat vector over ``params``."""
-    return sum(p.size for p in params)
+    return sum(p.numel() for p in params)
 
 
 def flat_gradient(model, loss_fn, x, y):

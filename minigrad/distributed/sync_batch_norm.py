@@ -52,7 +52,7 @@ class SyncBatchNorm(Module):
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                                 False, self.momentum, self.eps)
         axes = (0,) + tuple(range(2, x.ndim))
-        count = self.comm.size * (x.size // self.num_features)
+        count = self.comm.size * (x.numel() // self.num_features)
         if count < 2:
             raise ValueError(f"{self!r} needs more than one value per channel over all ranks "
                              f"in training, got {count}")

@@ -1,5 +1,5 @@
 """Layers and losses as Modules (PyTorch's ``torch.nn`` names)."""
-from . import functional, init
+from . import functional, init, utils
 from .activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .batch_norm_update import update_bn
 from .container import ModuleDict, ModuleList, Sequential

@@ -59,7 +59,13 @@ class Softplus(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (the default shortcut of ``Residual``)."""
+    """Returns its input unchanged (the default shortcut of ``Residual``).
+
+    Like ``torch.nn.Identity`` it accepts and ignores any constructor arguments.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, x):
         return x

@@ -233,6 +233,9 @@ class Module:
         """Move parameters and buffers in place to a device (``"cpu"``, ``"cuda"``) and/or
         cast the floating ones to a dtype, as ``torch.nn.Module.to``; returns self."""
         device, dtype = parse_to_arguments(f"{type(self).__name__}.to", args, kwargs)
+        if dtype is not None and dtype.kind not in "fc":
+            raise TypeError(f"{type(self).__name__}.to only accepts floating point or complex "
+                            f"dtypes, but got desired dtype={dtype}")
         for module in self.modules():
             for p in module._parameters.values():
                 if p is not None:

@@ -41,7 +41,7 @@ class _BatchNorm(Module):
             layouts = " or ".join(self.input_layouts.values())
             raise ValueError(f"{self!r} expects input of shape {layouts} with C = "
                              f"{self.num_features}, got {x.shape}")
-        if self.training and x.size // self.num_features < 2:
+        if self.training and x.numel() // self.num_features < 2:
             raise ValueError(f"{self!r} needs more than one value per channel in training, "
                              f"got input of shape {x.shape}")
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,

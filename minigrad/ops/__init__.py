@@ -4,9 +4,12 @@ Every name in ``__all__`` is a public op function.
 """
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .arithmetic import add, astype, div, mul, neg, pow, sub
+from .clamping import clamp
 from .conv import col2im, conv2d, fold, im2col, unfold
 from .dropout import dropout
 from .elementwise import abs, exp, log, sqrt
+from .indexing import gather, index_put, sort, topk, where
+from .joining import expand, repeat, stack
 from .linalg import linear, matmul
 from .loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
 from .normalization import batch_norm
@@ -25,4 +28,5 @@ __all__ = [
     "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "softplus", "tanh",
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "fold", "im2col",
     "max_pool2d", "unfold",
+    "clamp", "expand", "gather", "index_put", "repeat", "sort", "stack", "topk", "where",
 ]

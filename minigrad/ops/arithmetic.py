@@ -3,11 +3,15 @@
 Inputs broadcast as in NumPy; each backward reduces the gradient back to the
 input's shape with ``sum_to`` (a sum over the broadcast axes).
 """
+import numpy
+
 from ..autograd.function import Function
 from .reduction import sum_to
 
 
 class Add(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, b):
         return a + b
 
@@ -17,6 +21,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, b):
         return a - b
 
@@ -48,6 +54,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    backward_reads_inputs = False
+
     def forward(self, a):
         return -a
 
@@ -83,6 +91,8 @@ class Pow(Function):
 
 
 class AsType(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, dtype):
         self.source_dtype = a.dtype
         return a.astype(dtype)
@@ -125,5 +135,12 @@ def pow(a, exponent):
 
 
 def astype(a, dtype):
-    """``a`` cast to ``dtype``; the gradient is cast back."""
+    """``a`` cast to ``dtype``; the gradient is cast back.
+
+    A cast to a non-floating dtype leaves the graph (integer and boolean tensors
+    cannot require grad, as in PyTorch).
+    """
+    from ..tensor import Tensor, data_of
+    if numpy.dtype(dtype).kind not in "fc":
+        return Tensor(data_of(a).astype(dtype))
     return AsType.apply(a, dtype=dtype)

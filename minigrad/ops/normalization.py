@@ -85,7 +85,7 @@ class BatchNormTraining(Function):
             if wants_x or wants_weight else None
         x_grad = None
         if wants_x:
-            count = x.size // x.shape[1]
+            count = x.numel() // x.shape[1]
             x_grad = (g - bias_grad / count - normalized * (weight_grad / count)) * \
                 (inverse_std * weight)
         return (x_grad, weight_grad if wants_weight else None, bias_grad if wants_bias else None)
@@ -110,7 +110,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     stats_shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
         axes = (0,) + tuple(range(2, input.ndim))
-        count = input.size // channels
+        count = input.numel() // channels
         if count <= 1:
             raise ValueError(f"batch_norm: training needs more than 1 value per channel, "
                              f"got input of shape {tuple(input.shape)}")

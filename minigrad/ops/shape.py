@@ -7,6 +7,8 @@ from ..autograd.function import Function
 
 
 class Reshape(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, shape):
         self.source_shape = a.shape
         return a.reshape(shape)
@@ -16,6 +18,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, dims):
         self.dims = dims
         return a.transpose(dims)
@@ -28,6 +32,8 @@ class Permute(Function):
 
 
 class Clone(Function):
+    backward_reads_inputs = False
+
     def forward(self, a):
         return a.copy()
 
@@ -36,6 +42,8 @@ class Clone(Function):
 
 
 class GetItem(Function):
+    backward_reads_inputs = False
+
     def forward(self, a, index):
         self.index = index
         return a[index]
@@ -46,6 +54,8 @@ class GetItem(Function):
 
 
 class IndexAdd(Function):
+    backward_reads_inputs = False
+
     def forward(self, g, index, shape):
         self.index = index
         out = self.xp(g).zeros(shape, dtype=g.dtype)
@@ -56,6 +66,8 @@ class IndexAdd(Function):
 
 
 class Concatenate(Function):
+    backward_reads_inputs = False
+
     def forward(self, *arrays, dim):
         self.dim = dim
         self.sizes = [a.shape[dim] for a in arrays]

@@ -27,7 +27,7 @@ def require_dtype_of(caller, input, weight):
 
 
 def require_batch(caller, input):
-    if input.size == 0:
+    if input.numel() == 0:
         what = "the batch is empty" if input.shape[0] == 0 else "the input has no entries"
         raise ValueError(f"{caller}: {what} (input shape {input.shape}); a loss over no "
                          "samples is undefined")

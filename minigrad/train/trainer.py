@@ -136,7 +136,7 @@ class Trainer:
         groups = getattr(self.optimizer, "param_groups", [{}])
         self.metrics = new_metrics(config, {
             **facts, **run_facts, "lr": groups[0].get("lr"),
-            "num_parameters": sum(p.size for p in self.model.parameters())})
+            "num_parameters": sum(p.numel() for p in self.model.parameters())})
         self.epoch, self.epoch_seconds, self.pending = 0, 0.0, []
         self.stop = None
 

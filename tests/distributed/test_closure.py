@@ -26,7 +26,7 @@ def test_a_step_makes_one_all_reduce_of_one_flat_buffer():
     local, comm, mpi, shard = setup()
     closure = DistributedClosure(local, comm, shard)
     loss = closure()
-    total = sum(p.size for p in local.params)
+    total = sum(p.numel() for p in local.params)
     assert mpi.calls == [("Allreduce", total + 1)]
     assert isinstance(loss, minigrad.Tensor) and loss.item() == local.loss_value()
 

@@ -84,7 +84,7 @@ def test_zero_clears_in_place_and_refuses_tensors_that_require_grad():
     g = minigrad.tensor([1.0, 2.0])
     assert g.zero_() is g and g.tolist() == [0.0, 0.0]
     p = minigrad.tensor([1.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="zero_: a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="zero_: a leaf Variable that requires grad"):
         p.zero_()
     with minigrad.no_grad():
         p.zero_()

@@ -6,7 +6,7 @@ from minigrad import nn
 
 
 def count(model):
-    return sum(p.size for p in model.parameters())
+    return sum(p.numel() for p in model.parameters())
 
 
 def dense_count(sizes):

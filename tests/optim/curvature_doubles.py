@@ -273,7 +273,7 @@ class ClassificationClosure(ModelClosure):
         for k in range(logits.shape[1]):
             members = numpy.flatnonzero(labels == k)
             if members.size == 0:
-                rows.append(numpy.zeros(sum(p.size for p in self.params)))
+                rows.append(numpy.zeros(sum(p.numel() for p in self.params)))
                 continue
             selected = logits[members.tolist(), k].mean()
             grads = minigrad.grad(selected, self.params, retain_graph=True)
@@ -351,7 +351,7 @@ def gradient_at(closure, theta):
     """The flat gradient of ``closure`` at the flat parameters ``theta`` (left set to them)."""
     offset = 0
     for p in closure.params:
-        p.data = theta[offset:offset + p.size].reshape(p.shape).copy()
-        offset += p.size
+        p.data = theta[offset:offset + p.numel()].reshape(p.shape).copy()
+        offset += p.numel()
     closure()
     return numpy.concatenate([p.grad.numpy().ravel() for p in closure.params])

@@ -93,7 +93,7 @@ class BlockOperator:
         self.x = x.data if isinstance(x, Tensor) else x
         self.y = y.data if isinstance(y, Tensor) else y
         self.params, self.hessian, self.chunk_size = params, hessian, int(chunk_size)
-        size = sum(p.size for p in params)
+        size = sum(p.numel() for p in params)
         self.shape = (size, size)
         self.dtype, self.xp = params[0].dtype, params[0].xp
 
@@ -118,8 +118,8 @@ class BlockOperator:
     def _split(self, rows, step):
         pieces, start = [], 0
         for p in step.params:
-            pieces.append(rows[:, start:start + p.size].reshape((rows.shape[0],) + p.shape))
-            start += p.size
+            pieces.append(rows[:, start:start + p.numel()].reshape((rows.shape[0],) + p.shape))
+            start += p.numel()
         return pieces
 
     def _chunk_product(self, x, y, rows, total):

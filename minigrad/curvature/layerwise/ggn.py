@@ -24,7 +24,7 @@ def parameter_offsets(model):
     offsets, start = {}, 0
     for p in model.parameters():
         offsets[id(p)] = (start, p)
-        start += p.size
+        start += p.numel()
     return offsets, start
 
 
@@ -65,8 +65,8 @@ def ggn(model, loss, x, y):
         position = 0
         for p in step.params:
             start = offsets[id(p)][0]
-            columns[:, :, start:start + p.size] += local[:, :, position:position + p.size]
-            position += p.size
+            columns[:, :, start:start + p.numel()] += local[:, :, position:position + p.numel()]
+            position += p.numel()
 
     batch.backpropagate(visit)
     return weighted_gram(columns, None) * batch.scale

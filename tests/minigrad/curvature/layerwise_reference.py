@@ -18,7 +18,7 @@ from tests.helpers import float64_default
 
 
 def _flat_rows(grads, params):
-    return numpy.concatenate([numpy.zeros(p.size) if g is None else g.numpy().ravel()
+    return numpy.concatenate([numpy.zeros(p.numel()) if g is None else g.numpy().ravel()
                               for g, p in zip(grads, params)])
 
 
@@ -63,7 +63,7 @@ def blocks_of(matrix, model_layers):
     """Diagonal blocks of ``matrix`` for consecutive parameter groups (lists of Parameters)."""
     blocks, start = [], 0
     for params in model_layers:
-        size = sum(p.size for p in params)
+        size = sum(p.numel() for p in params)
         blocks.append(matrix[start:start + size, start:start + size])
         start += size
     return blocks

@@ -74,7 +74,7 @@ def build(name, seed=0):
 
 
 def random_direction(model, seed=1):
-    size = sum(p.size for p in model.parameters())
+    size = sum(p.numel() for p in model.parameters())
     return minigrad.tensor(numpy.random.default_rng(seed).standard_normal(size),
                            dtype=numpy.float64).data
 

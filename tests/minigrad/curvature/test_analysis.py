@@ -18,7 +18,7 @@ def _explicit_class_gradients(model, x, labels, classes):
     rows = []
     for k in range(classes):
         members = [m for m in range(batch) if labels is None or labels[m] == k]
-        total = numpy.zeros(sum(p.size for p in params))
+        total = numpy.zeros(sum(p.numel() for p in params))
         for m in members:
             logit = model(x)[m, k]
             total += numpy.concatenate([g.numpy().ravel() for g in minigrad.grad(logit, params)])

@@ -27,7 +27,7 @@ def test_call_fills_the_grads_with_minigrad_grad_and_returns_the_loss(closure):
     for p in params:
         p.grad = minigrad.tensor(numpy.ones(p.shape), dtype=numpy.float64)
     returned = closure()
-    assert returned.size == 1
+    assert returned.numel() == 1
     assert returned.item() == pytest.approx(loss.item(), rel=1e-14)
     for p, g in zip(params, expected):
         assert relative_error(p.grad.data, g.data) < 1e-14
@@ -75,7 +75,7 @@ def test_kronecker_factors_equal_the_exact_gauss_newton_blocks_at_batch_size_one
     assert len(blocks) == 2
     start = 0
     for block in blocks:
-        size = sum(p.size for p in block.params)
+        size = sum(p.numel() for p in block.params)
         expected = dense[start:start + size, start:start + size]
         assert relative_error(block.to_dense(), expected) < 1e-10
         start += size

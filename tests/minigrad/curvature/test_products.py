@@ -100,7 +100,7 @@ def test_flatten_and_unflatten_round_trip_in_row_major_order():
     flat = arrays_to_vector(params)
     assert num_parameters(params) == 4 * 5 + 5 + 5 * 3 + 3
     assert flat.shape == (num_parameters(params),)
-    assert numpy.array_equal(minigrad.to_host(flat[:params[0].size]),
+    assert numpy.array_equal(minigrad.to_host(flat[:params[0].numel()]),
                              minigrad.to_host(params[0].data).ravel())
     for piece, p in zip(vector_to_arrays(flat, params), params):
         assert numpy.array_equal(minigrad.to_host(piece), minigrad.to_host(p.data))

@@ -87,7 +87,7 @@ def test_im2col_and_col2im(x_shape, kernel, stride, padding, dilation):
 
     def naive_col2im(c):
         # the adjoint of a linear map, column by column: col2im(c) = Jᵀ c with J = ∂cols/∂x
-        basis = numpy.eye(x.size).reshape((x.size,) + x_shape)
+        basis = numpy.eye(x.numel()).reshape((x.numel(),) + x_shape)
         jacobian = numpy.stack([naive_im2col(e, kernel, stride, padding, dilation).ravel()
                                 for e in basis], axis=1)
         return (jacobian.T @ c.ravel()).reshape(x_shape)

@@ -30,8 +30,8 @@ def dense_hessian(loss_of, x):
     """∂²loss/∂x² (flattened) by differentiating the gradient along each unit vector."""
     (g,) = minigrad.grad(loss_of(x), [x], create_graph=True)
     rows = []
-    for k in range(x.size):
-        e = numpy.zeros(x.size)
+    for k in range(x.numel()):
+        e = numpy.zeros(x.numel())
         e[k] = 1.0
         unit = minigrad.tensor(e.reshape(x.shape))
         (row,) = minigrad.grad((g * unit).sum(), [x], retain_graph=True)
@@ -94,9 +94,9 @@ def test_loss_hessians_in_the_output_match_curvature_formulas():
     s = 1 / (1 + numpy.exp(-z.numpy().ravel()))
     numpy.testing.assert_allclose(
         dense_hessian(lambda z: ops.binary_cross_entropy_with_logits(z, t), z),
-        numpy.diag(s * (1 - s)) / z.size, rtol=1e-12, atol=1e-15)
+        numpy.diag(s * (1 - s)) / z.numel(), rtol=1e-12, atol=1e-15)
     numpy.testing.assert_allclose(dense_hessian(lambda x: ops.mse_loss(x, t), z),
-                                  2 * numpy.eye(z.size) / z.size, rtol=1e-12)
+                                  2 * numpy.eye(z.numel()) / z.numel(), rtol=1e-12)
 
 
 def test_huge_logits_give_finite_losses_and_gradients():
