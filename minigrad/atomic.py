@@ -9,6 +9,7 @@ left behind by a killed process is removed by ``remove_stale_temporaries(directo
 targets)``, which recognises exactly the names ``atomic_write`` gives for those targets
 and leaves every other file alone (a user's ``.my-notes.tmp`` stays).
 """
+import contextlib
 import os
 import re
 import secrets
@@ -48,15 +49,28 @@ def _create_temporary(directory, target):
             continue
 
 
+@contextlib.contextmanager
+def naming_the_file(path):
+    """Re-raise an ``OSError`` that names no file (a full disk: ``[Errno 28] No space left on
+    device``) as the same error naming ``path``."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is not None or error.errno is None:
+            raise
+        raise OSError(error.errno, error.strerror, os.fspath(path)) from error
+
+
 def atomic_write(path, write):
     """Call ``write(file)`` on a temporary binary file beside ``path``, then move it onto
-    ``path``; on any error ``path`` is left as it was and the temporary file is removed."""
+    ``path``; on any error ``path`` is left as it was and the temporary file is removed. An
+    ``OSError`` names ``path``."""
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     handle, temporary = _create_temporary(directory, os.path.basename(path))
     try:
-        with os.fdopen(handle, "wb") as file:
+        with naming_the_file(path), os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
             os.fchmod(file.fileno(), 0o666 & ~_umask())

@@ -111,7 +111,8 @@ def load(path):
         return _decode(structure, arrays)
     except CheckpointError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, EOFError, KeyError, TypeError, RecursionError,
+            zipfile.BadZipFile) as error:
         raise CheckpointError(f"checkpoint.load: {path} is truncated or corrupt, not a readable "
                               f"minigrad checkpoint ({type(error).__name__}: {error})") from error
 

@@ -112,8 +112,19 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Load a ``state_dict()``: same number of groups and parameters, same shapes."""
-        groups = state_dict["param_groups"]
+        """Load a ``state_dict()``: same number of groups and parameters, state only for
+        parameters that exist. A refused state leaves the optimizer as it was."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            found = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             f"'param_groups' (as state_dict() returns), got {found}")
+        groups, states = state_dict["param_groups"], state_dict["state"]
+        if (not isinstance(groups, (list, tuple)) or not isinstance(states, dict)
+                or any(not isinstance(g, dict) or not isinstance(g.get("params"), (list, tuple))
+                       for g in groups)):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts "
+                             f"each with a 'params' list, and 'state' a dict")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
                              f"{len(groups)} parameter groups, the optimizer "
@@ -124,10 +135,15 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state and "
                                  f"{len(group['params'])} in the optimizer")
         params = self._params()
-        self.state = {}
-        for i, saved_state in state_dict["state"].items():
-            p = params[i]
-            self.state[p] = _copy_state(saved_state, like=p.data)
+        unknown = [i for i, saved_state in states.items()
+                   if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(params)
+                   or not isinstance(saved_state, dict)]
+        if unknown:
+            raise ValueError(f"{name}.load_state_dict: the state holds entries {unknown[:5]} "
+                             f"for parameters that do not exist (the optimizer has "
+                             f"{len(params)} parameters, indices 0 to {len(params) - 1})")
+        self.state = {params[i]: _copy_state(saved_state, like=params[i].data)
+                      for i, saved_state in states.items()}
         for saved, group in zip(groups, self.param_groups):
             group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
 

@@ -26,8 +26,8 @@ import optim
 from .. import checkpoint
 from ..data import DataFormatError, choose_source
 from ..distributed import launched_by_mpi
-from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, NonFiniteLossError,
-                     TrainingInterrupted, UsageError)
+from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, WRITE_FAILED_STATUS,
+                     NonFiniteLossError, TrainingInterrupted, UsageError)
 from .ranks import FailedElsewhere, Ranks
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
@@ -141,7 +141,16 @@ def _settings(given, out, resume):
     state = checkpoint.load(path)
     checkpoint.require(state, ["metrics"], path)
     checkpoint.require(state["metrics"], ["config"], path)
-    return resumed(state["metrics"]["config"], given, path)
+    saved = state["metrics"]["config"]
+    checkpoint.require(saved, list(DEFAULTS), path)
+    config = resumed(saved, given, path)
+    try:
+        check(config)
+    except (TypeError, AttributeError, KeyError) as err:
+        raise checkpoint.CheckpointError(f"checkpoint {path} holds settings this trainer cannot "
+                                         f"use ({type(err).__name__}: {err}); it is damaged "
+                                         f"or from another program") from err
+    return config
 
 
 def _run(args, ranks=None):
@@ -209,8 +218,12 @@ def main(argv=None):
     except TrainingInterrupted as err:
         print(str(err), file=sys.stderr)
         return INTERRUPTED_STATUS
+    except OSError as err:
+        print(f"error: {err} (the files written before, the last checkpoint among them, are "
+              f"kept as they were)", file=sys.stderr)
+        return WRITE_FAILED_STATUS
     except KeyboardInterrupt:
-        print("interrupted outside the training loop (no new checkpoint written)",
-              file=sys.stderr)
+        print("interrupted outside the training loop; the checkpoint the run wrote before, if "
+              "any, is kept", file=sys.stderr)
         return INTERRUPTED_STATUS
     return 0
