@@ -21,6 +21,7 @@ import numpy
 from . import backend
 from .atomic import atomic_write
 from .checkpoint import STRUCTURE_KEY
+from .file_sizes import check_numpy_file
 from .tensor import Tensor
 
 
@@ -51,6 +52,7 @@ def save(state, path):
 def _read_archive(path):
     """The ``OrderedDict`` of every entry of the ``.npz`` archive at ``path``."""
     try:
+        check_numpy_file(path)
         archive = numpy.load(path, allow_pickle=False)
         if not isinstance(archive, numpy.lib.npyio.NpzFile):
             raise ValueError(f"load: {path!r} holds a single .npy array, not an .npz archive "

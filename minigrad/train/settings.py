@@ -21,6 +21,7 @@ import optim
 
 from .. import backend
 from ..data import IMAGE_SHAPES, NAMES
+from ..file_sizes import readable_size
 from .errors import UsageError
 
 AUTO_DATA = "auto"
@@ -90,9 +91,9 @@ def _check_model_size(config):
     available = physical_memory()
     if available is not None and needed > available:
         raise UsageError(f"--hidden {','.join(map(str, config['hidden']))}: the MLP would have "
-                         f"{count:,} parameters, {needed / 2 ** 30:,.1f} GiB for its weights and "
+                         f"{count:,} parameters, {readable_size(needed)} for its weights and "
                          f"gradients in {config['dtype']}, more than this machine's "
-                         f"{available / 2 ** 30:,.1f} GiB of memory; choose smaller sizes")
+                         f"{readable_size(available)} of memory; choose smaller sizes")
 
 
 def _check_device(device):
