@@ -15,9 +15,7 @@ seeded by ``seed``, so results are reproducible across backends.
 import collections
 import math
 
-import numpy
-
-from ..random import rademacher
+from ..random import generator_for, rademacher
 from .operators import aslinearoperator
 
 HutchinsonEstimate = collections.namedtuple("HutchinsonEstimate", ["estimate", "standard_error"])
@@ -27,7 +25,7 @@ def _probe_samples(op, n, seed, sample):
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"hutchinson: the number of probes n must be a positive int, got {n!r}")
     op = aslinearoperator(op)
-    rng = numpy.random.default_rng(seed)
+    rng = generator_for(seed)
     samples = []
     for _ in range(n):
         z = rademacher(rng, op.shape[0], op.xp, op.dtype)
