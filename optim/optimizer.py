@@ -16,6 +16,7 @@ into a fresh optimizer built over fresh parameters of the same shapes);
 exactly the same trajectory.
 """
 import copy
+import numbers
 
 from minigrad import backend
 from minigrad.tensor import Tensor
@@ -37,6 +38,9 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
+            if isinstance(group, dict) and "params" not in group:
+                raise ValueError(f"{type(self).__name__}: a parameter group dict needs a "
+                                 f"'params' entry, got the keys {sorted(group)}")
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
@@ -116,7 +120,8 @@ class Optimizer:
         parameters that exist. A refused state leaves the optimizer as it was."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            found = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
+            found = (sorted(state_dict) if isinstance(state_dict, dict)
+                     else type(state_dict).__name__)
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
                              f"'param_groups' (as state_dict() returns), got {found}")
         groups, states = state_dict["param_groups"], state_dict["state"]
@@ -175,3 +180,20 @@ def require_positive_integer(optimizer, argument, value):
     """``require`` that ``value`` is an integer ≥ 1 (an iteration count, period or sample size)."""
     require(isinstance(value, int) and not isinstance(value, bool) and value >= 1, optimizer,
             argument, value, "an integer ≥ 1")
+
+
+def require_number(optimizer, argument, value):
+    """Raise ``TypeError`` naming the argument unless ``value`` is a real number (not a bool or
+    a string such as ``"0.1"``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {argument} must be a number, got {value!r} "
+                        f"({type(value).__name__})")
+
+
+def require_curvature_closure(closure, optimizer, method):
+    """Raise ``TypeError`` naming the optimizer unless ``closure`` has the curvature ``method``
+    that ``minigrad.curvature.Closure(model, loss_fn, x, y)`` provides."""
+    if not hasattr(closure, method):
+        raise TypeError(f"{optimizer}.step needs a curvature closure with {method}(), such as "
+                        f"minigrad.curvature.Closure(model, loss_fn, x, y); got a "
+                        f"{type(closure).__name__}, which gives the loss but no curvature")

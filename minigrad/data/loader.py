@@ -152,7 +152,7 @@ class DataLoader:
                 state):
             raise ValueError(f"DataLoader.load_state_dict: expected a dict with 'seed', "
                              f"'generator' and 'batches' (as state_dict() returns), got "
-                             f"{sorted(state) if isinstance(state, dict) else type(state)}")
+                             f"{sorted(state) if isinstance(state, dict) else type(state).__name__}")
         batches = state.get("batches", 0)
         if not _is_batch_size(batches) or not 0 <= batches < max(len(self), 1):
             raise ValueError(f"DataLoader.load_state_dict: the state has handed out {batches!r} "
