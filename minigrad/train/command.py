@@ -4,11 +4,13 @@
 from ``OUT/checkpoint.npz`` (a flag given with it may change only what
 ``settings.SAFE_ON_RESUME`` allows). Every user error — an unknown model,
 optimizer or data set, a bad ``--optim-arg``, a size or count out of range,
-CUDA without CuPy, a folder that already holds a run, a missing or corrupt
-checkpoint, a missing or corrupt data file — prints one line ``error: …`` naming
-the flag or file and returns 2, before any data is loaded where the error does
-not depend on the data. A diverging run returns 1, Ctrl-C 130 (after writing a
-checkpoint that ``--resume`` continues exactly), a finished run 0.
+CUDA without CuPy, a folder that already holds a run, a missing, corrupt, damaged or
+oversized checkpoint, a missing or corrupt data file, an MLP too large for the memory —
+prints one line ``error: …`` naming the flag or file and returns 2, before any data is
+loaded where the error does not depend on the data. A diverging run returns 1, and so
+does a failed write (a full disk: one line naming the file; the previous checkpoint is
+kept), Ctrl-C 130 (after writing a checkpoint that ``--resume`` continues exactly), a
+finished run 0.
 
 Under ``mpirun -n K`` (``minigrad.distributed.launched_by_mpi``) every rank runs the
 command data-parallel (``ranks.py``): the same flags, exit statuses and one-line errors

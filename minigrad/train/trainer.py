@@ -19,7 +19,10 @@ the initialisation/dropout generator, NumPy's global generator, the metrics and
 the time spent in the unfinished epoch. It is written before the first epoch,
 after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
 batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
-bit-for-bit the batch losses an uninterrupted run gives.
+bit-for-bit the batch losses an uninterrupted run gives. A second Ctrl-C stops at once,
+saying which checkpoint the folder holds. ``restore`` refuses, before changing anything,
+a checkpoint with an entry that does not load (``CheckpointError`` naming the file and
+the entry) and ``--epochs`` below the epochs already done.
 
 On K MPI ranks (``distribute``; ``ranks.py``) the step ``t = epoch·len(loader) + batch``
 takes this rank's shard of the global batch by ``(seed, t)`` through ``DataParallel``, so a
