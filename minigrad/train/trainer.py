@@ -20,9 +20,9 @@ the time spent in the unfinished epoch. It is written before the first epoch,
 after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
 batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
 bit-for-bit the batch losses an uninterrupted run gives. A second Ctrl-C stops at once,
-saying which checkpoint the folder holds. ``restore`` refuses, before changing anything,
-a checkpoint with an entry that does not load (``CheckpointError`` naming the file and
-the entry) and ``--epochs`` below the epochs already done.
+saying which checkpoint the folder holds. ``restore`` refuses a checkpoint with an entry
+that does not load (``CheckpointError`` naming the file and the entry) and ``--epochs``
+below the epochs already done; the files of the run stay as they were.
 
 On K MPI ranks (``distribute``; ``ranks.py``) the step ``t = epoch·len(loader) + batch``
 takes this rank's shard of the global batch by ``(seed, t)`` through ``DataParallel``, so a
