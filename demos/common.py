@@ -8,8 +8,9 @@ they share:
   ``--out``, ``--force``, ``--threads``, ``--seed``, ``--data-root``,
   ``--download``); results go to ``demos/results/NAME/`` (``runs/quick/NAME/``
   for ``--quick``), laid out as ``records`` describes;
-* ``load_dataset`` / ``subsets``: MNIST from the usual places, or — when it is
-  absent and not downloaded — the synthetic digits, with a printed notice;
+* ``load_dataset`` / ``subsets``: MNIST or CIFAR-10 from the usual places, or — when
+  it is absent and not downloaded — the synthetic digits in its image shape, with a
+  printed notice (``minigrad.data.load_or_synthetic``, the one fallback);
   ``pixels`` (images as ``(N, 784)`` floats in [0, 1]) and ``standardized``
   (``(N, 1, 28, 28)`` normalised by the data set's mean and std);
 * ``run_loop``: calls a step function, times the steps (evaluation excluded),
@@ -114,19 +115,13 @@ def log(message):
 
 
 def load_dataset(name, split, root=None, download=False):
-    """``(images uint8 (N, 1, 28, 28), labels int64 (N,), source)`` of ``name``'s ``split``.
+    """``(images uint8 (N, C, H, W), labels int64 (N,), source)`` of ``name``'s ``split``.
 
-    ``source`` is the data set actually loaded: ``name``, or ``"synthetic"`` when
-    ``name`` is not found (and not downloaded), which is printed.
+    The one data fallback, ``minigrad.data.load_or_synthetic``: ``source`` is ``name``,
+    or ``"synthetic"`` (the synthetic digits in ``name``'s image shape) when ``name`` is
+    not found (and not downloaded), which is printed with the folders searched.
     """
-    try:
-        images, labels = data.load(name, split, root=root, download=download)
-        return images, labels, name
-    except FileNotFoundError as err:
-        first_line = str(err).splitlines()[0]
-        log(f"{name} {split} not available ({first_line}); using the synthetic digits instead")
-        images, labels = data.load("synthetic", split)
-        return images, labels, "synthetic"
+    return data.load_or_synthetic(name, split, root=root, download=download, log=log)
 
 
 def subsets(name, sizes, seed=0, root=None, download=False, test_size=None):
@@ -143,7 +138,7 @@ def subsets(name, sizes, seed=0, root=None, download=False, test_size=None):
                          f"training images")
     pieces = data.split(images, labels, sizes, seed=seed)
     if test_size is not None:
-        test_images, test_labels, _ = load_dataset(source, "test", root, download)
+        test_images, test_labels, _ = load_dataset(name, "test", root, download)
         pieces += data.split(test_images, test_labels, [min(test_size, len(test_images))],
                              seed=seed)
     return pieces, source

@@ -12,8 +12,9 @@ back on the active backend.
 
 Writes go through ``atomic_write`` (``minigrad.atomic``), so a crash mid-write
 leaves the previous checkpoint intact. Reading a file that is missing, empty,
-truncated or corrupt, or a weights file written by ``minigrad.save``, raises
-``CheckpointError`` naming the file (and, for a weights file, ``minigrad.load``);
+truncated or corrupt, that claims arrays larger than its bytes hold
+(``minigrad.file_sizes``: checked before anything is allocated), or a weights file
+written by ``minigrad.save``, raises ``CheckpointError`` naming the file (and, for a weights file, ``minigrad.load``);
 ``require(state, keys, path)`` does the same for a missing entry.
 """
 import json
@@ -24,6 +25,7 @@ import numpy
 
 from . import backend
 from .atomic import atomic_write
+from .file_sizes import FileSizeError, check_numpy_file
 from .tensor import Tensor
 
 __all__ = ["CheckpointError", "atomic_write", "load", "require", "save"]
@@ -98,6 +100,7 @@ def load(path):
     if os.path.getsize(path) == 0:
         raise CheckpointError(f"checkpoint.load: {path} is empty (0 bytes)")
     try:
+        check_numpy_file(path)
         with numpy.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, numpy.lib.npyio.NpzFile):
                 raise ValueError("a single .npy array, not an .npz archive")
@@ -111,7 +114,10 @@ def load(path):
         return _decode(structure, arrays)
     except CheckpointError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile) as error:
+    except FileSizeError as error:
+        raise CheckpointError(f"checkpoint.load: {error}") from error
+    except (OSError, ValueError, EOFError, KeyError, TypeError, RecursionError,
+            zipfile.BadZipFile) as error:
         raise CheckpointError(f"checkpoint.load: {path} is truncated or corrupt, not a readable "
                               f"minigrad checkpoint ({type(error).__name__}: {error})") from error
 

@@ -32,6 +32,7 @@ import numpy
 from . import backend, checkpoint
 from .atomic import atomic_write
 from .checkpoint import STRUCTURE_KEY
+from .file_sizes import check_numpy_file
 from .tensor import Tensor
 
 WRAPPER_KEY = "minigrad.save"
@@ -102,6 +103,7 @@ def _read_archive(path, entries=True):
     """The ``OrderedDict`` of every entry of the ``.npz`` archive at ``path`` (with
     ``entries=False`` only the entry names, nothing read)."""
     try:
+        check_numpy_file(path)
         archive = numpy.load(path, allow_pickle=False)
         if not isinstance(archive, numpy.lib.npyio.NpzFile):
             raise ValueError(f"load: {path!r} holds a single .npy array, not an .npz archive "

@@ -27,7 +27,7 @@ from minigrad import backend
 from minigrad.random import rademacher
 
 from .adam import check_adam_arguments
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, require, require_curvature_closure
 
 
 def rademacher_probes(generator, params):
@@ -67,6 +67,7 @@ class AdaHessian(Optimizer):
         if closure is None:
             raise TypeError(f"{type(self).__name__}.step needs a curvature closure "
                             "(minigrad.curvature.Closure) for its hessian_product()")
+        require_curvature_closure(closure, type(self).__name__, "hessian_product")
         hessian = closure.hessian_product()
         loss = hessian.loss
         params = [p for group in self.param_groups for p in group["params"] if p.grad is not None]
@@ -113,6 +114,10 @@ class AdaHessian(Optimizer):
         return state
 
     def load_state_dict(self, state_dict):
+        if not isinstance(state_dict, dict) or "generator" not in state_dict:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has no "
+                             f"'generator' entry (the state of the probes' generator, as "
+                             f"state_dict() returns); it comes from another optimizer")
         super().load_state_dict(state_dict)
         self.generator.bit_generator.state = copy.deepcopy(state_dict["generator"])
 

@@ -16,14 +16,19 @@ import math
 
 from minigrad import backend
 
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, require, require_number
 
 
 def check_adam_arguments(optimizer, lr, betas, eps, weight_decay):
     """``ValueError`` naming the argument unless lr, eps, weight_decay ≥ 0 and betas in [0, 1)."""
+    for argument, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+        require_number(optimizer, argument, value)
+    require(isinstance(betas, (tuple, list)) and len(betas) == 2, optimizer, "betas", betas,
+            "a pair (beta1, beta2)")
+    for index, beta in enumerate(betas):
+        require_number(optimizer, f"betas[{index}]", beta)
     require(lr >= 0, optimizer, "lr", lr, ">= 0")
     require(eps >= 0, optimizer, "eps", eps, ">= 0")
-    require(len(betas) == 2, optimizer, "betas", betas, "a pair (beta1, beta2)")
     require(0 <= betas[0] < 1, optimizer, "betas[0]", betas[0], "in [0, 1)")
     require(0 <= betas[1] < 1, optimizer, "betas[1]", betas[1], "in [0, 1)")
     require(weight_decay >= 0, optimizer, "weight_decay", weight_decay, ">= 0")

@@ -48,7 +48,7 @@ Where λ_k comes from is ``curvature``:
 from minigrad import Tensor, backend
 from minigrad.ops.activation import Softmax
 
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, require, require_curvature_closure
 from .parameter_vectors import (add_to_parameters, arrays_to_vector, check_closure_parameters,
                                 gradient_vector, vector_to_arrays)
 
@@ -140,6 +140,7 @@ class ClassSubspaceNewton(Optimizer):
         name = type(self).__name__
         if closure is None:
             raise ValueError(f"{name}.step needs a curvature closure with class_gradients")
+        require_curvature_closure(closure, name, "class_gradients")
         group = self.param_groups[0]
         params = group["params"]
         check_closure_parameters(closure, params, name)

@@ -16,7 +16,8 @@ steps: after ``max_failures`` failures in a row the optimizer raises
 """
 import math
 
-from .optimizer import Optimizer, require, require_positive_integer
+from .optimizer import (Optimizer, require, require_curvature_closure,
+                        require_positive_integer)
 from .parameter_vectors import (CURVATURES, add_to_parameters, check_closure_parameters, finite,
                                 arrays_to_vector, gradient_vector, restore, snapshot, vector_to_arrays)
 
@@ -59,6 +60,11 @@ class CurvatureOptimizer(Optimizer):
             raise ValueError(f"{type(self).__name__}.step needs a curvature closure "
                              f"(minigrad.curvature.Closure(model, loss_fn, x, y))")
         params = self.param_groups[0]["params"]
+        method = ("hessian_product" if self.param_groups[0]["curvature"] == "hessian"
+                  else "gauss_newton_product")
+        for given in (closure, curvature_closure):
+            if given is not None:
+                require_curvature_closure(given, type(self).__name__, method)
         check_closure_parameters(closure, params, type(self).__name__)
         if curvature_closure is None:
             product = self._curvature_product(closure, backward=True)

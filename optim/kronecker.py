@@ -47,7 +47,8 @@ heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 
 diagonal at lr = 1).
 """
 from minigrad import backend
-from .optimizer import Optimizer, require, require_positive_integer
+from .optimizer import (Optimizer, require, require_curvature_closure,
+                        require_positive_integer)
 
 
 def damped_inverses(A, G, damping):
@@ -118,6 +119,7 @@ class KroneckerFactored(Optimizer):
         name = type(self).__name__
         if closure is None:
             raise ValueError(f"{name}.step needs a curvature closure with kronecker_factors")
+        require_curvature_closure(closure, name, "kronecker_factors")
         loss = closure()
         groups = {id(p): group for group in self.param_groups for p in group["params"]}
         directions = {}

@@ -23,8 +23,13 @@ losses. One ``step(closure)`` runs up to ``max_iter`` iterations and
 ``max|g| ≤ tolerance_grad``, when ``max|t d| ≤ tolerance_change`` or when
 the loss changes by less than ``tolerance_change``; it returns the loss of
 the first evaluation. The history lives in ``state`` of the first parameter,
-so ``state_dict`` round-trips it.
+so ``state_dict`` round-trips it. Unlike PyTorch, a non-finite loss or gradient is
+never stepped through: at the first evaluation, or after a step taken without a
+line search, it raises ``FloatingPointError`` (the parameters put back to the last
+finite point).
 """
+import math
+
 from minigrad import backend
 
 from .line_search import armijo_backtracking, loss_as_float, strong_wolfe
@@ -65,8 +70,19 @@ class LBFGS(Optimizer):
         loss = loss_as_float(closure())
         return loss, gradient_vector(params)
 
+    def _require_finite(self, loss, grad, xp, where):
+        """Raise ``FloatingPointError`` saying ``where`` unless the loss and gradient are finite."""
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"{type(self).__name__}.step: the closure returned a "
+                                     f"non-finite loss ({loss}) {where}")
+        if not bool(xp.isfinite(grad).all()):
+            raise FloatingPointError(f"{type(self).__name__}.step: the gradient is not finite "
+                                     f"{where}")
+
     def step(self, closure=None):
-        """Run up to ``max_iter`` L-BFGS iterations; returns the loss at the start."""
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss at the start. A closure
+        giving a non-finite loss or gradient raises ``FloatingPointError`` (without a line
+        search: after putting back the parameters of the last finite point)."""
         if closure is None:
             raise ValueError(f"{type(self).__name__}.step needs a closure that re-evaluates the "
                              "loss and its gradient")
@@ -82,6 +98,7 @@ class LBFGS(Optimizer):
         loss = loss_as_float(first_loss)
         grad = gradient_vector(params)
         xp = backend.get_array_module(grad)
+        self._require_finite(loss, grad, xp, "at the current parameters (left unchanged)")
         evaluations = 1
         state["func_evals"] += 1
         if float(xp.abs(grad).max()) <= tolerance_grad:
@@ -117,10 +134,16 @@ class LBFGS(Optimizer):
 
             line_search_evaluations = 0
             if group["line_search_fn"] is None:
-                set_parameters(params, parameter_vector(params) + t * direction)
+                start = parameter_vector(params)
+                set_parameters(params, start + t * direction)
                 if iteration != group["max_iter"]:
                     loss, grad = self._evaluate(closure, params)
                     line_search_evaluations = 1
+                    if not (math.isfinite(loss) and bool(xp.isfinite(grad).all())):
+                        set_parameters(params, start)
+                        self._require_finite(loss, grad, xp, f"after iteration {iteration} "
+                                             f"(parameters restored to the point before it; "
+                                             f"lower lr or pass line_search_fn='strong_wolfe')")
             else:
                 start = parameter_vector(params)
 

@@ -38,6 +38,9 @@ class LineSearchError(RuntimeError):
 
 def loss_as_float(loss):
     """A closure's loss (Tensor, array or number) as a Python float."""
+    if loss is None:
+        raise TypeError("the closure returned None: it must return the loss it computed "
+                        "(def closure(): ...; loss.backward(); return loss)")
     return float(loss.item()) if hasattr(loss, "item") else float(loss)
 
 

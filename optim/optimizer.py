@@ -16,6 +16,7 @@ into a fresh optimizer built over fresh parameters of the same shapes);
 exactly the same trajectory.
 """
 import copy
+import numbers
 
 from minigrad import backend
 from minigrad.tensor import Tensor
@@ -37,6 +38,9 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
+            if isinstance(group, dict) and "params" not in group:
+                raise ValueError(f"{type(self).__name__}: a parameter group dict needs a "
+                                 f"'params' entry, got the keys {sorted(group)}")
             self.add_param_group(group)
 
     def add_param_group(self, param_group):
@@ -112,8 +116,20 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Load a ``state_dict()``: same number of groups and parameters, same shapes."""
-        groups = state_dict["param_groups"]
+        """Load a ``state_dict()``: same number of groups and parameters, state only for
+        parameters that exist. A refused state leaves the optimizer as it was."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            found = (sorted(state_dict) if isinstance(state_dict, dict)
+                     else type(state_dict).__name__)
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             f"'param_groups' (as state_dict() returns), got {found}")
+        groups, states = state_dict["param_groups"], state_dict["state"]
+        if (not isinstance(groups, (list, tuple)) or not isinstance(states, dict)
+                or any(not isinstance(g, dict) or not isinstance(g.get("params"), (list, tuple))
+                       for g in groups)):
+            raise ValueError(f"{name}.load_state_dict: 'param_groups' must be a list of dicts "
+                             f"each with a 'params' list, and 'state' a dict")
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
                              f"{len(groups)} parameter groups, the optimizer "
@@ -124,10 +140,15 @@ class Optimizer:
                                  f"{len(saved['params'])} parameters in the state and "
                                  f"{len(group['params'])} in the optimizer")
         params = self._params()
-        self.state = {}
-        for i, saved_state in state_dict["state"].items():
-            p = params[i]
-            self.state[p] = _copy_state(saved_state, like=p.data)
+        unknown = [i for i, saved_state in states.items()
+                   if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(params)
+                   or not isinstance(saved_state, dict)]
+        if unknown:
+            raise ValueError(f"{name}.load_state_dict: the state holds entries {unknown[:5]} "
+                             f"for parameters that do not exist (the optimizer has "
+                             f"{len(params)} parameters, indices 0 to {len(params) - 1})")
+        self.state = {params[i]: _copy_state(saved_state, like=params[i].data)
+                      for i, saved_state in states.items()}
         for saved, group in zip(groups, self.param_groups):
             group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
 
@@ -159,3 +180,20 @@ def require_positive_integer(optimizer, argument, value):
     """``require`` that ``value`` is an integer ≥ 1 (an iteration count, period or sample size)."""
     require(isinstance(value, int) and not isinstance(value, bool) and value >= 1, optimizer,
             argument, value, "an integer ≥ 1")
+
+
+def require_number(optimizer, argument, value):
+    """Raise ``TypeError`` naming the argument unless ``value`` is a real number (not a bool or
+    a string such as ``"0.1"``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {argument} must be a number, got {value!r} "
+                        f"({type(value).__name__})")
+
+
+def require_curvature_closure(closure, optimizer, method):
+    """Raise ``TypeError`` naming the optimizer unless ``closure`` has the curvature ``method``
+    that ``minigrad.curvature.Closure(model, loss_fn, x, y)`` provides."""
+    if not hasattr(closure, method):
+        raise TypeError(f"{optimizer}.step needs a curvature closure with {method}(), such as "
+                        f"minigrad.curvature.Closure(model, loss_fn, x, y); got a "
+                        f"{type(closure).__name__}, which gives the loss but no curvature")

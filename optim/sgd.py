@@ -14,7 +14,7 @@ With μ = 0 the update is plain gradient descent ``θ ← θ − η g``.
 """
 from minigrad import backend
 
-from .optimizer import Optimizer, require
+from .optimizer import Optimizer, require, require_number
 
 
 class SGD(Optimizer):
@@ -26,6 +26,9 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         name = type(self).__name__
+        for argument, value in (("lr", lr), ("momentum", momentum), ("dampening", dampening),
+                                ("weight_decay", weight_decay)):
+            require_number(name, argument, value)
         require(lr >= 0, name, "lr", lr, ">= 0")
         require(momentum >= 0, name, "momentum", momentum, ">= 0")
         require(weight_decay >= 0, name, "weight_decay", weight_decay, ">= 0")

@@ -15,6 +15,9 @@ from .evaluation import batch_loss, preserved_buffers
 
 def parameter_list(model):
     """The model's Parameters in ``parameters()`` order; raises if it has none."""
+    if not callable(getattr(model, "parameters", None)):
+        raise TypeError(f"the model must be a minigrad.nn.Module (something with parameters()), "
+                        f"got {type(model).__name__}")
     params = list(model.parameters())
     if not params:
         raise ValueError(f"{type(model).__name__} has no parameters to take curvature of")

@@ -2,7 +2,8 @@
 ``TensorDataset``, ``DataLoader``, ``split``, ``normalize``."""
 from .cifar import RestrictedUnpickler, read_cifar_batch, read_cifar_label_names
 from .dataset import Dataset, TensorDataset
-from .datasets import MD5, NAMES, cache_directory, load, search_directories, verify_md5
+from .datasets import (IMAGE_SHAPES, MD5, NAMES, cache_directory, default_places, load,
+                       search_directories, verify_md5)
 from .download import ChecksumError, download, md5sum
 from .errors import DataFormatError
 from .fallback import choose_source, load_or_synthetic

@@ -11,14 +11,19 @@ files use, and ``_frombuffer``, which pickle protocol 5 uses, each under its
 NumPy 1 and 2 module names; ``numpy.ndarray``, ``numpy.dtype``), plus the
 ``_codecs.encode(text, "latin1")`` by which protocol-2 pickles written by Python 3
 store bytes (admitted as a function that only re-encodes text as Latin-1), and
-rejects any other global with a ``DataFormatError`` naming it and the file.
+rejects any other global with a ``DataFormatError`` naming it and the file. An array
+constructor asking for more bytes than the whole file holds (``ndarray((2**40,))``) is
+refused before it allocates (``minigrad.file_sizes``): the data of every genuine array
+comes from the file.
 
 Shapes returned: images ``(N, 3, 32, 32)`` uint8, labels ``(N,)`` int64.
 """
+import os
 import pickle
 
 import numpy
 
+from ..file_sizes import FileSizeError, array_bytes, check_claim
 from .errors import DataFormatError
 
 NUM_CLASSES = 10
@@ -45,19 +50,49 @@ ALLOWED_GLOBALS = {
 }
 
 
+def _file_size(file):
+    """Bytes of the seekable ``file``, its position kept."""
+    position = file.tell()
+    size = file.seek(0, os.SEEK_END)
+    file.seek(position)
+    return size
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler whose ``find_class`` admits only ``ALLOWED_GLOBALS``."""
+    """An unpickler whose ``find_class`` admits only ``ALLOWED_GLOBALS``, with the array
+    constructors bounded by the size of ``file``."""
 
     def __init__(self, file, path):
         super().__init__(file, encoding="bytes")
-        self.path = path
+        self.path, self.max_bytes = path, _file_size(file)
+
+    def _bounded(self, shape, dtype):
+        try:
+            claimed = array_bytes(shape if isinstance(shape, tuple) else (shape,), dtype)
+        except (TypeError, ValueError) as err:
+            raise DataFormatError(f"{self.path}: the pickle asks for an array of shape "
+                                  f"{shape!r} and dtype {dtype!r} ({err})") from err
+        try:
+            check_claim(self.path, f"the pickle's array of shape {shape}", claimed,
+                        self.max_bytes)
+        except FileSizeError as error:
+            raise DataFormatError(str(error)) from error
+
+    def _ndarray(self, shape, dtype=float, *rest, **options):
+        self._bounded(shape, dtype)
+        return numpy.ndarray(shape, dtype, *rest, **options)
+
+    def _reconstruct(self, subtype, shape, dtype):
+        self._bounded(shape, dtype)
+        return _RECONSTRUCT(numpy.ndarray if subtype == self._ndarray else subtype, shape, dtype)
 
     def find_class(self, module, name):
         allowed = ALLOWED_GLOBALS.get((module, name))
         if allowed is None:
             raise DataFormatError(f"{self.path}: the pickle asks for {module}.{name}, which a "
                                   f"CIFAR-10 batch does not need; refusing to load it")
-        return allowed
+        bounded = {numpy.ndarray: self._ndarray, _RECONSTRUCT: self._reconstruct}
+        return bounded.get(allowed, allowed)
 
 
 def read_pickle(path):

@@ -5,10 +5,12 @@ for MNIST, Fashion-MNIST and the synthetic digits (the IDX ``(N, 28, 28)`` with 
 channel axis added), ``(N, 3, 32, 32)`` for CIFAR-10 — and labels ``(N,)`` int64.
 
 With ``root`` given, files are looked for in ``root`` alone, which must be an
-existing folder (``NotADirectoryError`` otherwise). Without it they are looked
-for, in order, in ``$MINIGRAD_DATA``, ``../shared/data`` beside the repository or
-the working directory, and the user cache (``$XDG_CACHE_HOME/minigrad``, default
-``~/.cache/minigrad``). In each place both in the data set's own subfolder
+existing folder (``NotADirectoryError`` otherwise). Without it, and with
+``$MINIGRAD_DATA`` set, they are looked for in that folder alone (a folder that does
+not exist holds nothing: ``MINIGRAD_DATA=/nonexistent`` makes every real data set
+absent). Otherwise they are looked for, in order, in ``../shared/data`` beside the
+repository or the working directory, and the user cache
+(``$XDG_CACHE_HOME/minigrad``, default ``~/.cache/minigrad``). In each place both in the data set's own subfolder
 (``mnist/``, ``fashion-mnist/``, ``cifar-10-batches-py/`` or ``cifar-10-subset/``)
 and directly. IDX files may be gzip-compressed (``*.gz``) or raw. CIFAR-10 accepts
 the original batches (``data_batch_1`` … ``data_batch_5``, ``test_batch``) or the
@@ -22,9 +24,12 @@ have no published digest and are read unchecked.
 
 When nothing is found and ``download`` is true, the original files are fetched
 from their official locations, checked against their published MD5 digests
-and written atomically into ``root`` (or the cache); a failed download removes
-the folders it created and says so. Otherwise ``FileNotFoundError`` names the
-files, the folders searched and where to put them.
+and written atomically into ``root`` (or ``$MINIGRAD_DATA``, or the cache); a failed
+download removes the folders it created and says so. Otherwise ``FileNotFoundError``
+names, in one line, the files, every folder searched (those absent marked so) and where
+to put them.
+
+``IMAGE_SHAPES`` gives each data set's ``(C, H, W)``.
 """
 import functools
 import os
@@ -76,6 +81,8 @@ CIFAR10 = {
                                                                         "batches.meta"),
 }
 NAMES = tuple(IDX_SETS) + ("cifar10", "synthetic")
+IMAGE_SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32),
+                "synthetic": (1, 28, 28)}
 CIFAR10_MD5 = {
     "data_batch_1": "c99cafc152244af753f735de768cd75f",
     "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
@@ -97,26 +104,36 @@ def cache_directory():
     return pathlib.Path(base) / "minigrad"
 
 
+def default_places():
+    """The base folders searched without ``root``: ``$MINIGRAD_DATA`` alone when it is set,
+    else ``../shared/data`` beside the repository and the working directory, and the cache."""
+    if os.environ.get("MINIGRAD_DATA"):
+        return [pathlib.Path(os.environ["MINIGRAD_DATA"]).expanduser().resolve()]
+    repository = pathlib.Path(__file__).resolve().parents[2]
+    places = []
+    for candidate in (repository.parent / "shared" / "data",
+                      pathlib.Path.cwd().parent / "shared" / "data", cache_directory()):
+        path = candidate.expanduser().resolve()
+        if path not in places:
+            places.append(path)
+    return places
+
+
+def download_directory(root=None):
+    """Where a download is written: ``root``, else ``$MINIGRAD_DATA``, else the cache."""
+    return pathlib.Path(root or os.environ.get("MINIGRAD_DATA") or cache_directory())
+
+
 def search_directories(root=None):
     """The base folders ``load`` searches, in order: ``root`` alone when given (it must exist),
-    else those of the default places that exist."""
+    else those of ``default_places()`` that exist."""
     if root is not None:
         path = pathlib.Path(root).expanduser().resolve()
         if not path.is_dir():
             raise NotADirectoryError(f"data root {root}: no such folder (root names the folder "
                                      f"holding the data files, e.g. its mnist/ subfolder)")
         return [path]
-    repository = pathlib.Path(__file__).resolve().parents[2]
-    candidates = [os.environ.get("MINIGRAD_DATA"),
-                  repository.parent / "shared" / "data",
-                  pathlib.Path.cwd().parent / "shared" / "data", cache_directory()]
-    found = []
-    for candidate in candidates:
-        if candidate:
-            path = pathlib.Path(candidate).expanduser().resolve()
-            if path.is_dir() and path not in found:
-                found.append(path)
-    return found
+    return [path for path in default_places() if path.is_dir()]
 
 
 @functools.lru_cache(maxsize=None)
@@ -177,12 +194,14 @@ def _find(bases, subfolders, names, locate):
 
 
 def _not_found(name, split, names, bases, folder, reason):
-    searched = "\n  ".join(str(b) for b in bases) or "(none of the candidate folders exists)"
+    absent = [f"{path} (absent)" for path in default_places()
+              if not path.is_dir() and path not in bases]
+    searched = ", ".join([str(b) for b in bases] + absent) or "no folder"
     raise FileNotFoundError(
         f"{name} {split} data not found: no folder holds all of {', '.join(names)}"
         f"{' (gzip or raw)' if name in IDX_SETS else ''}. "
-        f"Searched (each also in its subfolder {folder}/):\n  {searched}\n"
-        f"Put the files in {cache_directory() / folder}/, or in <folder>/{folder}/ and pass "
+        f"Searched (each also in its subfolder {folder}/): {searched}. "
+        f"Put the files in {download_directory() / folder}/, or in <folder>/{folder}/ and pass "
         f"root=<folder> or set MINIGRAD_DATA=<folder>. {reason}")
 
 
@@ -194,7 +213,7 @@ def _load_idx(name, split, root, download, check_md5):
     if paths is None:
         if not download:
             _not_found(name, split, names, bases, spec["folder"], "Downloading is switched off.")
-        folder = pathlib.Path(root or cache_directory()) / spec["folder"]
+        folder = download_directory(root) / spec["folder"]
         created = _created_folders(folder)
         try:
             paths = [downloads.download([url + n for url in spec["urls"]], folder / n,
@@ -241,7 +260,7 @@ def _load_cifar(split, root, download, check_md5):
         if not download:
             _not_found("cifar10", split, names, bases, CIFAR10["archive_folder"],
                        "Downloading is switched off.")
-        directory = pathlib.Path(root or cache_directory())
+        directory = download_directory(root)
         created = _created_folders(directory / CIFAR10["archive_folder"])
         try:
             _download_cifar(directory)

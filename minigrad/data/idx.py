@@ -13,19 +13,24 @@ so the first four bytes, read as one big-endian integer, are 2051 for image file
 The payload must have exactly ``prod(dims)`` bytes: a short or long file, or a
 gzip stream that ends early or fails its CRC, raises ``DataFormatError``. A gzip
 member is decompressed only up to the size its header announces (plus one byte,
-to detect a longer payload), and a header announcing more than ``MAX_PAYLOAD_BYTES``
-is refused before anything is decompressed, so a small corrupt or hostile file
-cannot fill the memory. Label values must lie in ``[0, num_classes)``.
+to detect a longer payload; a raw file only up to its size), and a header announcing
+more than ``MAX_PAYLOAD_BYTES`` or more than ``file_sizes.MAX_INFLATION`` times the
+compressed size of a gzip file (real IDX files inflate about 2 to 5 times) is refused
+before anything is decompressed, with a ``DataFormatError`` naming the file and the
+sizes, so a small corrupt or hostile file cannot fill the memory. Label values must lie
+in ``[0, num_classes)``.
 
 Shapes returned: images ``(N, 1, rows, cols)`` uint8 (a channel axis, as the
 convolutional models expect ``(N, C, H, W)``), labels ``(N,)`` int64.
 """
 import gzip
+import os
 import struct
 import zlib
 
 import numpy
 
+from ..file_sizes import INFLATION_SLACK, MAX_INFLATION, FileSizeError, check_claim
 from .errors import DataFormatError
 
 IMAGES_MAGIC = 2051
@@ -81,7 +86,16 @@ def read_idx(path, expected_magic):
     """The array stored in IDX file ``path``, whose magic number must be ``expected_magic``."""
     with _open(path) as stream:
         dims, expected = _header(stream, path, expected_magic)
-        payload = _read(stream, expected + 1, path)
+        size, readable = os.path.getsize(path), expected
+        if isinstance(stream, gzip.GzipFile):
+            try:
+                check_claim(path, f"the header (dimensions {dims}) of a {size:,}-byte gzip file",
+                            expected, MAX_INFLATION * size + INFLATION_SLACK)
+            except FileSizeError as error:
+                raise DataFormatError(str(error)) from error
+        else:
+            readable = min(expected, size)
+        payload = _read(stream, readable + 1, path)
     if len(payload) != expected:
         found = f"{len(payload)}" if len(payload) < expected else "more"
         raise DataFormatError(f"{path}: dimensions {dims} need {expected} payload bytes but the "

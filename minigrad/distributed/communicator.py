@@ -17,6 +17,7 @@ same node (MPI-3 ``COMM_TYPE_SHARED``), the index of the GPU a rank should use.
 import numpy
 
 from ..backend import get_array_module
+from .failure import abort_uncaught
 
 
 class Communicator:
@@ -89,11 +90,14 @@ class Communicator:
 
 
 def world():
-    """The ``Communicator`` of all ranks (``MPI.COMM_WORLD``); needs mpi4py."""
+    """The ``Communicator`` of all ranks (``MPI.COMM_WORLD``); needs mpi4py. From the first
+    call on, an exception that no code catches ends the whole job (``abort_uncaught``)."""
     try:
         from mpi4py import MPI
     except ImportError as err:
         raise RuntimeError("minigrad.distributed needs mpi4py and an MPI library: install "
                            "Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) and "
                            "the mpi extra (pip install -e \".[mpi]\")") from err
-    return Communicator(MPI.COMM_WORLD, MPI)
+    comm = Communicator(MPI.COMM_WORLD, MPI)
+    abort_uncaught(comm)
+    return comm

@@ -8,6 +8,10 @@ with its traceback to stderr, then calls ``MPI_Abort`` on the communicator: ever
 rank (blocked in a collective or not) is ended and ``mpirun`` exits with a non-zero status.
 ``KeyboardInterrupt`` and ``SystemExit`` with a non-zero code count as failures;
 ``SystemExit(0)`` passes through (a clean exit, which every rank must take).
+
+A rank that raises outside ``abort_on_error`` must not leave the others waiting either:
+``abort_uncaught(comm)`` (installed by ``world()``) wraps ``sys.excepthook`` so that an
+exception nobody catches does the same, as ``python -m mpi4py`` does.
 """
 import contextlib
 import sys
@@ -38,3 +42,14 @@ def _abort(comm, error, exit_code):
     sys.stderr.write(failure_message(comm, error) + "\n" + "".join(lines))
     sys.stderr.flush()
     comm.abort(exit_code)
+
+
+def abort_uncaught(comm, exit_code=1):
+    """Make an uncaught exception on this rank print its error and abort every rank."""
+    if getattr(sys.excepthook, "aborts_mpi_job", False):
+        return
+
+    def hook(kind, error, trace):
+        _abort(comm, error.with_traceback(trace), exit_code)
+    hook.aborts_mpi_job = True
+    sys.excepthook = hook

@@ -49,16 +49,20 @@ class ModuleList(Module):
         self.extend(modules)
 
     def _renumber(self, modules):
+        """Register ``modules`` as ``"0"``, ``"1"``, …; a refused one leaves the list as it was."""
+        modules = [_checked("ModuleList", i, module) for i, module in enumerate(modules)]
         for key in list(self._modules):
             delattr(self, key)
         for i, module in enumerate(modules):
-            setattr(self, str(i), _checked("ModuleList", i, module))
+            setattr(self, str(i), module)
 
     def append(self, module):
         setattr(self, str(len(self)), _checked("ModuleList", len(self), module))
         return self
 
     def extend(self, modules):
+        modules = [_checked("ModuleList", len(self) + i, module)
+                   for i, module in enumerate(modules)]
         for module in modules:
             self.append(module)
         return self

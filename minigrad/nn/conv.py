@@ -16,7 +16,7 @@ The hyper-parameters are plain attributes, each a pair of ints (``kernel_size``,
 import math
 
 from ..ops.conv import _pair
-from ..ops.validation import require_dtype_of
+from ..ops.validation import require_dtype_of, require_sizes
 from . import functional as F
 from . import init
 from .module import Module
@@ -34,6 +34,8 @@ class Conv2d(Module):
         self.stride = _pair(stride, "Conv2d", "stride")
         self.padding = _pair(padding, "Conv2d", "padding")
         self.dilation = _pair(dilation, "Conv2d", "dilation")
+        require_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels,
+                      kernel_size=self.kernel_size, stride=self.stride, dilation=self.dilation)
         weight_shape = (out_channels, in_channels) + self.kernel_size
         self.weight = Parameter(init.kaiming_uniform(weight_shape))
         bound = 1.0 / math.sqrt(init.fan_in(weight_shape))

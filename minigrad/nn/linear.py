@@ -2,6 +2,7 @@
 import math
 
 from ..ops.linalg import linear
+from ..ops.validation import require_sizes
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -12,6 +13,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        require_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(init.kaiming_uniform((out_features, in_features)))
         bound = 1.0 / math.sqrt(in_features)

@@ -23,6 +23,7 @@ the caller's dict) and returns ``IncompatibleKeys(missing_keys, unexpected_keys)
 with ``strict=True`` (the default) any such key is an error.
 """
 import collections
+import collections.abc
 
 from .. import backend
 from ..tensor import Tensor, data_of, parse_to_arguments
@@ -193,6 +194,9 @@ class Module:
         either list being non-empty is a ``RuntimeError`` and nothing is loaded.
         """
         name = type(self).__name__
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"{name}.load_state_dict: expected a mapping of names to arrays (as "
+                            f"state_dict() returns), got {type(state_dict).__name__}")
         targets = self._state_targets()
         missing = [key for key in targets if key not in state_dict]
         unexpected = [key for key in state_dict if key not in targets]

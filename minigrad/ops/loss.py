@@ -85,11 +85,15 @@ def _class_labels(name, scores, target):
 
 
 def _same_shape_target(name, input, target):
-    """``target`` as a Tensor beside ``input``, which it must match in shape."""
+    """``target`` as a Tensor beside ``input``, which it must match in shape; an integer or
+    bool target takes ``input``'s float dtype, as in PyTorch's type promotion (float32 input,
+    int64 target: a float32 loss)."""
     target = as_tensor(target, like=input)
     if input.shape != target.shape:
         raise ValueError(f"{name}: target shape {target.shape} must equal input shape "
                          f"{input.shape}")
+    if target.dtype.kind in "biu" and input.dtype.kind == "f":
+        target = Tensor(target.data.astype(input.dtype))
     return target
 
 

@@ -8,6 +8,7 @@ both and the message names what the user called.
     require_dtype_of(caller, input, weight)  the weight's dtype: a float64 input to float32
                                              weights would leave a float64 gradient on them
     require_batch(caller, input)             a non-empty input (N ≥ 1 samples)
+    require_sizes(caller, **sizes)           layer sizes that are integers ≥ 1
 """
 
 
@@ -31,3 +32,15 @@ def require_batch(caller, input):
         what = "the batch is empty" if input.shape[0] == 0 else "the input has no entries"
         raise ValueError(f"{caller}: {what} (input shape {input.shape}); a loss over no "
                          "samples is undefined")
+
+
+def require_sizes(caller, **sizes):
+    """Raise naming ``caller`` and the argument unless every size (an int or a tuple of ints)
+    is an integer ≥ 1: ``TypeError`` for a non-integer, ``ValueError`` for one below 1."""
+    for name, value in sizes.items():
+        for size in value if isinstance(value, tuple) else (value,):
+            if isinstance(size, bool) or not isinstance(size, int):
+                raise TypeError(f"{caller}: {name} must be an integer ≥ 1, got {value!r} "
+                                f"({type(size).__name__})")
+            if size < 1:
+                raise ValueError(f"{caller}: {name} must be an integer ≥ 1, got {value!r}")

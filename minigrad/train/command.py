@@ -4,11 +4,13 @@
 from ``OUT/checkpoint.npz`` (a flag given with it may change only what
 ``settings.SAFE_ON_RESUME`` allows). Every user error — an unknown model,
 optimizer or data set, a bad ``--optim-arg``, a size or count out of range,
-CUDA without CuPy, a folder that already holds a run, a missing or corrupt
-checkpoint, a missing or corrupt data file — prints one line ``error: …`` naming
-the flag or file and returns 2, before any data is loaded where the error does
-not depend on the data. A diverging run returns 1, Ctrl-C 130 (after writing a
-checkpoint that ``--resume`` continues exactly), a finished run 0.
+CUDA without CuPy, a folder that already holds a run, a missing, corrupt, damaged or
+oversized checkpoint, a missing or corrupt data file, an MLP too large for the memory —
+prints one line ``error: …`` naming the flag or file and returns 2, before any data is
+loaded where the error does not depend on the data. A diverging run returns 1, and so
+does a failed write (a full disk: one line naming the file; the previous checkpoint is
+kept), Ctrl-C 130 (after writing a checkpoint that ``--resume`` continues exactly), a
+finished run 0.
 
 Under ``mpirun -n K`` (``minigrad.distributed.launched_by_mpi``) every rank runs the
 command data-parallel (``ranks.py``): the same flags, exit statuses and one-line errors
@@ -26,8 +28,8 @@ import optim
 from .. import checkpoint
 from ..data import DataFormatError, choose_source
 from ..distributed import launched_by_mpi
-from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, NonFiniteLossError,
-                     TrainingInterrupted, UsageError)
+from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, WRITE_FAILED_STATUS,
+                     NonFiniteLossError, TrainingInterrupted, UsageError)
 from .ranks import FailedElsewhere, Ranks
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
@@ -141,7 +143,16 @@ def _settings(given, out, resume):
     state = checkpoint.load(path)
     checkpoint.require(state, ["metrics"], path)
     checkpoint.require(state["metrics"], ["config"], path)
-    return resumed(state["metrics"]["config"], given, path)
+    saved = state["metrics"]["config"]
+    checkpoint.require(saved, list(DEFAULTS), path)
+    config = resumed(saved, given, path)
+    try:
+        check(config)
+    except (TypeError, AttributeError, KeyError) as err:
+        raise checkpoint.CheckpointError(f"checkpoint {path} holds settings this trainer cannot "
+                                         f"use ({type(err).__name__}: {err}); it is damaged "
+                                         f"or from another program") from err
+    return config
 
 
 def _run(args, ranks=None):
@@ -209,8 +220,12 @@ def main(argv=None):
     except TrainingInterrupted as err:
         print(str(err), file=sys.stderr)
         return INTERRUPTED_STATUS
+    except OSError as err:
+        print(f"error: {err} (the files written before, the last checkpoint among them, are "
+              f"kept as they were)", file=sys.stderr)
+        return WRITE_FAILED_STATUS
     except KeyboardInterrupt:
-        print("interrupted outside the training loop (no new checkpoint written)",
-              file=sys.stderr)
+        print("interrupted outside the training loop; the checkpoint the run wrote before, if "
+              "any, is kept", file=sys.stderr)
         return INTERRUPTED_STATUS
     return 0

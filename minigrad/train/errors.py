@@ -2,10 +2,12 @@
 
     UsageError            a bad setting, run folder or checkpoint       exit 2
     NonFiniteLossError    a non-finite loss or parameters              exit 1
+    OSError               a file could not be written (a full disk);   exit 1
+                          the previous checkpoint is kept
     TrainingInterrupted   Ctrl-C; a checkpoint that resumes exactly    exit 130
                           was written first
 """
-USAGE_STATUS, NON_FINITE_STATUS, INTERRUPTED_STATUS = 2, 1, 130
+USAGE_STATUS, NON_FINITE_STATUS, WRITE_FAILED_STATUS, INTERRUPTED_STATUS = 2, 1, 1, 130
 
 
 class UsageError(ValueError):

@@ -10,6 +10,8 @@ bar, a line every ``log_every`` batches; ``--quiet`` shows neither.
 import sys
 import time
 
+from ..atomic import naming_the_file
+
 
 class Progress:
     """The sink of a run's lines and its per-epoch progress display."""
@@ -67,7 +69,8 @@ class Progress:
 
     def _record(self, text):
         if self.log_file is not None:
-            with open(self.log_file, "a", encoding="utf-8") as file:
+            with naming_the_file(self.log_file), open(self.log_file, "a",
+                                                       encoding="utf-8") as file:
                 file.write(text + "\n")
 
     def end_epoch(self):

@@ -6,7 +6,9 @@ Without ``--out`` a run gets a new folder ``runs/MODEL-DATA``, or
 ``--resume`` continues it or ``--force`` starts over in it (which removes those
 files and ``log.txt`` first); a ``log.txt`` alone (a run that stopped before
 its first checkpoint) is appended to. ``--resume`` needs the folder's ``checkpoint.npz``. Every run
-removes the temporary files a killed write left behind, saying so.
+removes the temporary files a killed write of one of ``RUN_FILES`` left behind (recognised
+exactly by their names, ``.checkpoint.npz-<8 hex digits>.tmp``, …), saying so; other files in
+``--out`` are never touched.
 """
 import os
 
@@ -51,5 +53,5 @@ def prepare(out, resume, force, log):
             if os.path.exists(os.path.join(out, name)):
                 os.remove(os.path.join(out, name))
     os.makedirs(out, exist_ok=True)
-    for path in remove_stale_temporaries(out):
+    for path in remove_stale_temporaries(out, RUN_FILES):
         log(f"removed {path}, a temporary file left by an interrupted write")

@@ -20,7 +20,8 @@ import models
 import optim
 
 from .. import backend
-from ..data import NAMES
+from ..data import IMAGE_SHAPES, NAMES
+from ..file_sizes import readable_size
 from .errors import UsageError
 
 AUTO_DATA = "auto"
@@ -70,6 +71,31 @@ def _check_optimizer(config):
                          f"({given or 'lr/momentum/weight-decay flags'}): {err}") from err
 
 
+def physical_memory():
+    """Bytes of physical memory of this machine, or ``None`` where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_model_size(config):
+    """Refuse an MLP whose weights and gradients alone would not fit in memory, before any
+    allocation: (in + 1)·out parameters per layer, 2 arrays of ``dtype`` each."""
+    if config["model"] != "mlp":
+        return
+    data = "mnist" if config["data"] == AUTO_DATA else config["data"]
+    sizes = [int(numpy.prod(IMAGE_SHAPES[data])), *config["hidden"], 10]
+    count = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    needed = 2 * count * numpy.dtype(config["dtype"]).itemsize
+    available = physical_memory()
+    if available is not None and needed > available:
+        raise UsageError(f"--hidden {','.join(map(str, config['hidden']))}: the MLP would have "
+                         f"{count:,} parameters, {readable_size(needed)} for its weights and "
+                         f"gradients in {config['dtype']}, more than this machine's "
+                         f"{readable_size(available)} of memory; choose smaller sizes")
+
+
 def _check_device(device):
     if device not in DEVICES:
         raise UsageError(f"--device must be one of {DEVICES}, got {device!r}")
@@ -98,6 +124,7 @@ def check(config):
         _positive(config, key, allow_none=True, minimum=0)
     if any(not isinstance(size, int) or size < 1 for size in config["hidden"]):
         raise UsageError(f"--hidden sizes must be positive integers, got {config['hidden']}")
+    _check_model_size(config)
     for key in ("lr", "momentum", "weight_decay"):
         value = config[key]
         if value is not None and not numpy.isfinite(value):

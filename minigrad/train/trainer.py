@@ -19,7 +19,10 @@ the initialisation/dropout generator, NumPy's global generator, the metrics and
 the time spent in the unfinished epoch. It is written before the first epoch,
 after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
 batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
-bit-for-bit the batch losses an uninterrupted run gives.
+bit-for-bit the batch losses an uninterrupted run gives. A second Ctrl-C stops at once,
+saying which checkpoint the folder holds. ``restore`` refuses a checkpoint with an entry
+that does not load (``CheckpointError`` naming the file and the entry) and ``--epochs``
+below the epochs already done; the files of the run stay as they were.
 
 On K MPI ranks (``distribute``; ``ranks.py``) the step ``t = epoch·len(loader) + batch``
 takes this rank's shard of the global batch by ``(seed, t)`` through ``DataParallel``, so a
@@ -82,16 +85,25 @@ def _batch_row(loss, output, y, parameters, reconstruction):
                      xp.asarray(correct, dtype=xp.float64), finite.astype(xp.float64)])
 
 
+def _set_generator_state(generator):
+    """A function that sets the bit-generator state of ``generator``."""
+    def set_state(state):
+        generator.bit_generator.state = state
+    return set_state
+
+
 class _StopOnSigint:
     """While active, the first SIGINT only sets ``requested`` (the loop stops after the
-    batch in progress); a second one interrupts at once."""
+    batch in progress); a second one interrupts at once with ``interrupted_again()``, a
+    ``TrainingInterrupted`` saying which checkpoint there is."""
 
-    def __init__(self, line, enabled=True):
+    def __init__(self, line, enabled=True, interrupted_again=KeyboardInterrupt):
         self.line, self.enabled, self.requested, self._previous = line, enabled, False, None
+        self.interrupted_again = interrupted_again
 
     def _handle(self, number, frame):
         if self.requested:
-            raise KeyboardInterrupt
+            raise self.interrupted_again()
         self.requested = True
         self.line("interrupted: stopping after this batch to save a checkpoint "
                   "(Ctrl-C again to abort without one)")
@@ -138,7 +150,7 @@ class Trainer:
             **facts, **run_facts, "lr": groups[0].get("lr"),
             "num_parameters": sum(p.numel() for p in self.model.parameters())})
         self.epoch, self.epoch_seconds, self.pending = 0, 0.0, []
-        self.stop = None
+        self.stop, self.saved_after = None, None
 
     def distribute(self, ranks, sync_batch_norm=False):
         """Train data-parallel on ``ranks`` (a ``Ranks``): rank 0's model on every rank, each
@@ -179,6 +191,9 @@ class Trainer:
                  "numpy_global": numpy.random.get_state(), "metrics": self.metrics,
                  "epoch_seconds": self.epoch_seconds}
         checkpoint.save(state, self.checkpoint_path)
+        batches = self.loader.state_dict()["batches"]
+        self.saved_after = (f"epoch {self.epoch + 1}, batch {batches}" if batches
+                            else f"epoch {self.epoch}")
         write_metrics(os.path.join(self.out, METRICS_FILE), self.metrics)
         if self.metrics["batch_loss"]:
             write_curves(os.path.join(self.out, CURVES_FILE), self.metrics, len(self.loader),
@@ -188,23 +203,42 @@ class Trainer:
         """Continue from the checkpoint in ``out``, which must come from the same settings."""
         state = checkpoint.load(self.checkpoint_path)
         checkpoint.require(state, STATE_KEYS, self.checkpoint_path)
+        checkpoint.require(state["metrics"], ["config"], self.checkpoint_path)
         saved = state["metrics"]["config"]
         differences = {k: (saved.get(k), self.config[k]) for k in RUN_KEYS
                        if saved.get(k) != self.config[k]}
         if differences:
             raise ValueError(f"resume: the checkpoint {self.checkpoint_path} was made with "
                              f"different settings (saved, requested): {differences}")
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.loader.load_state_dict(state["loader"])
-        nn.init.generator().bit_generator.state = state["init_generator"]
-        numpy.random.set_state(state["numpy_global"])
+        self._check_epochs(state["epoch"])
+        for entry, load in (("model", self.model.load_state_dict),
+                            ("optimizer", self.optimizer.load_state_dict),
+                            ("loader", self.loader.load_state_dict),
+                            ("init_generator", _set_generator_state(nn.init.generator())),
+                            ("numpy_global", numpy.random.set_state)):
+            try:
+                load(state[entry])
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+                raise checkpoint.CheckpointError(
+                    f"checkpoint {self.checkpoint_path}: its '{entry}' entry cannot be loaded "
+                    f"({type(err).__name__}: {err}); it is damaged or from another "
+                    f"program") from err
         self.epoch, self.metrics = state["epoch"], state["metrics"]
         self.epoch_seconds = state["epoch_seconds"]
         self.metrics["config"]["epochs"] = self.config["epochs"]
         done = self.loader.state_dict()["batches"]
         where = f"epoch {self.epoch + 1}, batch {done}" if done else f"epoch {self.epoch}"
         self.progress.line(f"resumed from {self.checkpoint_path} after {where}")
+
+    def _check_epochs(self, done):
+        """Refuse ``--epochs`` below the ``done`` epochs of the checkpoint (nothing to train)."""
+        if not isinstance(done, int) or isinstance(done, bool) or done < 0:
+            raise checkpoint.CheckpointError(f"checkpoint {self.checkpoint_path}: its 'epoch' "
+                                             f"entry {done!r} is not a count of epochs")
+        if self.config["epochs"] < done:
+            raise UsageError(f"--epochs {self.config['epochs']} is fewer than the {done} epochs "
+                             f"already done in {self.checkpoint_path}: pass --epochs {done + 1} "
+                             f"or more to train further")
 
     def _non_finite(self, what, where):
         kept = f"; the last good checkpoint is {self.checkpoint_path}" if self.out else ""
@@ -305,6 +339,18 @@ class Trainer:
                                    f"continue with --resume --out {self.out}",
                                    self.checkpoint_path)
 
+    def _interrupted_again(self):
+        """The ``TrainingInterrupted`` of a second Ctrl-C: which checkpoint ``--out`` holds."""
+        if self.out is None:
+            return TrainingInterrupted("interrupted again; no output folder, so no checkpoint "
+                                       "was written", None)
+        if self.saved_after is None:
+            return TrainingInterrupted(f"interrupted again before this run wrote a checkpoint; "
+                                       f"{self.out} is as it was before the run", None)
+        return TrainingInterrupted(f"interrupted again; {self.checkpoint_path} holds the "
+                                   f"checkpoint written after {self.saved_after}: continue with "
+                                   f"--resume --out {self.out}", self.checkpoint_path)
+
     def evaluate(self, name):
         """Mean loss and accuracy on the ``"val"`` or ``"test"`` set; ``(None, None)`` if empty.
 
@@ -380,7 +426,8 @@ class Trainer:
             f"{'' if config['lr'] is not None else ', its default'}), {config['dtype']} on "
             f"{config['device']}, {self.metrics['threads']} BLAS threads")
         self.run_start = time.perf_counter() - self.metrics["elapsed_seconds"]
-        with _StopOnSigint(self.progress.line, enabled=self.ranks is None) as self.stop:
+        with _StopOnSigint(self.progress.line, self.ranks is None,
+                           self._interrupted_again) as self.stop:
             while self.epoch < config["epochs"]:
                 self._end_epoch(*self.train_epoch())
                 if self.stop.requested:

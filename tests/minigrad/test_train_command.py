@@ -226,11 +226,11 @@ def test_run_files_follow_the_umask_and_stale_temporaries_are_cleaned(tmp_path):
         os.umask(previous)
     for name in ("checkpoint.npz", "metrics.json", "curves.png"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o640, name
-    (tmp_path / ".checkpoint.npz-k1ll3d.tmp").write_bytes(b"partial")
+    (tmp_path / ".checkpoint.npz-0123abcd.tmp").write_bytes(b"partial")
     lines = []
     train(out=tmp_path, resume=True, **{**QUIET, "epochs": 2, "log": lines.append})
-    assert not (tmp_path / ".checkpoint.npz-k1ll3d.tmp").exists()
-    assert any("removed" in line and "k1ll3d" in line for line in lines)
+    assert not (tmp_path / ".checkpoint.npz-0123abcd.tmp").exists()
+    assert any("removed" in line and "0123abcd" in line for line in lines)
 
 
 def test_the_loop_transfers_to_the_host_only_at_reporting_points(monkeypatch):

@@ -54,7 +54,7 @@ from ...backend import get_array_module, to_host
 from ...tensor import Tensor
 from ..evaluation import as_input, preserved_buffers
 from ..flat import arrays_to_vector, parameter_list
-from ...random import rademacher
+from ...random import generator_for, rademacher
 from .operators import ggn_operator, hessian_operator
 from .spectrum import top_eigen
 
@@ -157,7 +157,7 @@ def _traces(operators, trace_probes, seed):
             for j, op in enumerate(operators):
                 totals[j] += float(op.matvec(unit)[i])
         return [(total, 0.0) for total in totals]
-    rng = numpy.random.default_rng(seed)
+    rng = generator_for(seed)
     samples = numpy.zeros((trace_probes, len(operators)))
     for i in range(trace_probes):
         z = rademacher(rng, size, xp, dtype)

@@ -33,7 +33,7 @@ import math
 
 import numpy
 
-from ...random import rademacher
+from ...random import generator_for, rademacher
 from .batch_statistics import across_batches
 from .operators import aslinearoperator
 
@@ -51,7 +51,7 @@ def _check_count(n, least, who):
 def _probe_samples(op, n, seed, sample):
     _check_count(n, 1, "hutchinson")
     op = aslinearoperator(op)
-    rng = numpy.random.default_rng(seed)
+    rng = generator_for(seed)
     samples = []
     for _ in range(n):
         z = rademacher(rng, op.shape[0], op.xp, op.dtype)
@@ -101,7 +101,7 @@ def hutchinson_trace(op, n, seed=None, batches=None):
 def _hutchpp_trace(op, n, seed):
     _check_count(n, 3, "hutchpp_trace")
     op = aslinearoperator(op)
-    xp, size, rng = op.xp, op.shape[0], numpy.random.default_rng(seed)
+    xp, size, rng = op.xp, op.shape[0], generator_for(seed)
     k = n // 3
     sketch = op @ rademacher(rng, (size, k), xp, op.dtype)
     basis, _ = xp.linalg.qr(sketch)

@@ -46,6 +46,7 @@ import collections
 import numpy
 
 from ...lanczos import Lanczos
+from ...random import generator_for
 from .batch_statistics import across_batches
 from .operators import aslinearoperator
 
@@ -153,7 +154,7 @@ def _top_eigen(op, k, method, which, iters, tol, seed):
                          f"{op.shape}, got {k!r}")
     if which not in WHICH:
         raise ValueError(f"top_eigen: which must be one of {WHICH}, got {which!r}")
-    rng = numpy.random.default_rng(seed)
+    rng = generator_for(seed)
     if method == "lanczos":
         iters = min(size, max(4 * k, k + 40)) if iters is None else iters
         values, vectors = _lanczos_eigen(op, k, which, iters, tol, rng)
@@ -170,7 +171,7 @@ def lanczos_quadrature(op, n_probes=1, n_iters=80, seed=None):
     op = aslinearoperator(op)
     if not isinstance(n_probes, int) or n_probes < 1:
         raise ValueError(f"lanczos_quadrature: n_probes must be a positive int, got {n_probes!r}")
-    rng = numpy.random.default_rng(seed)
+    rng = generator_for(seed)
     nodes, weights = [], []
     for _ in range(n_probes):
         process = Lanczos(op, _random_vector(rng, op), n_iters)

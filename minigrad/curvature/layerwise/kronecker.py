@@ -36,6 +36,7 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 import numpy
 
 from ...backend import get_array_module
+from ...random import generator_for
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
 from .engine_columns import per_sample_columns
@@ -115,7 +116,7 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     if not layers:
         raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
                          f"there are no Kronecker factors to compute")
-    draws = numpy.random.default_rng(seed)
+    draws = generator_for(seed)
     scale = batch_scale(loss, n)
     factors, rows = {}, {}
     for start in range(0, n, int(chunk_size)):

@@ -25,6 +25,7 @@ import numpy
 from ...backend import get_array_module
 from ...nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from ...ops.activation import Sigmoid, Softmax
+from ...random import generator_for
 from ...tensor import Tensor
 from .registry import rules_for
 
@@ -35,7 +36,7 @@ def _array(value, like):
 
 
 def _host_rng(seed):
-    return numpy.random.default_rng(seed)
+    return generator_for(seed)
 
 
 def batch_scale(loss, batch_size):
