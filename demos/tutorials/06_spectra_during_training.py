@@ -49,19 +49,19 @@ x = minigrad.tensor((pixels - pixels.mean(axis=0)) / (pixels.std(axis=0) + 0.05)
 y = minigrad.tensor(labels[:500])
 model = models.mlp([49, 32, 10], activation="tanh")
 loss_fn = nn.CrossEntropyLoss()
-optimizer = optim.SGD(model.parameters(), lr=0.2)
+optimizer = optim.SGD(model.parameters(), lr=0.3)
 closure = curvature.Closure(model, loss_fn, x, y)
 print(f"P = {curvature.num_parameters(model.parameters())} parameters, {source} digits")
 
 # %% [markdown]
-# ## Train, and look at the curvature every 30 steps
+# ## Train, and look at the curvature every 20 steps
 
 # %%
 snapshots = {}
-for step in range(61):
-    if step % 30 == 0:
+for step in range(41):
+    if step % 20 == 0:
         op = curvature.hessian_operator(model, loss_fn, x, y)
-        values, vectors = curvature.top_eigen(op, k=10, seed=0)
+        values, vectors = curvature.top_eigen(op, k=10, iters=30, seed=0)
         grid, density = curvature.spectral_density(op, n_probes=1, n_iters=30, seed=0)
         overlap = curvature.subspace_overlap(vectors, curvature.class_gradients(model, x, y).T)
         snapshots[step] = dict(loss=closure.loss_value(), values=values, grid=grid,
