@@ -28,6 +28,8 @@ import shutil
 import sys
 from collections import namedtuple
 
+import numpy
+
 from .backend import to_host
 
 GraphNode = namedtuple("GraphNode", "kind label")
@@ -45,10 +47,9 @@ class Graph(namedtuple("Graph", "nodes edges")):
 
 
 def _entries(array, max_entries):
-    """``array`` printed on one line with 4 significant digits, or ``None`` if it is too large."""
+    """``array`` printed on one line with 4 decimals, or ``None`` if it is too large."""
     if array is None or array.size > max_entries:
         return None
-    import numpy
     return numpy.array2string(numpy.asarray(to_host(array)), precision=4, separator=", ",
                               max_line_width=10_000)
 
