@@ -8,11 +8,14 @@
 ``execute(path)`` converts the source with Jupytext and runs it with nbclient in a
 fresh Python kernel whose working folder is this one (so ``solutions/`` and
 ``exercises.py`` import); a cell that raises stops it with ``CellExecutionError``.
-``--write DIR`` also keeps each executed notebook as ``DIR/NAME.ipynb``.
+``--write DIR`` also keeps each executed notebook as ``DIR/NAME.ipynb``. Each line gives the
+wall time and the CPU time of the kernel and the processes it started (on a loaded machine
+the wall time grows, the CPU time much less).
 """
 import argparse
 import base64
 import pathlib
+import resource
 import sys
 import time
 
@@ -35,6 +38,12 @@ def execute(path):
     start = time.perf_counter()
     client.execute()
     return notebook, time.perf_counter() - start
+
+
+def _children_cpu_seconds():
+    """User + system CPU seconds of the finished child processes (the kernels and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def tagged_png(notebook, tag):
@@ -66,8 +75,10 @@ def main(argv=None):
         return 0
     paths = [FOLDER / name for name in args.tutorials] or tutorial_paths()
     for path in paths:
+        before = _children_cpu_seconds()
         notebook, seconds = execute(path)
-        print(f"{path.name}: {seconds:.1f} s", flush=True)
+        print(f"{path.name}: {seconds:.1f} s wall, {_children_cpu_seconds() - before:.1f} s CPU",
+              flush=True)
         if args.write:
             import nbformat
             folder = pathlib.Path(args.write)
