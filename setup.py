@@ -13,8 +13,11 @@ setup(
                                     "models", "models.*"]),
     python_requires=">=3.9",
     install_requires=["numpy>=1.22", "scipy>=1.8", "matplotlib>=3.5", "tqdm>=4.60"],
-    extras_require={"test": ["pytest>=7", "threadpoolctl>=3"], "gpu": ["cupy-cuda12x>=13"],
-                    "mpi": ["mpi4py>=3.1"]},
+    extras_require={"test": ["pytest>=7", "threadpoolctl>=3", "jupytext>=1.16", "nbclient>=0.10",
+                             "nbformat>=5.9", "ipykernel>=6.29"],
+                    "gpu": ["cupy-cuda12x>=13"], "mpi": ["mpi4py>=3.1"], "viz": ["graphviz>=0.20"],
+                    "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26",
+                             "mkdocs-jupyter>=0.25", "jupytext>=1.16", "graphviz>=0.20"]},
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Intended Audience :: Education",

@@ -1,5 +1,5 @@
 """minigrad: a small autodiff framework on NumPy/CuPy that makes curvature transparent."""
-from . import backend, cuda
+from . import backend, cuda, viz
 from .autograd.engine import grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
