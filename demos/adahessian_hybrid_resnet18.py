@@ -78,6 +78,9 @@ def arguments(argv):
     p.add_argument("--val-size", type=int, default=None, help="paper: 200")
     p.add_argument("--test-size", type=int, default=None, help="paper: 200")
     p.add_argument("--batch-size", type=int, default=None, help="paper: 100")
+    p.add_argument("--init", default="pytorch", choices=("pytorch", "torchvision"),
+                   help="convolution initialisation: PyTorch's default kaiming_uniform_(a=√5) "
+                        "or torchvision's kaiming_normal_(mode='fan_out') (models.resnet18)")
     p.add_argument("--optimizers", default=None,
                    help=f"comma-separated subset of {','.join(CONFIGURATIONS)}")
     args = common.parse(p, argv, PRESETS, merge=True)
@@ -123,7 +126,7 @@ def run(args, method, seed, sets, source):
     name, hyper = CONFIGURATIONS[method]
     common.log(f"{method}, seed {seed}")
     nn.init.manual_seed(seed)
-    model = models.resnet18(in_channels=1, num_classes=10)
+    model = models.resnet18(in_channels=1, num_classes=10, init=args.init)
     optimizer = optim.create(name, model.parameters(), **hyper)
     loss_fn = nn.CrossEntropyLoss()
     scale = data.Normalize.for_dataset(source)

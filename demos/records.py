@@ -7,6 +7,10 @@ its PNG figures. ``results.json`` is one dict:
   (wall time of the whole run), ``"threads"`` (the BLAS thread count it was
   pinned to), ``"machine"`` (platform, processor, CPU count, Python and NumPy
   versions), ``"settings"`` (every option that decides the numbers);
+* ``"provenance"``: one ``{"command", "commit"}`` per run the file holds, in the
+  order they were merged; ``"commit"`` is the ``git rev-parse HEAD`` of the tree
+  the run imported, with ``-dirty`` appended when tracked files differed from it
+  (``"unknown"`` for runs made before commits were recorded);
 * the raw numbers: ``"curves": {method: [[step, seconds, value], ...]}``
   and/or ``"per_seed": {method: [{"seed": s, ...}, ...]}``, plus whatever
   else the demo measures;
@@ -26,12 +30,15 @@ import json
 import os
 import pathlib
 import platform
+import subprocess
 
 import numpy
 
 import minigrad
 
 RESULTS = "results.json"
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+UNKNOWN_COMMIT = "unknown"
 
 
 def machine():
@@ -41,10 +48,41 @@ def machine():
             "numpy": numpy.__version__}
 
 
+def commit():
+    """The commit of the code a run imports: ``git rev-parse HEAD`` of the repository, with
+    ``-dirty`` when tracked files differ from it; ``"unknown"`` outside a git checkout."""
+    def git(*arguments):
+        return subprocess.run(["git", "-C", str(REPOSITORY), *arguments], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        return UNKNOWN_COMMIT
+    return head + ("-dirty" if dirty else "")
+
+
 def header(command, settings, threads):
     """The fields every ``results.json`` starts with (``seconds`` is filled in by the demo)."""
     return {"command": command, "minigrad_version": minigrad.__version__, "threads": threads,
-            "machine": machine(), "settings": settings}
+            "machine": machine(), "settings": settings,
+            "provenance": [{"command": command, "commit": commit()}]}
+
+
+def provenance_problems(stored):
+    """What is missing from the per-run provenance of a stored run (empty when complete):
+    one ``{"command", "commit"}`` per command of ``"command"``, in the same order."""
+    commands = _as_list(stored.get("command", []))
+    runs = stored.get("provenance")
+    if not isinstance(runs, list):
+        return ["no \"provenance\" list (the commit and command of every run)"]
+    problems = [f"run {index}: {run!r} lacks a command or a commit" for index, run in
+                enumerate(runs) if not (isinstance(run, dict) and run.get("command")
+                                        and run.get("commit"))]
+    if [run.get("command") for run in runs if isinstance(run, dict)] != commands:
+        problems.append(f"the provenance's commands differ from \"command\" ({len(runs)} "
+                        f"runs against {len(commands)} commands)")
+    return problems
 
 
 def claim(directory, force):
@@ -103,6 +141,7 @@ def merge_methods(directory, results, key, force, combine):
                         field != "settings":
                     merged[field] = {**stored[field], **value}
             merged["command"] = _as_list(stored["command"]) + _as_list(results["command"])
+            merged["provenance"] = stored.get("provenance", []) + results["provenance"]
             merged["seconds"] = stored["seconds"] + results["seconds"]
         return combine(merged)
 

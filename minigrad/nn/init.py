@@ -12,6 +12,12 @@ optimisation for deep learning" (2017): each output unit (row ``i`` of the
 ``(out, in)`` weight) keeps ``incoming`` connections to distinct inputs chosen
 uniformly at random, with weights drawn from N(0, std²); every other weight and
 the bias are 0. It writes the layer's parameters in place and returns the layer.
+
+``kaiming_normal_(weight, mode="fan_out", nonlinearity="relu")`` is PyTorch's
+``nn.init.kaiming_normal_``: N(0, gain²/fan) with gain √2 for ReLU (1 for
+``"linear"``) and fan the weight's inputs (``"fan_in"``: ``in·kh·kw``) or
+outputs (``"fan_out"``: ``out·kh·kw``) per unit; torchvision's ResNets draw
+their convolutions so (He et al., "Delving deep into rectifiers", 2015).
 """
 import math
 
@@ -37,6 +43,27 @@ def kaiming_uniform(shape, a=math.sqrt(5), dtype=None):
     """PyTorch's ``kaiming_uniform_``: bound ``gain·√(3/fan_in)``, gain ``√(2/(1+a²))``."""
     gain = math.sqrt(2.0 / (1 + a * a))
     return uniform(shape, gain * math.sqrt(3.0 / fan_in(shape)), dtype)
+
+
+GAINS = {"relu": math.sqrt(2.0), "linear": 1.0}
+MODES = ("fan_in", "fan_out")
+
+
+def kaiming_normal_(weight, mode="fan_in", nonlinearity="relu"):
+    """PyTorch's ``kaiming_normal_`` in place: N(0, (gain/√fan)²), fan ``mode``'s count."""
+    if mode not in MODES:
+        raise ValueError(f"kaiming_normal_: mode must be one of {MODES}, got {mode!r}")
+    if nonlinearity not in GAINS:
+        raise ValueError(f"kaiming_normal_: nonlinearity must be one of {tuple(GAINS)}, got "
+                         f"{nonlinearity!r}")
+    if weight.ndim < 2:
+        raise ValueError(f"kaiming_normal_: needs a weight of at least 2 dimensions, got shape "
+                         f"{tuple(weight.shape)}")
+    receptive = int(numpy.prod(weight.shape[2:]))
+    fan = weight.shape[1 if mode == "fan_in" else 0] * receptive
+    values = generator().normal(0.0, GAINS[nonlinearity] / math.sqrt(fan), size=weight.shape)
+    weight.data = backend.to_device(values.astype(weight.dtype))
+    return weight
 
 
 def sparse_incoming_(linear, incoming=15, std=1.0):
