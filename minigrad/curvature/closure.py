@@ -66,7 +66,8 @@ class CurvatureClosure(Protocol):
 
     def gauss_newton_product(self, backward: bool = True) -> GaussNewtonProduct: ...
 
-    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None) -> list: ...
+    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
+                          chunk_size=None) -> list: ...
 
     def class_gradients(self): ...
 
@@ -148,16 +149,23 @@ class Closure:
         return GaussNewtonProduct(self.model, self.loss_fn, self.x, self.y).apply(
             vectors, retain_graph=False)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None):
-        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``."""
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None):
+        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``;
+        ``chunk_size`` (KFAC, KFLR) bounds the samples back-propagated at once."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"Closure.kronecker_factors: kind must be one of {KRONECKER_KINDS}, "
                              f"got {kind!r}")
         from . import kronecker
         if kind == "kfac":
             return kronecker.kfac(self.model, self.loss_fn, self.x, self.y,
-                                  mc_samples=mc_samples, seed=seed)
-        return getattr(kronecker, kind)(self.model, self.loss_fn, self.x, self.y)
+                                  mc_samples=mc_samples, seed=seed, chunk_size=chunk_size)
+        if kind == "kflr":
+            return kronecker.kflr(self.model, self.loss_fn, self.x, self.y, chunk_size=chunk_size)
+        if chunk_size is not None:
+            raise ValueError(f"Closure.kronecker_factors: chunk_size applies to 'kfac' and 'kflr' "
+                             f"(back-propagated columns), not to {kind!r}, whose recursion is "
+                             f"batch-averaged; got chunk_size={chunk_size!r}")
+        return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
     def class_gradients(self):
         """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""
