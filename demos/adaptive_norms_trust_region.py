@@ -64,7 +64,7 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
-from demos import common  # noqa: E402
+from demos import common, records  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
 
 NAME = "adaptive_norms_trust_region"
@@ -352,8 +352,9 @@ def exit_cell(runs):
     exits = [r["plateau_exit"] for r in runs if r["plateau_exit"] is not None]
     if not exits:
         return f"never (0 of {len(runs)})"
-    shown = spread(exits, counts=True)
-    return shown if len(exits) == len(runs) else f"{shown} ({len(exits)} of {len(runs)})"
+    if len(exits) == len(runs):
+        return spread(exits, counts=True)
+    return f"{', '.join(f'{e:.0f}' for e in exits)} ({len(exits)} of {len(runs)})"
 
 
 def summarise(stored):
@@ -366,15 +367,11 @@ def summarise(stored):
 
 
 def spread(values, digits=4, counts=False):
-    """``"mean ± std"`` with the sample std for n ≥ 2; a single value is marked as one run.
-    ``digits`` significant digits for the mean (whole numbers when ``counts``), two for the
-    std (whole numbers from 10 on)."""
-    values = numpy.asarray(values, dtype=float)
-    mean = f"{values.mean():.0f}" if counts else f"{values.mean():.{digits}g}"
-    if len(values) == 1:
-        return f"{mean} (1 run)"
-    std = values.std(ddof=1)
-    return f"{mean} ± {std:.0f}" if std >= 10 else f"{mean} ± {std:.2g}"
+    """``records.spread`` (``mean ± std`` only for n ≥ 3) with ``digits`` significant digits
+    for a value (whole numbers when ``counts``), two for the std (whole numbers from 10 on)."""
+    def show(value):
+        return f"{value:.0f}" if counts else f"{value:.{digits}g}"
+    return records.spread(values, show, lambda std: f"{std:.0f}" if std >= 10 else f"{std:.2g}")
 
 
 def ranking_line(entries):
@@ -395,7 +392,8 @@ def spread_note(entries):
     """What the cells of a table over ``{method: per-seed entries}`` show."""
     if all(len(runs) == 1 for runs in entries.values()):
         return "one run per method, no spread"
-    return "mean ± sample std over the seeds of each row (a single run is marked)"
+    return ("mean ± sample std over the seeds of each row where 3 or more runs complete (the "
+            "values themselves for fewer; a single run is marked)")
 
 
 def training_table(problem, entries, settings):

@@ -17,6 +17,11 @@ its PNG figures. ``results.json`` is one dict:
 * ``"table"``: the Markdown of ``table.md``;
 * ``"figures"``: the file names of its PNG figures, in the same folder.
 
+Spreads follow one rule (``spread``, checked by ``spread_problems``): a table cell
+shows ``mean ± std`` only over n ≥ 3 complete runs; two runs are shown as
+``n = 2, values a and b``, one as ``a (1 run)``, and a cell summarising only k of
+n runs (those that reached a threshold) lists the k values.
+
 Files are written atomically (``minigrad.checkpoint.atomic_write``: a
 temporary file moved into place), and a folder that already holds a
 ``results.json`` is never overwritten unless the run is given ``--force``
@@ -30,6 +35,7 @@ import json
 import os
 import pathlib
 import platform
+import re
 import subprocess
 
 import numpy
@@ -60,6 +66,52 @@ def commit():
     except (OSError, subprocess.CalledProcessError):
         return UNKNOWN_COMMIT
     return head + ("-dirty" if dirty else "")
+
+
+def spread(values, show=lambda v: f"{v:.2f}", show_std=None):
+    """A table cell for the runs' ``values``: ``"mean ± std"`` (sample std) for n ≥ 3,
+    ``"n = 2, values a and b"`` for two, ``"a (1 run)"`` for one; ``show`` formats a value
+    (and the mean), ``show_std`` the std (default ``show``)."""
+    values = numpy.asarray(values, dtype=float)
+    if len(values) == 0:
+        raise ValueError("spread: no values")
+    if len(values) == 1:
+        return f"{show(values[0])} (1 run)"
+    if len(values) == 2:
+        return f"n = 2, values {show(values[0])} and {show(values[1])}"
+    return f"{show(values.mean())} ± {(show_std or show)(values.std(ddof=1))}"
+
+
+SPREAD_COUNT_HEADERS = ("n", "seeds")
+PARTIAL = re.compile(r"\((\d+) of (\d+)\)")
+
+
+def spread_problems(table):
+    """Rows of the Markdown tables in ``table`` whose cells show a ``±`` over fewer than 3
+    runs: the row's count is its ``n`` or ``seeds`` column, a cell ending ``(k of n)``
+    counts k; a ``±`` in a table with neither column is a problem too."""
+    problems, headers = [], None
+    for line in table.splitlines():
+        if not line.startswith("|"):
+            headers = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if headers is None:
+            headers = cells
+            continue
+        if set(line) <= set("|-: "):
+            continue
+        counts = [c for h, c in zip(headers, cells) if h in SPREAD_COUNT_HEADERS]
+        for header, cell in zip(headers, cells):
+            if "±" not in cell:
+                continue
+            partial = PARTIAL.search(cell)
+            count = int(partial.group(1)) if partial else (
+                int(counts[0]) if counts and counts[0].isdigit() else None)
+            if count is None or count < 3:
+                problems.append(f"{header!r} = {cell!r} in row {line.strip()!r}: a ± over "
+                                f"{'an unknown number of' if count is None else count} run(s)")
+    return problems
 
 
 def header(command, settings, threads):
