@@ -43,9 +43,9 @@ Botev et al.'s and Martens & Grosse's numbers).
 
 The defaults (``decay_warmup=False``, ``inverse_warmup=0``,
 ``inverse_period=1``, ``factor_period=1``) are the plain running average of
-fresh factors and fresh inverses every step. On the MNIST autoencoder at batch 1000 the warm-up and a schedule of
-inverses every step for 20 steps, then every 5, make the first 100 updates
-faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
+fresh factors and fresh inverses every step. On the MNIST autoencoder at batch
+1000 the warm-up and a schedule of inverses every step for 20 steps, then
+every 5, make the first 100 updates faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
 
 Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
 plain gradient as the direction (an SGD step); an optimizer none of whose

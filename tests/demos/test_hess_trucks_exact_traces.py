@@ -1,5 +1,5 @@
 """``hess_trucks.exact_traces``: tr H, tr GN and tr R from the exact diagonals equal the
-traces of the dense matrices (float64)."""
+traces of the dense matrices ()."""
 import numpy
 import pytest
 
@@ -7,17 +7,10 @@ import minigrad
 import models
 from demos import hess_trucks
 from minigrad import curvature, nn
+from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults)
 
 
-@pytest.fixture
-def float64():
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    yield
-    minigrad.set_default_dtype(previous)
-
-
-def test_exact_traces_match_the_dense_hessian_and_gauss_newton(float64):
+def test_exact_traces_match_the_dense_hessian_and_gauss_newton():
     rng = numpy.random.default_rng(0)
     x, y = minigrad.tensor(rng.standard_normal((6, 5))), minigrad.tensor(rng.integers(0, 3, 6))
     nn.init.manual_seed(0)

@@ -6,14 +6,7 @@ import pytest
 import minigrad
 import optim
 from minigrad import curvature, nn
-
-
-@pytest.fixture
-def float64():
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    yield
-    minigrad.set_default_dtype(previous)
+from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults)
 
 
 def problem(seed=0):
@@ -47,7 +40,7 @@ def train(kind, steps=5, **options):
 
 
 @pytest.mark.parametrize("kind,extra", [("KFLR", {}), ("KFAC", {"seed": 3})])
-def test_chunked_factors_give_the_same_steps(float64, kind, extra):
+def test_chunked_factors_give_the_same_steps(kind, extra):
     whole, calls = train(kind, **extra)
     chunked, chunked_calls = train(kind, chunk_size=5, **extra)
     for a, b in zip(whole, chunked):
@@ -56,7 +49,7 @@ def test_chunked_factors_give_the_same_steps(float64, kind, extra):
     assert all(c["chunk_size"] == 5 for c in chunked_calls) and len(chunked_calls) == 5
 
 
-def test_fresh_factors_only_every_factor_period_steps(float64):
+def test_fresh_factors_only_every_factor_period_steps():
     _, calls = train("KFLR", steps=7, factor_period=3)
     assert len(calls) == 3                                   # steps 0, 3, 6
     every, _ = train("KFLR", steps=4, factor_period=1)
@@ -65,7 +58,7 @@ def test_fresh_factors_only_every_factor_period_steps(float64):
         numpy.testing.assert_array_equal(a, b)
 
 
-def test_reused_factors_are_those_of_the_last_fresh_step(float64):
+def test_reused_factors_are_those_of_the_last_fresh_step():
     """With factor_period=2 and fresh inverses every step, step 1 preconditions its own
     gradient with step 0's factors: the same as an optimizer fed step 0's factors twice."""
     model, x, y = problem()

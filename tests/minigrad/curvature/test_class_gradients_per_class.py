@@ -1,13 +1,13 @@
 """``class_gradients`` back-propagates each class's own samples: exact against the
 full-batch computation (one backward pass of the whole batch per class) in float64."""
 import numpy
-import pytest
 
 import minigrad
 import models
 from minigrad import nn
 from minigrad.curvature import class_gradients
 from minigrad.curvature.flat import arrays_to_vector
+from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults)
 
 
 def full_batch_class_gradients(model, x, labels, classes):
@@ -27,14 +27,6 @@ def full_batch_class_gradients(model, x, labels, classes):
     return numpy.stack(rows)
 
 
-@pytest.fixture
-def float64():
-    previous = minigrad.get_default_dtype()
-    minigrad.set_default_dtype(numpy.float64)
-    yield
-    minigrad.set_default_dtype(previous)
-
-
 def small_cnn_batch(n=24, seed=0):
     rng = numpy.random.default_rng(seed)
     x = rng.standard_normal((n, 1, 12, 12))
@@ -43,7 +35,7 @@ def small_cnn_batch(n=24, seed=0):
     return models.small_cnn(), x, labels
 
 
-def test_per_class_back_propagation_equals_the_full_batch_computation(float64):
+def test_per_class_back_propagation_equals_the_full_batch_computation():
     model, x, labels = small_cnn_batch()
     expected = full_batch_class_gradients(model, x, labels, 10)
     computed = minigrad.to_host(class_gradients(model, x, labels))
@@ -54,7 +46,7 @@ def test_per_class_back_propagation_equals_the_full_batch_computation(float64):
     numpy.testing.assert_array_equal(numpy.abs(computed).max(axis=1) > 0, present)
 
 
-def test_each_class_forwards_only_its_own_samples(float64):
+def test_each_class_forwards_only_its_own_samples():
     model, x, labels = small_cnn_batch()
     sizes = []
     model[0].register_forward_pre_hook(lambda module, args: sizes.append(args[0].shape[0]))
@@ -64,7 +56,7 @@ def test_each_class_forwards_only_its_own_samples(float64):
     assert sum(sizes[1:]) == len(x)
 
 
-def test_batch_norm_in_training_keeps_the_full_batch_computation(float64):
+def test_batch_norm_in_training_keeps_the_full_batch_computation():
     rng = numpy.random.default_rng(1)
     x, labels = rng.standard_normal((16, 5)), rng.integers(0, 3, size=16)
     nn.manual_seed(1)
