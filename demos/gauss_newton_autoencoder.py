@@ -213,14 +213,17 @@ def value_at(curve, update):
 
 def run_table(stored):
     curves, settings = stored["curves"], stored["settings"]
-    columns = [c for c in CURVE_COLUMNS if any(value_at(curve, c) is not None
-                                               for curve in curves.values())]
+    columns = [c for c in CURVE_COLUMNS if any(
+        value_at(curve, c) is not None for curve in [*curves.values(), *(
+            cost["curve"] for cost in stored.get("kflr_cost", {}).values())])]
+    trained = {**curves, **{m: cost["curve"] for m, cost in stored.get("kflr_cost", {}).items()
+                            if cost["batch_size"] == settings["batch_size"]}}
     rows = []
-    for method in [m for m in METHODS if m in curves]:
-        curve = curves[method]
+    for method in [m for m in METHODS if m in trained]:
+        curve = trained[method]
         cells = [value_at(curve, c) for c in columns]
         rows.append([method, _hyper_text(stored["hyper"][method]), curve[-1][0],
-                     stored["seconds_per_update"][method]]
+                     curve[-1][1] / curve[-1][0]]
                     + ["–" if c is None else float(c) for c in cells] + [float(curve[-1][2])])
     text = (f"Error of the MNIST autoencoder (binary cross-entropy summed over pixels, nats "
             f"per image, on {settings['eval_size']} fixed training images) after a given "
@@ -237,7 +240,8 @@ def run_table(stored):
 
 
 def _hyper_text(hyper):
-    shown = {k: v for k, v in hyper.items() if k in ("lr", "damping", "momentum", "nesterov")}
+    shown = {k: v for k, v in hyper.items() if k in ("lr", "damping", "momentum", "nesterov",
+                                                     "factor_period", "chunk_size")}
     return ", ".join(f"{k} {v:g}" if not isinstance(v, bool) else k for k, v in shown.items()
                      if v is not False)
 
