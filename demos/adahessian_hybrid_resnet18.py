@@ -18,7 +18,8 @@ neural network" (2022), Section III, at its protocol:
   loss, reported after each epoch, first falls below t_l, AdaHessian after);
   its switching epoch is recorded per seed;
 * Table I: train (running accuracy over the last epoch's batches), validation
-  and test accuracy after the last epoch, mean ± sample std over the seeds;
+  and test accuracy after the last epoch, mean ± sample std over the seeds
+  (``records.spread``: only for n ≥ 3, the values for n = 2);
   Table II: training time (sum of the epoch times, validation excluded);
   Figures 1–2: validation loss and accuracy per epoch (mean over seeds, band
   ± std); the paper's appendix: after every update, the spectral norm of the
@@ -42,7 +43,7 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
-from demos import common  # noqa: E402
+from demos import common, records  # noqa: E402
 from minigrad import curvature, data, nn  # noqa: E402
 
 NAME = "adahessian_hybrid_resnet18"
@@ -78,6 +79,9 @@ def arguments(argv):
     p.add_argument("--val-size", type=int, default=None, help="paper: 200")
     p.add_argument("--test-size", type=int, default=None, help="paper: 200")
     p.add_argument("--batch-size", type=int, default=None, help="paper: 100")
+    p.add_argument("--init", default="pytorch", choices=("pytorch", "torchvision"),
+                   help="convolution initialisation: PyTorch's default kaiming_uniform_(a=√5) "
+                        "or torchvision's kaiming_normal_(mode='fan_out') (models.resnet18)")
     p.add_argument("--optimizers", default=None,
                    help=f"comma-separated subset of {','.join(CONFIGURATIONS)}")
     args = common.parse(p, argv, PRESETS, merge=True)
@@ -123,7 +127,7 @@ def run(args, method, seed, sets, source):
     name, hyper = CONFIGURATIONS[method]
     common.log(f"{method}, seed {seed}")
     nn.init.manual_seed(seed)
-    model = models.resnet18(in_channels=1, num_classes=10)
+    model = models.resnet18(in_channels=1, num_classes=10, init=args.init)
     optimizer = optim.create(name, model.parameters(), **hyper)
     loss_fn = nn.CrossEntropyLoss()
     scale = data.Normalize.for_dataset(source)
@@ -176,27 +180,20 @@ def per_seed(runs, keys=None):
     return {m: grouped[m] for m in CONFIGURATIONS if m in grouped}
 
 
-def spread(values):
-    """``"mean ± std (n)"`` with the sample std for n ≥ 2; a single value is shown alone."""
-    values = numpy.asarray(values, dtype=float)
-    if len(values) == 1:
-        return f"{values[0]:.2f} (1 run)"
-    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}"
-
-
 def tables(stored):
     runs = per_seed(stored["runs"])
     counts = sorted({len(entries) for entries in runs.values()})
     seeds = ("one run per optimizer, no spread" if counts == [1] else
-             "mean ± sample std over the n seeds of each row (a single run is marked)")
+             "mean ± sample std over the n seeds of each row where n ≥ 3 (the values "
+             "themselves for n = 2; a single run is marked)")
     epochs = stored["settings"]["epochs"]
     rows_i, rows_ii, rows_switch = [], [], []
     for method, entries in runs.items():
         paper = PAPER_TABLE_I[method]
         rows_i.append([method, len(entries)]
-                      + [spread([e[k] for e in entries]) for k in ("train", "val", "test")]
+                      + [records.spread([e[k] for e in entries]) for k in ("train", "val", "test")]
                       + [f"{paper[0]} / {paper[1]} / {paper[2]}"])
-        rows_ii.append([method, len(entries), spread([e["seconds"] for e in entries]),
+        rows_ii.append([method, len(entries), records.spread([e["seconds"] for e in entries]),
                         PAPER_TABLE_II[method]])
     for entry in runs.get("Hybrid", []):
         rows_switch.append([entry["seed"], "never" if entry["switch_epoch"] is None

@@ -52,7 +52,8 @@ def parser(name, description):
     scale = result.add_mutually_exclusive_group()
     scale.add_argument("--quick", action="store_true",
                        help="a tiny configuration that finishes in seconds (for tests)")
-    scale.add_argument("--full", action="store_true", help="the paper's scale (slow on a CPU)")
+    scale.add_argument("--full", action="store_true",
+                       help="a larger scale, nearer the paper's (slow on a CPU)")
     result.add_argument("--out", default=None,
                         help=f"folder for figures, table.md and results.json (default: "
                              f"demos/results/{name}, or runs/quick/{name} with --quick)")

@@ -24,6 +24,14 @@ Leveraging eigenspaces for optimizing deep networks" (2019):
   in the figure (the sign of a Ritz value closer to zero than that is not
   resolved: GN's exact zeros come out as ±10⁻¹⁷, and a node standing for the
   bulk of H near zero may fall on either side);
+* the exact traces of H, GN and R = H − GN beside the estimates, from the exact
+  diagonals (``curvature.diag_hessian``, ``curvature.diag_ggn``: one layerwise
+  pass each), with the Hutchinson estimates' standard errors;
+* Newton-CG (the paper's Algorithm 5) as a third full-batch method:
+  ``optim.NewtonCG`` on the exact Hessian, truncated CG that stops at the first
+  direction of non-positive curvature with its current iterate (−g if that is
+  the first), and Levenberg-Marquardt damping in place of Algorithm 5's line
+  search (a step that raises the loss is undone and the damping raised);
 * GD + Armijo against L-BFGS across network depths (hidden layers of the same
   width) and batch sizes, for the same number of epochs: with a mini-batch the
   line search is evaluated on that step's mini-batch, and L-BFGS's pair
@@ -39,6 +47,7 @@ The paper's experiments section is empty, so sizes are chosen here: a
 784-32-10 tanh MLP (25,450 parameters; tanh, not ReLU, because for a ReLU
 network ``tr R = 0`` exactly, every logit being linear in each single layer's
 weights) in float64, cross-entropy. ``--full`` trains on 10,000 images.
+``--parts`` runs a subset of ``full-batch,sweep,swa`` (default all three).
 """
 import pathlib
 import sys
@@ -79,6 +88,9 @@ METHODS = {
     "lbfgs": ("L-BFGS + Armijo", dict(lr=1.0, max_iter=1, history_size=10,
                                        line_search_fn="armijo")),
 }
+FULL_BATCH_METHODS = {**METHODS, "newton-cg": ("Newton-CG", dict(
+    lr=1.0, damping=1.0, max_cg_iter=20, cg_tol=1e-2, curvature="hessian"))}
+PARTS = ("full-batch", "sweep", "swa")
 
 
 def arguments(argv):
@@ -108,7 +120,13 @@ def arguments(argv):
                    help="seeds per sweep setting (weights and batch order: seed, seed + 1, …)")
     p.add_argument("--sweep-eval-every", type=int, default=None,
                    help="epochs between the sweep's training-loss evaluations")
+    p.add_argument("--full-batch-methods", default=",".join(FULL_BATCH_METHODS),
+                   help=f"comma-separated full-batch methods from {list(FULL_BATCH_METHODS)}")
+    p.add_argument("--parts", default=",".join(PARTS),
+                   help=f"comma-separated parts to run from {list(PARTS)}")
     args = common.parse(p, argv, PRESETS)
+    args.parts = common.method_list(p, args.parts, PARTS)
+    args.full_batch_methods = common.method_list(p, args.full_batch_methods, FULL_BATCH_METHODS)
     args.depths = _integers(p, "--depths", args.depths)
     args.batch_sizes = _integers(p, "--batch-sizes", args.batch_sizes.replace(
         "full", str(args.train_size)))
@@ -154,16 +172,26 @@ def evaluate(model, loss_fn, x, y):
 
 
 def measure_curvature(model, loss_fn, batch, args):
-    """Top eigenvalues and traces of H, GN and R = H − GN on the curvature batch."""
+    """Top eigenvalues and traces (Hutchinson with standard errors, and exact) of H, GN and
+    R = H − GN on the curvature batch."""
     split = curvature.residual_split(model, loss_fn, batch[0], batch[1], k=args.top_k,
                                      trace_probes=args.trace_probes, iters=args.lanczos_iters,
                                      seed=args.seed)
-    record = {}
+    record = exact_traces(model, loss_fn, batch)
     for key, summary in zip(("H", "GN", "R"), split):
         record[f"lambda1_{key}"] = float(summary.top_eigenvalues[0])
         record[f"trace_{key}"] = float(summary.trace)
+        record[f"trace_error_{key}"] = float(summary.trace_standard_error)
         record[f"eigenvalues_{key}"] = [float(v) for v in summary.top_eigenvalues]
     return record
+
+
+def exact_traces(model, loss_fn, batch):
+    """``{"exact_trace_H", "exact_trace_GN", "exact_trace_R"}`` from the exact diagonals."""
+    hessian = float(curvature.diag_hessian(model, loss_fn, batch[0], batch[1]).sum())
+    gauss_newton = float(curvature.diag_ggn(model, loss_fn, batch[0], batch[1]).sum())
+    return {"exact_trace_H": hessian, "exact_trace_GN": gauss_newton,
+            "exact_trace_R": hessian - gauss_newton}
 
 
 def spectral_quadratures(model, loss_fn, batch, args):
@@ -197,7 +225,7 @@ def density_steps(args):
 
 
 def full_batch_run(key, args, data):
-    label, hyper = METHODS[key]
+    label, hyper = FULL_BATCH_METHODS[key]
     model, loss_fn = build_model(args), nn.CrossEntropyLoss()
     optimizer = optim.create(key, model.parameters(), **hyper)
     x, y = common.tensor(data["x"]), common.tensor(data["y"])
@@ -213,7 +241,7 @@ def full_batch_run(key, args, data):
                                                      counts))
         return {"loss": float(loss.item()),
                 "backprops": counts["backprops"] - before.get("backprops", 0),
-                "forwards": counts["forwards"]}
+                "forwards": counts["forwards"], "products": counts.get("products", 0)}
 
     def measure():
         record = measure_curvature(model, loss_fn, batch, args)
@@ -227,7 +255,7 @@ def full_batch_run(key, args, data):
         return {"test_accuracy": test_accuracy,
                 **{k: v for k, v in record.items() if not k.startswith("eigenvalues")}}
 
-    initial = {"step": 0, "time": 0.0, "backprops": 0, "forwards": 0,
+    initial = {"step": 0, "time": 0.0, "backprops": 0, "forwards": 0, "products": 0,
                "loss": evaluate(model, loss_fn, data["x"], data["y"])[0], **measure()}
     records = [initial] + common.run_loop(label, step, args.steps, measure, args.measure_every)
     train_loss, train_accuracy = evaluate(model, loss_fn, data["x"], data["y"])
@@ -332,30 +360,63 @@ def swag_model_average(model, swag, data, args):
 
 
 def tables(runs, swa, per_seed):
+    """The Markdown tables of the parts that ran (``runs``, ``per_seed``, ``swa`` may be
+    empty)."""
+    parts = []
+    if runs:
+        parts += [f"Full-batch training and the split H = GN + R (start → end)\n\n"
+                  f"{training_table(runs)}",
+                  f"Traces of H, GN and R on the curvature batch: exact (from the exact "
+                  f"diagonals), Hutchinson (the same probes for the three; its standard error in "
+                  f"brackets) and SLQ (the quadrature's trace)\n\n{trace_table(runs)}",
+                  f"Spectral densities (SLQ) of H, GN and R: extreme Ritz values "
+                  f"[λ_min, λ_max]; % of the spectral mass below −ε and within ±ε of zero, "
+                  f"ε = 1% of max |Ritz value|\n\n{density_table(runs)}"]
+    if per_seed:
+        parts.append(f"GD + Armijo against L-BFGS across depths and batch sizes\n\n"
+                     f"{sweep_table(per_seed)}")
+    if swa:
+        swa_rows = [[name, nll, 100 * accuracy] for name, (nll, accuracy) in
+                    (("SGD (last iterate)", swa["sgd"]),
+                     (f"SWA ({swa['n_averaged']} iterates)", swa["swa"]),
+                     (f"SWAG BMA ({swa['n_swag_models']} models)", swa["swag"]))]
+        parts.append("SWA / SWAG after SGD with momentum\n\n" + common.markdown_table(
+            ["model", "test NLL", "test acc %"], swa_rows))
+    return "\n\n".join(parts)
+
+
+def training_table(runs):
     rows = []
     for run in runs.values():
         first, last = run["records"][0], run["records"][-1]
         rows.append([run["label"], last["step"], last["backprops"], last["forwards"],
-                     run["train_loss"], 100 * run["test_accuracy"],
+                     last.get("products", 0), run["train_loss"], 100 * run["test_accuracy"],
                      f"{first['lambda1_H']:.3g} → {last['lambda1_H']:.3g}",
                      f"{first['lambda1_GN']:.3g} → {last['lambda1_GN']:.3g}",
                      f"{first['trace_GN']:.3g} → {last['trace_GN']:.3g}",
                      f"{first['trace_R']:.3g} → {last['trace_R']:.3g}"])
-    curvature_table = common.markdown_table(
-        ["method", "iterations", "gradients", "loss-only evals", "train loss", "test acc %",
-         "λ₁(H)", "λ₁(GN)", "tr GN", "tr R"], rows)
-    swa_rows = [[name, nll, 100 * accuracy] for name, (nll, accuracy) in
-                (("SGD (last iterate)", swa["sgd"]), (f"SWA ({swa['n_averaged']} iterates)",
-                                                      swa["swa"]),
-                 (f"SWAG BMA ({swa['n_swag_models']} models)", swa["swag"]))]
-    swa_table = common.markdown_table(["model", "test NLL", "test acc %"], swa_rows)
-    return (f"Full-batch training and the split H = GN + R (start → end)\n\n{curvature_table}"
-            f"\n\nSpectral densities (SLQ) of H, GN and R: extreme Ritz values [λ_min, λ_max]; "
-            f"% of the spectral mass below −ε and within ±ε of zero, ε = 1% of max |Ritz "
-            f"value|\n\n{density_table(runs)}"
-            f"\n\nGD + Armijo against L-BFGS across depths and batch sizes\n\n"
-            f"{sweep_table(per_seed)}"
-            f"\n\nSWA / SWAG after SGD with momentum\n\n{swa_table}")
+    return common.markdown_table(
+        ["method", "iterations", "gradients", "loss-only evals", "Hessian-vector products",
+         "train loss", "test acc %", "λ₁(H)", "λ₁(GN)", "tr GN (Hutchinson)",
+         "tr R (Hutchinson)"], rows)
+
+
+def trace_table(runs):
+    rows = []
+    for run in runs.values():
+        densities = {point["step"]: point for point in run["densities"]}
+        for record in run["records"]:
+            if record["step"] not in densities:
+                continue
+            point = densities[record["step"]]
+            rows.append([run["label"], record["step"]] + [
+                cell for key in ("H", "GN", "R") for cell in (
+                    f"{record[f'exact_trace_{key}']:.4g}",
+                    f"{record[f'trace_{key}']:.4g} ({record[f'trace_error_{key}']:.2g})",
+                    f"{point[key]['trace']:.4g}")])
+    return common.markdown_table(
+        ["method", "iteration"] + [f"tr {key}: {kind}" for key in ("H", "GN", "R")
+                                   for kind in ("exact", "Hutchinson (s.e.)", "SLQ")], rows)
 
 
 def density_table(runs):
@@ -412,6 +473,18 @@ def sweep_table(per_seed):
 
 
 def figures(runs, swa, per_seed, out):
+    """The figures of the parts that ran."""
+    paths = []
+    if runs:
+        paths += [curvature_figure(runs, out), density_figure(runs, out)]
+    if per_seed:
+        paths.append(sweep_figure(per_seed, out))
+    if swa:
+        paths.append(swa_figure(swa, out))
+    return paths
+
+
+def curvature_figure(runs, out):
     fig, axes = common.figure(columns=3)
     for run in runs.values():
         steps = [r["step"] for r in run["records"]]
@@ -421,9 +494,10 @@ def figures(runs, swa, per_seed, out):
             axes[0, 1].plot(steps, [r[f"lambda1_{key}"] for r in run["records"]], style,
                             marker=".", label=f"λ₁({key}), {run['label']}")
         for key, style in (("H", "-"), ("GN", "--"), ("R", ":")):
-            axes[0, 2].plot(steps, [r[f"trace_{key}"] for r in run["records"]], style,
+            axes[0, 2].plot(steps, [r.get(f"exact_trace_{key}", r[f"trace_{key}"])
+                                    for r in run["records"]], style,
                             marker=".", label=f"tr {key}, {run['label']}")
-    titles = ("training loss", "top eigenvalue", "trace (Hutchinson)")
+    titles = ("training loss", "top eigenvalue", "trace (exact)")
     labels = ("full-batch training loss", "largest eigenvalue λ₁", "trace")
     for ax, title, label in zip(axes[0], titles, labels):
         ax.set_xlabel("iteration")
@@ -431,10 +505,12 @@ def figures(runs, swa, per_seed, out):
         ax.set_title(title)
         ax.legend(fontsize=7, framealpha=0.8, loc="upper right")
     axes[0, 0].set_yscale("log")
-    axes[0, 2].set_ylim(top=1.6 * max(r["trace_H"] for run in runs.values()
-                                      for r in run["records"]))
-    paths = [str(common.save_figure(fig, out / "curvature_during_training.png")),
-             density_figure(runs, out), sweep_figure(per_seed, out)]
+    axes[0, 2].set_ylim(top=1.6 * max(r.get("exact_trace_H", r["trace_H"])
+                                      for run in runs.values() for r in run["records"]))
+    return str(common.save_figure(fig, out / "curvature_during_training.png"))
+
+
+def swa_figure(swa, out):
     fig, axes = common.figure()
     ax = axes[0, 0]
     ax.plot([h["epoch"] for h in swa["history"]],
@@ -444,8 +520,7 @@ def figures(runs, swa, per_seed, out):
     common.epoch_axis(ax)
     ax.set_ylabel("test accuracy (%)")
     ax.legend()
-    paths.append(str(common.save_figure(fig, out / "swa_swag.png")))
-    return paths
+    return str(common.save_figure(fig, out / "swa_swag.png"))
 
 
 DENSITY_GRID = numpy.linspace(-1.1, 1.1, 2201)
@@ -528,9 +603,10 @@ def main(argv=None):
     minigrad.set_default_dtype("float64")
     try:
         data = prepare_data(args)
-        runs = {key: full_batch_run(key, args, data) for key in METHODS}
-        per_seed = sweep(args, data)
-        swa = swa_run(args, data)
+        runs = ({key: full_batch_run(key, args, data) for key in args.full_batch_methods}
+                if "full-batch" in args.parts else {})
+        per_seed = sweep(args, data) if "sweep" in args.parts else {}
+        swa = swa_run(args, data) if "swa" in args.parts else {}
     finally:
         minigrad.set_default_dtype(previous)
     curves = {run["label"]: [[r["step"], r["time"], r["loss"]] for r in run["records"]]

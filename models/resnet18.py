@@ -15,8 +15,17 @@ where the shape changes. Parameters are listed in torchvision's order (conv1,
 bn1, conv2, bn2, downsample). 11,175,370 parameters for ``in_channels=1,
 num_classes=10`` (the MNIST ResNet-18 of Attias, Cadei & Novaković 2022);
 11,181,642 for ``in_channels=3``. A 28×28 input reaches layer4 as 1×1.
+
+``init``: ``"pytorch"`` (the default) keeps every layer's PyTorch default
+(``Conv2d``: ``kaiming_uniform_(a=√5)``); ``"torchvision"`` draws every
+convolution as ``torchvision.models.resnet18`` does,
+``kaiming_normal_(mode="fan_out", nonlinearity="relu")``, after the layers are
+built (batch norm at weight 1 and bias 0 either way; the last ``Linear`` keeps
+PyTorch's default, as in torchvision).
 """
 from minigrad import nn
+
+INITIALISATIONS = ("pytorch", "torchvision")
 
 
 def basic_block(in_channels, out_channels, stride=1):
@@ -34,8 +43,11 @@ def basic_block(in_channels, out_channels, stride=1):
     return nn.Sequential(nn.Residual(branch, shortcut), nn.ReLU())
 
 
-def resnet18(num_classes=10, in_channels=3):
-    """ResNet-18 as a ``Sequential`` of ``stem, layer1..layer4, head`` stages."""
+def resnet18(num_classes=10, in_channels=3, init="pytorch"):
+    """ResNet-18 as a ``Sequential`` of ``stem, layer1..layer4, head`` stages; ``init`` is
+    ``"pytorch"`` or ``"torchvision"`` (see the module docstring)."""
+    if init not in INITIALISATIONS:
+        raise ValueError(f"resnet18: unknown init {init!r}; choose one of {INITIALISATIONS}")
     stages = [nn.Sequential(nn.Conv2d(in_channels, 64, 7, stride=2, padding=3, bias=False),
                             nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, stride=2, padding=1))]
     channels = 64
@@ -45,4 +57,9 @@ def resnet18(num_classes=10, in_channels=3):
         channels = width
     stages.append(nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                 nn.Linear(512, num_classes)))
-    return nn.Sequential(*stages)
+    model = nn.Sequential(*stages)
+    if init == "torchvision":
+        for module in model.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+    return model

@@ -14,11 +14,19 @@ gradient as the last column; a convolution weight flattened to
 ``layer.from_matrix``):
 
 1. Running averages (the paper's "momentum on the curvature matrix"):
-   ``Ā ← ε Ā + (1 − ε) A``, ``Ḡ ← ε Ḡ + (1 − ε) G`` at step t = 1, 2, …, with
+   ``Ā ← ε Ā + (1 − ε) A``, ``Ḡ ← ε Ḡ + (1 − ε) G`` at the t-th factor update,
+   t = 1, 2, …, with
    ``ε = decay``, or with ``decay_warmup=True`` ``ε_t = min(1 − 1/t, decay)``
    (Martens & Grosse 2015, §5): while ``1 − 1/t < decay`` the average is the
    plain mean of the t factors seen so far, so the first batch does not weigh
    ``decay^t`` for long (the first step takes A and G as they are either way).
+   Fresh factors are computed at every ``factor_period``-th step (steps with
+   ``step % factor_period == 0``, 0-based); the steps between reuse the
+   averages as they are, so a costly kind (KFLR: one backward pass per output
+   and sample) is paid once per ``factor_period`` updates, as the inverses are
+   once per ``inverse_period``. ``chunk_size`` (KFAC, KFLR) bounds the samples
+   whose columns are back-propagated at once (``curvature.kflr``), the memory,
+   not the result.
 2. At each of the first ``inverse_warmup`` steps, then every ``inverse_period``
    steps (steps t with ``(t − 1) % inverse_period == 0``), factored Tikhonov
    damping (Martens & Grosse 2015, §6.3) with ``π = sqrt((tr Ā / dim Ā) / (tr Ḡ / dim Ḡ))``
@@ -34,10 +42,10 @@ the same loss summed over them (``reduction="batchmean"``, the scale of
 Botev et al.'s and Martens & Grosse's numbers).
 
 The defaults (``decay_warmup=False``, ``inverse_warmup=0``,
-``inverse_period=1``) are the plain running average and fresh inverses every
-step. On the MNIST autoencoder at batch 1000 the warm-up and a schedule of
-inverses every step for 20 steps, then every 5, make the first 100 updates
-faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
+``inverse_period=1``, ``factor_period=1``) are the plain running average of
+fresh factors and fresh inverses every step. On the MNIST autoencoder at batch
+1000 the warm-up and a schedule of inverses every step for 20 steps, then
+every 5, make the first 100 updates faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
 
 Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
 plain gradient as the direction (an SGD step); an optimizer none of whose
@@ -88,7 +96,8 @@ class KroneckerFactored(Optimizer):
     kind = None
 
     def __init__(self, params, lr=0.1, damping=0.1, decay=0.95, inverse_period=1, momentum=0.0,
-                 mc_samples=1, seed=None, decay_warmup=False, inverse_warmup=0):
+                 mc_samples=1, seed=None, decay_warmup=False, inverse_warmup=0,
+                 factor_period=1, chunk_size=None):
         name = type(self).__name__
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping > 0, name, "damping", damping, "> 0")
@@ -101,18 +110,29 @@ class KroneckerFactored(Optimizer):
         require(not isinstance(inverse_warmup, bool) and isinstance(inverse_warmup, int)
                 and inverse_warmup >= 0, name, "inverse_warmup", inverse_warmup,
                 "an integer >= 0")
+        require_positive_integer(name, "factor_period", factor_period)
+        if chunk_size is not None:
+            require(self.kind != "kfra", name, "chunk_size", chunk_size,
+                    "None (KFRA's recursion is batch-averaged; chunk_size bounds the "
+                    "back-propagated columns of KFAC and KFLR)")
+            require_positive_integer(name, "chunk_size", chunk_size)
         super().__init__(params, dict(lr=lr, damping=damping, decay=decay,
                                       inverse_period=inverse_period, momentum=momentum,
                                       decay_warmup=decay_warmup,
                                       inverse_warmup=inverse_warmup))
         self.mc_samples = mc_samples
         self.seed = seed
+        self.factor_period = factor_period
+        self.chunk_size = chunk_size
+        self._layers = None
 
     def _factors(self, closure, step):
+        chunk = {} if self.chunk_size is None else {"chunk_size": self.chunk_size}
         if self.kind == "kfac":
             seed = None if self.seed is None else self.seed + step
-            return closure.kronecker_factors("kfac", mc_samples=self.mc_samples, seed=seed)
-        return closure.kronecker_factors(self.kind)
+            return closure.kronecker_factors("kfac", mc_samples=self.mc_samples, seed=seed,
+                                             **chunk)
+        return closure.kronecker_factors(self.kind, **chunk)
 
     def step(self, closure=None):
         """One preconditioned step; returns the loss at the parameters before the step."""
@@ -125,7 +145,11 @@ class KroneckerFactored(Optimizer):
         directions = {}
         first = self.param_groups[0]["params"][0]
         step = self.state.setdefault(first, {}).get("step", 0)
-        layers = [layer for layer in self._factors(closure, step) if id(layer.params[0]) in groups]
+        fresh = self._layers is None or step % self.factor_period == 0
+        if fresh:
+            self._layers = [layer for layer in self._factors(closure, step)
+                            if id(layer.params[0]) in groups]
+        layers = self._layers
         if not layers:
             raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
                              f"optimizer's parameters (no Linear or Conv2d layer among them); "
@@ -135,9 +159,13 @@ class KroneckerFactored(Optimizer):
             weight = layer.params[0]
             group = groups[id(weight)]
             state = self.state.setdefault(weight, {})
-            decay = running_decay(group, step + 1) if "A" in state else 0.0
-            state["A"] = decay * state["A"] + (1 - decay) * layer.A if decay else layer.A.copy()
-            state["G"] = decay * state["G"] + (1 - decay) * layer.G if decay else layer.G.copy()
+            if fresh:
+                state["factor_updates"] = state.get("factor_updates", step) + 1
+                decay = running_decay(group, state["factor_updates"]) if "A" in state else 0.0
+                state["A"] = decay * state["A"] + (1 - decay) * layer.A if decay else \
+                    layer.A.copy()
+                state["G"] = decay * state["G"] + (1 - decay) * layer.G if decay else \
+                    layer.G.copy()
             if inverse_due(group, step) or "A_inverse" not in state:
                 state["A_inverse"], state["G_inverse"], state["pi"] = damped_inverses(
                     state["A"], state["G"], group["damping"])

@@ -6,11 +6,12 @@ factor first, the recursion) are written in ``minigrad/curvature/README.md``. Th
 diagonals and Kronecker factors by the per-sample Hessian recursion.
 """
 from .autodiff import (BatchStatistics, GaussNewtonProduct, HessianProduct, LinearOperator,
-                       aslinearoperator, class_gradients, diagonal_dominance, ggn_operator, ggnvp,
+                       aslinearoperator, diagonal_dominance, ggn_operator, ggnvp,
                        hessian, hessian_operator, hutchinson_diag, hutchinson_trace,
                        hutchpp_trace, hvp, hvp_fd,
                        lanczos_quadrature, quadrature_density, residual_split, spectral_density,
                        subspace_overlap, top_eigen)
+from .class_gradients import class_gradients
 from .closure import Closure
 from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
                    vector_to_arrays)

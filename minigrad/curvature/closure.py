@@ -14,7 +14,7 @@ optimizers use nothing else:
     closure.gauss_newton_product()   the same for v ↦ Jᵀ H_z J v (GaussNewtonProduct)
     closure.kronecker_factors(kind)   one Kronecker-factored block G ⊗ A per Linear/Conv2d
                                layer, kind "kfac" | "kflr" | "kfra" (curvature/README.md)
-    closure.class_gradients()  (C, P) class gradients c_k (analysis.py)
+    closure.class_gradients()  (C, P) class gradients c_k (class_gradients.py)
     closure.latest_output      the network outputs of the latest evaluation
     closure.output             the network outputs of the first evaluation (the one
                                before an optimizer step moved the parameters)
@@ -38,7 +38,7 @@ from typing import Protocol
 
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
-from .autodiff.analysis import class_gradients
+from .class_gradients import class_gradients
 from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
 from .flat import parameter_list
 from .autodiff.products import GaussNewtonProduct, HessianProduct
@@ -66,7 +66,8 @@ class CurvatureClosure(Protocol):
 
     def gauss_newton_product(self, backward: bool = True) -> GaussNewtonProduct: ...
 
-    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None) -> list: ...
+    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
+                          chunk_size=None) -> list: ...
 
     def class_gradients(self): ...
 
@@ -148,16 +149,23 @@ class Closure:
         return GaussNewtonProduct(self.model, self.loss_fn, self.x, self.y).apply(
             vectors, retain_graph=False)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None):
-        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``."""
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None):
+        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``;
+        ``chunk_size`` (KFAC, KFLR) bounds the samples back-propagated at once."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"Closure.kronecker_factors: kind must be one of {KRONECKER_KINDS}, "
                              f"got {kind!r}")
         from .layerwise import kronecker
         if kind == "kfac":
             return kronecker.kfac(self.model, self.loss_fn, self.x, self.y,
-                                  mc_samples=mc_samples, seed=seed)
-        return getattr(kronecker, kind)(self.model, self.loss_fn, self.x, self.y)
+                                  mc_samples=mc_samples, seed=seed, chunk_size=chunk_size)
+        if kind == "kflr":
+            return kronecker.kflr(self.model, self.loss_fn, self.x, self.y, chunk_size=chunk_size)
+        if chunk_size is not None:
+            raise ValueError(f"Closure.kronecker_factors: chunk_size applies to 'kfac' and 'kflr' "
+                             f"(back-propagated columns), not to {kind!r}, whose recursion is "
+                             f"batch-averaged; got chunk_size={chunk_size!r}")
+        return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
     def class_gradients(self):
         """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""

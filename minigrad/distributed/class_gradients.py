@@ -1,7 +1,7 @@
 """Class gradients of the global batch from the shards.
 
 The class gradient of Fort & Ganguli ("Emergent properties of the local geometry of neural
-loss landscapes", 2019), as in ``minigrad.curvature.autodiff.analysis``,
+loss landscapes", 2019), as in ``minigrad.curvature.class_gradients``,
 
     c_k = (1/|D_k|) Σ_{μ ∈ D_k} ∇_θ z_k^μ ,
 
@@ -11,23 +11,26 @@ cotangent ``[y_μ = k] / |D_k|`` (global weights) through its logits, and the ``
 rows are summed over the ranks. Summing (not re-weighting afterwards) stays exact when
 the network mixes samples across ranks (``SyncBatchNorm``): there the backward of the
 all-reduce has already spread each cotangent over the ranks. A class with no sample in
-the global batch gets a zero row.
+the global batch gets a zero row. Where no module couples the samples
+(``uncoupled_chain``), each class back-propagates only its own samples of the shard
+(``curvature.class_gradients.class_gradient_rows``).
 """
 import numpy
 
-from ..autograd.engine import grad
 from ..autograd.grad_mode import enable_grad
 from ..backend import to_host
+from ..curvature.class_gradients import class_gradient_rows, class_weights
 from ..curvature.evaluation import as_input, preserved_buffers
-from ..curvature.flat import arrays_to_vector
+from ..curvature.layerwise.recording import uncoupled_chain
 from ..tensor import Tensor
 
 
 def global_class_gradients(model, params, x, y, comm):
     """``(C, P)`` class gradients of the global batch; ``(x, y)`` is this rank's shard."""
     labels = numpy.asarray(to_host(y.data if isinstance(y, Tensor) else y))
+    x = as_input(x)
     with enable_grad(), preserved_buffers(model):
-        logits = model(as_input(x))
+        logits = model(x)
         n, classes = logits.shape if logits.ndim == 2 else (None, None)
         if n is None or labels.shape != (n,) or labels.dtype.kind not in "iu":
             raise ValueError(f"class_gradients: need logits (N, C) and integer labels (N,), got "
@@ -36,14 +39,9 @@ def global_class_gradients(model, params, x, y, comm):
             raise ValueError(f"class_gradients: labels must lie in [0, {classes}), got range "
                              f"[{labels.min()}, {labels.max()}]")
         counts = comm.all_reduce(numpy.bincount(labels, minlength=classes).astype(numpy.float64))
-        weights = numpy.eye(classes)[labels] / numpy.maximum(counts, 1)
-        xp = logits.xp
-        rows = []
-        for k in range(classes):
-            cotangent = xp.zeros(logits.shape, dtype=logits.dtype)
-            cotangent[:, k] = xp.asarray(weights[:, k], dtype=logits.dtype)
-            grads = grad(logits, params, grad_outputs=Tensor(cotangent),
-                         retain_graph=k < classes - 1, allow_unused=True)
-            rows.append(arrays_to_vector([p.xp.zeros_like(p.data) if g is None else g.data
-                                 for p, g in zip(params, grads)]))
-    return comm.all_reduce(xp.stack(rows))
+        weights = class_weights(labels, counts)
+        if uncoupled_chain(model):
+            rows = class_gradient_rows(model, params, x, labels, weights)
+        else:
+            rows = class_gradient_rows(model, params, x, None, weights, logits)
+    return comm.all_reduce(rows)

@@ -26,7 +26,7 @@ The mean of equal-size shard means is the global mean only for ``reduction="mean
 (its rows are ``shard.positions`` of the global batch); ``local`` is the shard's closure.
 """
 from ..curvature import diag_ggn, diag_hessian
-from ..curvature.autodiff.analysis import class_gradients
+from ..curvature.class_gradients import class_gradients
 from ..curvature.closure import KRONECKER_KINDS
 from ..curvature.flat import arrays_to_vector, num_parameters, vector_to_arrays
 from ..linear_operator import LinearOperator
@@ -99,20 +99,24 @@ class DistributedClosure:
     def _draws(self, seed):
         return None if seed is None else ShardedGenerator(seed, self.shard)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None):
-        """Per layer ``G ⊗ A`` of the global batch (``kind`` "kfac" | "kflr" | "kfra")."""
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None):
+        """Per layer ``G ⊗ A`` of the global batch (``kind`` "kfac" | "kflr" | "kfra");
+        ``chunk_size`` bounds the local samples back-propagated at once (KFAC, KFLR)."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"DistributedClosure.kronecker_factors: kind must be one of "
                              f"{KRONECKER_KINDS}, got {kind!r}")
         local = self.local
         if kind == "kfra":
+            if chunk_size is not None:
+                raise ValueError(f"DistributedClosure.kronecker_factors: chunk_size applies to "
+                                 f"'kfac' and 'kflr', not to 'kfra'; got {chunk_size!r}")
             from .kfra import kfra
             return kfra(local.model, local.loss_fn, local.x, local.y, self.comm)
         if kind == "kfac":
             factors = local.kronecker_factors("kfac", mc_samples=mc_samples,
-                                              seed=self._draws(seed))
+                                              seed=self._draws(seed), chunk_size=chunk_size)
         else:
-            factors = local.kronecker_factors(kind)
+            factors = local.kronecker_factors(kind, chunk_size=chunk_size)
         return average_factors(factors, self.comm)
 
     def diag_hessian(self):

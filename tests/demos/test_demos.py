@@ -194,13 +194,18 @@ def test_rayleigh_quotient_is_that_of_the_operator():
 
 def test_hess_trucks(tmp_path):
     results = hess_trucks.main(["--quick", "--out", str(tmp_path)])
-    check_outputs(results, tmp_path, expected_rows=2 + 2 * 3 + 2 * 2 * 2 + 3)
+    check_outputs(results, tmp_path, expected_rows=3 + 3 * 3 + 3 * 3 + 2 * 2 * 2 + 3)
+    assert [run["label"] for run in results["runs"].values()] == [
+        "GD + Armijo", "L-BFGS + Armijo", "Newton-CG"]
     for run in results["runs"].values():
         first, last = run["records"][0], run["records"][-1]
         assert last["loss"] < first["loss"]
         for record in run["records"]:
             assert record["trace_H"] == pytest.approx(record["trace_GN"] + record["trace_R"],
                                                       rel=1e-6, abs=1e-8)
+            assert record["exact_trace_R"] == pytest.approx(
+                record["exact_trace_H"] - record["exact_trace_GN"], rel=1e-12)
+            assert record["exact_trace_GN"] > 0 and record["trace_error_H"] > 0
         assert [point["step"] for point in run["densities"]] == [0, 2, 4]
         for point in run["densities"]:
             assert point["H"]["trace"] == pytest.approx(point["GN"]["trace"] + point["R"]["trace"],

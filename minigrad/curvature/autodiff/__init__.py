@@ -4,7 +4,7 @@ Hutchinson estimates, Lanczos spectra and the analyses built on them.
 Works on any model through double backward, with flat ``(P,)`` vectors and ``LinearOperator``s;
 nothing here imports the layerwise half (``layerwise``).
 """
-from .analysis import class_gradients, diagonal_dominance, residual_split, subspace_overlap
+from .analysis import diagonal_dominance, residual_split, subspace_overlap
 from .batch_statistics import BatchStatistics
 from .hutchinson import hutchinson_diag, hutchinson_trace, hutchpp_trace
 from .operators import LinearOperator, aslinearoperator, ggn_operator, hessian_operator

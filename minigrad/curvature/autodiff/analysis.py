@@ -1,15 +1,4 @@
-"""Structure of curvature: class gradients, subspace overlaps, diagonal dominance, H = GN + R.
-
-``class_gradients(model, x, y)`` → ``(C, P)``: row ``k`` is the class gradient of
-Fort & Ganguli as defined by Tuddenham, Prügel-Bennett & Hare, "Quasi-Newton's method in
-the class gradient defined high-curvature subspace" (2020), eq. (1),
-
-    c_k = (1/|D_k|) Σ_{μ ∈ D_k} ∇_θ z_k^μ,
-
-the mean over the samples of class ``k`` of the gradient of the ``k``-th logit
-(flat, ``parameters()`` order). A class with no sample in the batch gets a
-zero row. With ``y=None`` the mean runs over the whole batch,
-``c_k = (1/N) Σ_μ ∇_θ z_k^μ``. Cost: one forward and ``C`` backward passes.
+"""Structure of curvature: subspace overlaps, diagonal dominance, H = GN + R.
 
 ``subspace_overlap(U, V)`` of the column spaces of ``U (P, a)`` and ``V (P, b)``
 is the mean squared cosine of their ``min(a, b)`` principal angles,
@@ -48,12 +37,7 @@ import math
 
 import numpy
 
-from ...autograd.engine import grad
-from ...autograd.grad_mode import enable_grad
 from ...backend import get_array_module, to_host
-from ...tensor import Tensor
-from ..evaluation import as_input, preserved_buffers
-from ..flat import arrays_to_vector, parameter_list
 from ...random import generator_for, rademacher
 from .operators import ggn_operator, hessian_operator
 from .spectrum import top_eigen
@@ -62,46 +46,6 @@ DiagonalDominance = collections.namedtuple("DiagonalDominance", ["ratio", "wigne
 CurvatureSummary = collections.namedtuple("CurvatureSummary",
                                           ["top_eigenvalues", "trace", "trace_standard_error"])
 ResidualSplit = collections.namedtuple("ResidualSplit", ["hessian", "gauss_newton", "residual"])
-
-
-def _class_weights(xp, logits, y):
-    """``(N, C)`` weights: ``[y_μ = k] / |D_k|`` (zero column for an absent class), or ``1/N``."""
-    n, classes = logits.shape
-    if y is None:
-        return xp.full((n, classes), 1.0 / n, dtype=logits.dtype)
-    labels = to_host(y.data if isinstance(y, Tensor) else y)
-    labels = numpy.asarray(labels)
-    if labels.shape != (n,) or labels.dtype.kind not in "iu":
-        raise ValueError(f"class_gradients: y must hold integer class labels of shape ({n},) for "
-                         f"logits of shape {logits.shape}, got {labels.dtype} {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"class_gradients: labels must lie in [0, {classes}), got range "
-                         f"[{labels.min()}, {labels.max()}]")
-    one_hot = numpy.eye(classes)[labels]
-    counts = one_hot.sum(axis=0)
-    weights = one_hot / numpy.maximum(counts, 1)
-    return xp.asarray(weights, dtype=logits.dtype)
-
-
-def class_gradients(model, x, y=None):
-    """``(C, P)`` class gradients ``c_k`` of eq. (1); see the module docstring."""
-    params = parameter_list(model)
-    with enable_grad(), preserved_buffers(model):
-        logits = model(as_input(x))
-        if logits.ndim != 2:
-            raise ValueError(f"class_gradients: the model must return logits (N, C), got shape "
-                             f"{logits.shape}")
-        xp = logits.xp
-        weights = _class_weights(xp, logits, y)
-        rows = []
-        for k in range(logits.shape[1]):
-            cotangent = xp.zeros(logits.shape, dtype=logits.dtype)
-            cotangent[:, k] = weights[:, k]
-            grads = grad(logits, params, grad_outputs=Tensor(cotangent),
-                         retain_graph=k < logits.shape[1] - 1, allow_unused=True)
-            rows.append(arrays_to_vector([p.xp.zeros_like(p.data) if g is None else g.data
-                                 for p, g in zip(params, grads)]))
-    return xp.stack(rows)
 
 
 def _orthonormal_basis(matrix, name):

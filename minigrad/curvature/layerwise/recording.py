@@ -105,6 +105,21 @@ def recording_calls(model):
             handle.remove()
 
 
+def uncoupled_chain(module):
+    """Whether ``module``'s structure shows that it treats every sample of a batch alone, so
+    that ``module(x[S]) = module(x)[S]`` for any subset ``S``: ``Sequential`` / ``Residual``
+    containers down to leaves with rules that do not couple samples (batch norm in training
+    mode does), and no user hook anywhere. False when in doubt (any other module)."""
+    if module._forward_hooks or module._forward_pre_hooks:
+        return False
+    if isinstance(module, Sequential):
+        return all(uncoupled_chain(child) for child in module)
+    if isinstance(module, Residual):
+        return uncoupled_chain(module.branch) and uncoupled_chain(module.shortcut)
+    rules = DERIVATIVES.get(type(module))
+    return rules is not None and not rules.couples_samples(module)
+
+
 def _user_hooks(hooks):
     """The user's hooks of one kind, by name (the recording hooks are gone when this runs)."""
     return ", ".join(getattr(hook, "__qualname__", repr(hook)) for hook in hooks.values())
