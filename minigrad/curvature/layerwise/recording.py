@@ -109,9 +109,8 @@ def uncoupled_chain(module):
     """Whether ``module``'s structure shows that it treats every sample of a batch alone, so
     that ``module(x[S]) = module(x)[S]`` for any subset ``S``: ``Sequential`` / ``Residual``
     containers down to leaves with rules that do not couple samples (batch norm in training
-    mode does), and no user hook anywhere. False when in doubt (any other module)."""
-    if module._forward_hooks or module._forward_pre_hooks:
-        return False
+    mode does). False when in doubt (any other module). User hooks are taken to treat the
+    samples alone too, as every hook that observes or rescales a layer does."""
     if isinstance(module, Sequential):
         return all(uncoupled_chain(child) for child in module)
     if isinstance(module, Residual):
