@@ -247,6 +247,24 @@ def _write_json(path, record):
     atomic_write(path, lambda file: file.write(text))
 
 
+def _merge_rerun(previous, records, command, wall, cpu):
+    """``previous`` results with the rerun ``records`` in place of the mutants they repeat;
+    each keeps the status it had before, and the rerun is added to ``reruns``."""
+    rerun = {r["key"]: r for r in records}
+    merged = []
+    for old in previous["mutants"]:
+        new = rerun.get(old["key"])
+        if new is not None:
+            new = dict(new, status_before_rerun=old["status"])
+        merged.append(new or old)
+    reruns = previous.get("reruns", []) + [{
+        "commit": _commit(), "command": command, "mutants": len(records),
+        "killed_now": sum(r["status"] != "survived" for r in records),
+        "wall_seconds": wall, "cpu_seconds": cpu,
+        "load_average_at_the_end": round(os.getloadavg()[0], 1)}]
+    return dict(previous, mutants=merged, reruns=reruns)
+
+
 def main(argv=None):
     config = _load_json(CONFIG, None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -260,9 +278,21 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the sampled mutants and "
                         "their tests, run nothing")
     parser.add_argument("--only", nargs="+", default=None,
-                        help="run these mutant keys only (e.g. the survivors of a run)")
+                        help="run these mutant keys only")
+    parser.add_argument("--rerun-survivors", metavar="RESULTS", default=None,
+                        help="rerun the surviving, non-equivalent mutants of a results file "
+                             "on the current code and update that file")
     args = parser.parse_args(argv)
+    command = "python -m tests.mutation.run " + " ".join(
+        argv if argv is not None else sys.argv[1:])
     equivalent = {entry["key"]: entry["reason"] for entry in _load_json(EQUIVALENT, [])}
+    previous = None
+    if args.rerun_survivors is not None:
+        previous = _load_json(args.rerun_survivors, None)
+        args.only = [r["key"] for r in previous["mutants"]
+                     if r["status"] == "survived" and r["key"] not in equivalent]
+        args.targets = sorted({r["target"] for r in previous["mutants"]})
+        args.out = args.rerun_survivors
     chosen, plans, target_of = [], {}, {}
     for name in args.targets:
         target = config["targets"][name]
@@ -295,21 +325,25 @@ def main(argv=None):
                 records += result
     for record in records:
         record["target"] = target_of[record["key"]]
+    wall = round(time.perf_counter() - started, 1)
+    cpu = round(sum(r["cpu_seconds"] for r in records), 1)
+    if previous is not None:
+        record = _merge_rerun(previous, records, command, wall, cpu)
+        records = record["mutants"]
+    else:
+        record = {"commit": _commit(), "command": command,
+                  "machine": f"{platform.machine()}, {os.cpu_count()} cores; "
+                             f"load average at the end {os.getloadavg()[0]:.1f}",
+                  "seed": args.seed, "jobs": args.jobs, "wall_seconds": wall,
+                  "cpu_seconds": cpu, "mutants": records}
     records.sort(key=lambda r: (r["target"], r["path"], r["line"]))
     summary = {name: _summary([r for r in records if r["target"] == name], equivalent)
-               for name in args.targets}
-    record = {"commit": _commit(), "command": "python -m tests.mutation.run " + " ".join(
-                  argv if argv is not None else sys.argv[1:]),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores; "
-                         f"load average at the end {os.getloadavg()[0]:.1f}",
-              "seed": args.seed, "jobs": args.jobs,
-              "wall_seconds": round(time.perf_counter() - started, 1),
-              "cpu_seconds": round(sum(r["cpu_seconds"] for r in records), 1),
-              "summary": summary, "mutants": records}
+               for name in sorted({r["target"] for r in records})}
+    record["summary"] = summary
     _write_json(args.out, record)
     for name, counts in summary.items():
         print(f"{name}: {json.dumps({k: v for k, v in counts.items() if k != 'survived_not_equivalent'})}")
-    print(f"wall {record['wall_seconds']} s, test CPU {record['cpu_seconds']} s; "
+    print(f"wall {wall} s, test CPU {cpu} s; "
           f"results in {os.path.relpath(args.out, ROOT)}")
 
 

@@ -80,3 +80,14 @@ def test_gradient_descent_line_search_moves_by_the_largest_valid_step():
     assert t == 7.99 / 4
     numpy.testing.assert_allclose(host(params[0].data), (1 - t) * numpy.array([1.0, -2.0]),
                                   rtol=1e-14)
+
+
+def test_default_radius_is_one():
+    """From the defaults (Δ = 1) a Newton step longer than 1 is cut to the boundary ‖s‖ = 1."""
+    A, b, theta, newton = _newton_step(2)
+    scale = 3.0 / numpy.linalg.norm(newton)
+    closure = QuadraticClosure(A, b * scale, theta * scale, SHAPES)
+    optimizer = TrustRegion(closure.params, max_cg_iter=50, cg_tol=1e-12)
+    optimizer.step(closure)
+    assert numpy.linalg.norm(closure.theta - theta * scale) == pytest.approx(1.0)
+    assert optimizer.global_state["radius"] == pytest.approx(2.0)
