@@ -4,6 +4,9 @@ Trust region (Adolphs, Kohler & Lucchi 2019, eq. 7; ``optim/trust_region.py``): 
 γ2 (capped at Δ_max) only when ρ > η2 *and* the step reached the boundary; an accepted
 interior step keeps Δ. On a quadratic with exact curvature the model is exact, so ρ = 1.
 
+The trust-region checks use the NumPy quadratic double of ``curvature_doubles.py`` and
+skip on a device backend (as ``test_trust_region.py``'s do).
+
 Armijo backtracking (Salkey, Benton & Maddox 2019, Algorithm 1) returns the largest
 ``lr·ρᵏ`` that satisfies ``L(θ + t d) ≤ L(θ) + c t gᵀd``. For ``L = ½ h x²`` along
 ``d = −g`` the condition reads ``t ≤ 2(1 − c)/h``, so the answer is known in closed form.
@@ -11,11 +14,15 @@ Armijo backtracking (Salkey, Benton & Maddox 2019, Algorithm 1) returns the larg
 import numpy
 import pytest
 
+import minigrad
 import optim
 from optim.line_search import armijo_backtracking
 from optim.trust_region import TrustRegion
 from tests.optim.closures import diagonal_quadratic, host
+from tests.conftest import HOST_ONLY_REASON
 from tests.optim.curvature_doubles import SHAPES, QuadraticClosure, spd_quadratic
+
+host_only = pytest.mark.skipif(minigrad.backend_name() != "numpy", reason=HOST_ONLY_REASON)
 
 
 def _newton_step(seed):
@@ -23,6 +30,7 @@ def _newton_step(seed):
     return A, b, theta, -numpy.linalg.solve(A, A @ theta - b)
 
 
+@host_only
 def test_interior_step_keeps_the_radius():
     A, b, theta, newton = _newton_step(2)
     radius = 2 * numpy.linalg.norm(newton)
@@ -35,6 +43,7 @@ def test_interior_step_keeps_the_radius():
     assert optimizer.global_state["radius"] == radius
 
 
+@host_only
 def test_boundary_step_with_good_ratio_grows_the_radius_up_to_the_cap():
     A, b, theta, newton = _newton_step(2)
     radius = 0.25 * numpy.linalg.norm(newton)
@@ -82,6 +91,7 @@ def test_gradient_descent_line_search_moves_by_the_largest_valid_step():
                                   rtol=1e-14)
 
 
+@host_only
 def test_default_radius_is_one():
     """From the defaults (Δ = 1) a Newton step longer than 1 is cut to the boundary ‖s‖ = 1."""
     A, b, theta, newton = _newton_step(2)
