@@ -26,3 +26,15 @@ def test_smoothing_is_an_exponential_moving_average(values, factor, expected):
 
 def test_default_smoothing_factor_is_point_nine():
     assert smoothed([0.0, 10.0]) == pytest.approx([0.0, 1.0], rel=1e-12)
+
+
+def test_progress_draws_no_bar_unless_asked(capsys):
+    shown = []
+    progress = Progress(log=shown.append, log_every=1)
+    progress.start_epoch(1, 2, 0)
+    progress.advance(1)
+    progress.line("between batches")
+    progress.end_epoch()
+    assert "between batches" in shown
+    captured = capsys.readouterr()
+    assert "batch" not in captured.err and "\r" not in captured.err

@@ -61,7 +61,7 @@ def _expand(patterns):
             path = os.path.join(path, "**", "test_*.py")
         for match in sorted(glob.glob(path, recursive=True)):
             relative = os.path.relpath(match, ROOT)
-            if relative not in found and not relative.endswith("__init__.py"):
+            if relative not in found:
                 found.append(relative)
     return found
 
@@ -81,7 +81,8 @@ def _public_names(tree):
 
 
 def _imported_modules(path, tree):
-    """Repository-relative module names imported by the module at ``path``."""
+    """Module names imported by the module at ``path``, with the packages above them (importing
+    ``a.b.c`` runs ``a/b/__init__.py``)."""
     package = _module_name(path).split(".")[:-1]
     imported = set()
     for node in ast.walk(tree):
@@ -92,7 +93,9 @@ def _imported_modules(path, tree):
             imported |= {f"{module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Import):
             imported |= {alias.name for alias in node.names}
-    return imported
+    parents = {".".join(name.split(".")[:i]) for name in imported
+               for i in range(1, name.count(".") + 1)}
+    return imported | parents
 
 
 class ModuleTests:
@@ -247,7 +250,7 @@ def _write_json(path, record):
     atomic_write(path, lambda file: file.write(text))
 
 
-def _merge_rerun(previous, records, command, wall, cpu):
+def _merge_rerun(previous, records, command, commit, wall, cpu):
     """``previous`` results with the rerun ``records`` in place of the mutants they repeat;
     each keeps the status it had before, and the rerun is added to ``reruns``."""
     rerun = {r["key"]: r for r in records}
@@ -258,7 +261,7 @@ def _merge_rerun(previous, records, command, wall, cpu):
             new = dict(new, status_before_rerun=old["status"])
         merged.append(new or old)
     reruns = previous.get("reruns", []) + [{
-        "commit": _commit(), "command": command, "mutants": len(records),
+        "commit": commit, "command": command, "mutants": len(records),
         "killed_now": sum(r["status"] != "survived" for r in records),
         "wall_seconds": wall, "cpu_seconds": cpu,
         "load_average_at_the_end": round(os.getloadavg()[0], 1)}]
@@ -315,7 +318,7 @@ def main(argv=None):
             print(f"{mutant.key}\n    {mutant.original!r} → {mutant.replacement!r}\n    "
                   f"tests: {' '.join(plans[mutant.key][0])}")
         return
-    started = time.perf_counter()
+    started, commit = time.perf_counter(), _commit()
     records = []
     with tempfile.TemporaryDirectory(prefix="minigrad-mutation-") as scratch:
         shares = [chosen[job::args.jobs] for job in range(args.jobs)]
@@ -328,10 +331,10 @@ def main(argv=None):
     wall = round(time.perf_counter() - started, 1)
     cpu = round(sum(r["cpu_seconds"] for r in records), 1)
     if previous is not None:
-        record = _merge_rerun(previous, records, command, wall, cpu)
+        record = _merge_rerun(previous, records, command, commit, wall, cpu)
         records = record["mutants"]
     else:
-        record = {"commit": _commit(), "command": command,
+        record = {"commit": commit, "command": command,
                   "machine": f"{platform.machine()}, {os.cpu_count()} cores; "
                              f"load average at the end {os.getloadavg()[0]:.1f}",
                   "seed": args.seed, "jobs": args.jobs, "wall_seconds": wall,
