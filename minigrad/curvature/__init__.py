@@ -5,9 +5,10 @@ factor first, the recursion) are written in ``minigrad/curvature/README.md``. Th
 ``(P,)`` vectors and ``LinearOperator``s; the layerwise side computes blocks,
 diagonals and Kronecker factors by the per-sample Hessian recursion.
 """
-from .autodiff import (GaussNewtonProduct, HessianProduct, LinearOperator, aslinearoperator,
-                       class_gradients, diagonal_dominance, ggn_operator, ggnvp, hessian,
-                       hessian_operator, hutchinson_diag, hutchinson_trace, hvp, hvp_fd,
+from .autodiff import (BatchStatistics, GaussNewtonProduct, HessianProduct, LinearOperator,
+                       aslinearoperator, class_gradients, diagonal_dominance, ggn_operator, ggnvp,
+                       hessian, hessian_operator, hutchinson_diag, hutchinson_trace,
+                       hutchpp_trace, hvp, hvp_fd,
                        lanczos_quadrature, quadrature_density, residual_split, spectral_density,
                        subspace_overlap, top_eigen)
 from .closure import Closure

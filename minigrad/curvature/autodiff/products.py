@@ -84,11 +84,35 @@ def _arrays_or_zeros(gradients, params):
     return [p.xp.zeros_like(p.data) if g is None else g.data for p, g in zip(params, gradients)]
 
 
-class _Product:
-    """Shared interface: ``apply`` on parameter-shaped lists, ``__call__`` on flat vectors."""
+def chosen_parameters(model, params):
+    """``params`` (default: all of the model's) checked to be distinct Parameters of ``model``."""
+    every = parameter_list(model)
+    if params is None:
+        return every
+    params = list(params)
+    owned = {id(p) for p in every}
+    if not params:
+        raise ValueError(f"params: an empty list; pass None for all parameters of "
+                         f"{type(model).__name__}")
+    for i, p in enumerate(params):
+        if id(p) not in owned:
+            raise ValueError(f"params[{i}] (shape {tuple(getattr(p, 'shape', ()))}) is not a "
+                             f"parameter of {type(model).__name__}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("params: a parameter is listed twice")
+    return params
 
-    def __init__(self, model):
-        self.params = parameter_list(model)
+
+class _Product:
+    """Shared interface: ``apply`` on parameter-shaped lists, ``__call__`` on flat vectors.
+
+    ``params`` restricts the product to a subset of the parameters (default: all, in
+    ``model.parameters()`` order): the vectors then live in the subset's flat layout, and the
+    product is the subset's diagonal block of the curvature matrix, e.g. one layer's block.
+    """
+
+    def __init__(self, model, params=None):
+        self.params = chosen_parameters(model, params)
         self.size = num_parameters(self.params)
         self.dtype = self.params[0].dtype
         self.xp = self.params[0].xp
@@ -110,8 +134,8 @@ class _Product:
 class HessianProduct(_Product):
     """``v ↦ H v`` at the current parameters (one forward; the gradient graph is built once)."""
 
-    def __init__(self, model, loss_fn, x, y, updates_buffers=False):
-        super().__init__(model)
+    def __init__(self, model, loss_fn, x, y, updates_buffers=False, params=None):
+        super().__init__(model, params)
         with enable_grad(), _buffer_guard(model, updates_buffers):
             self.output = model(as_input(x))
             self.loss = scalar_loss(loss_fn, self.output, y)
@@ -128,8 +152,8 @@ class HessianProduct(_Product):
 class GaussNewtonProduct(_Product):
     """``v ↦ Jᵀ H_z J v`` at the current parameters (one forward; the graphs are built once)."""
 
-    def __init__(self, model, loss_fn, x, y, updates_buffers=False):
-        super().__init__(model)
+    def __init__(self, model, loss_fn, x, y, updates_buffers=False, params=None):
+        super().__init__(model, params)
         with enable_grad(), _buffer_guard(model, updates_buffers):
             self.output = model(as_input(x))
             if not self.output.requires_grad:

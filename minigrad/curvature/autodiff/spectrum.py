@@ -34,13 +34,25 @@ estimates the eigenvalue density ``(1/P) Σ_i δ(t − λ_i)`` smoothed by a Gau
 of width ``σ``; its mean ``Σ τ_j θ_j = vᵀ A v`` is an unbiased estimate of
 ``tr(A) / P``. The density is normalised to integrate to 1 on the grid
 (trapezoid rule). The default grid spans the nodes with ``5σ`` margins.
+
+With ``batches=`` (operators of the same shape, one per mini-batch, e.g. a generator of
+``hessian_operator(model, loss_fn, x_b, y_b)``), ``top_eigen`` and ``spectral_density`` repeat
+the estimate on each batch and return a third field, ``across_batches``: the mean and standard
+error across the batches of the eigenvalues ``(k,)`` or of the density on the same grid
+(``batch_statistics.py``), beside the value on ``op`` (typically the full-data operator).
 """
+import collections
+
 import numpy
 
 from ...lanczos import Lanczos
+from .batch_statistics import across_batches
 from .operators import aslinearoperator
 
 WHICH = ("largest", "smallest", "magnitude")
+BatchedEigen = collections.namedtuple("BatchedEigen",
+                                      ["eigenvalues", "eigenvectors", "across_batches"])
+BatchedDensity = collections.namedtuple("BatchedDensity", ["grid", "density", "across_batches"])
 _trapezoid = getattr(numpy, "trapezoid", None) or numpy.trapz
 
 
@@ -115,13 +127,25 @@ def _power_eigen(op, k, which, iters, tol, rng):
     return eigenvalues[order], op.xp.stack([vectors[i] for i in order], axis=1)
 
 
-def top_eigen(op, k=1, method="lanczos", which="largest", iters=None, tol=1e-8, seed=None):
+def top_eigen(op, k=1, method="lanczos", which="largest", iters=None, tol=1e-8, seed=None,
+              batches=None):
     """``(eigenvalues (k,), eigenvectors (P, k))`` of a symmetric operator (module docstring).
 
     ``iters`` bounds the Lanczos steps (default ``min(P, max(4k, k + 40))``) or
     the products per power iteration (default 1000). Results are on the
-    operator's array module.
+    operator's array module. With ``batches`` (per-batch operators),
+    ``(eigenvalues, eigenvectors, across_batches)``.
     """
+    op = aslinearoperator(op)
+    result = _top_eigen(op, k, method, which, iters, tol, seed)
+    if batches is None:
+        return result
+    spread = across_batches(lambda batch: _top_eigen(batch, k, method, which, iters, tol,
+                                                     seed)[0], batches, op.shape, "top_eigen")
+    return BatchedEigen(*result, spread)
+
+
+def _top_eigen(op, k, method, which, iters, tol, seed):
     op = aslinearoperator(op)
     size = op.shape[0]
     if not isinstance(k, int) or not 1 <= k <= size:
@@ -158,6 +182,12 @@ def lanczos_quadrature(op, n_probes=1, n_iters=80, seed=None):
     return numpy.concatenate(nodes), numpy.concatenate(weights) / n_probes
 
 
+def _default_sigma(nodes):
+    """1% of the span of the nodes (at least of the largest one's magnitude)."""
+    low, high = float(numpy.min(nodes)), float(numpy.max(nodes))
+    return 0.01 * max(high - low, abs(high), 1e-12)
+
+
 def quadrature_density(nodes, weights, grid=None, sigma=None):
     """``(grid, density)``: the quadrature ``(nodes, weights)`` broadened by Gaussians of width
     ``sigma`` (default: 1% of the span of the nodes) on ``grid`` (default: 1000 points over the
@@ -168,7 +198,7 @@ def quadrature_density(nodes, weights, grid=None, sigma=None):
                          f"length, got shapes {nodes.shape} and {weights.shape}")
     low, high = float(nodes.min()), float(nodes.max())
     if sigma is None:
-        sigma = 0.01 * max(high - low, abs(high), 1e-12)
+        sigma = _default_sigma(nodes)
     if sigma <= 0:
         raise ValueError(f"quadrature_density: sigma must be positive, got {sigma}")
     grid = (numpy.linspace(low - 5 * sigma, high + 5 * sigma, 1000) if grid is None
@@ -185,10 +215,23 @@ def quadrature_density(nodes, weights, grid=None, sigma=None):
     return grid, density / mass
 
 
-def spectral_density(op, n_probes=1, n_iters=80, grid=None, sigma=None, seed=None):
+def spectral_density(op, n_probes=1, n_iters=80, grid=None, sigma=None, seed=None,
+                     batches=None):
     """``(grid, density)`` on the host by stochastic Lanczos quadrature; see the module docstring.
 
     ``lanczos_quadrature(op, n_probes, n_iters, seed)`` broadened by
-    ``quadrature_density(nodes, weights, grid, sigma)``.
+    ``quadrature_density(nodes, weights, grid, sigma)``. With ``batches`` (per-batch
+    operators), ``(grid, density, across_batches)``, every batch's density on ``op``'s grid
+    and with its ``sigma``.
     """
-    return quadrature_density(*lanczos_quadrature(op, n_probes, n_iters, seed), grid, sigma)
+    op = aslinearoperator(op)
+    nodes, weights = lanczos_quadrature(op, n_probes, n_iters, seed)
+    if sigma is None:
+        sigma = _default_sigma(nodes)
+    grid, density = quadrature_density(nodes, weights, grid, sigma)
+    if batches is None:
+        return grid, density
+    spread = across_batches(lambda batch: quadrature_density(
+        *lanczos_quadrature(batch, n_probes, n_iters, seed), grid, sigma)[1], batches,
+        op.shape, "spectral_density")
+    return BatchedDensity(grid, density, spread)
