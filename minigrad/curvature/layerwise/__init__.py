@@ -11,3 +11,4 @@ from .ggn import ggn
 from .kronecker import kfac, kflr, kfra
 from .kronecker_factors import KroneckerFactors
 from .losses import LOSS_DERIVATIVES
+from .per_sample_gradients import batch_grad, batch_l2_grad, sum_grad_squared, variance
