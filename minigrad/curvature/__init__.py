@@ -17,4 +17,5 @@ from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_li
 from .memory import DEFAULT_MEMORY_LIMIT, get_memory_limit, set_memory_limit
 from .layerwise import (DERIVATIVES, LOSS_DERIVATIVES, BlockOperator, KroneckerFactors, block_ggn,
                         block_hessian, batch_grad, batch_l2_grad, derivatives_for, diag_ggn,
-                        diag_hessian, ggn, kfac, kflr, kfra, sum_grad_squared, variance)
+                        diag_ggn_mc, diag_hessian, ggn, kfac, kflr, kfra, sqrt_ggn,
+                        sum_grad_squared, variance)

@@ -6,8 +6,9 @@ derivative rules (``derivatives``); nothing here imports the matrix-free half (`
 from .block_operator import BlockOperator
 from .blocks import block_ggn, block_hessian
 from .derivatives import DERIVATIVES, derivatives_for
-from .diagonal import diag_ggn, diag_hessian
+from .diagonal import diag_ggn, diag_ggn_mc, diag_hessian
 from .ggn import ggn
+from .ggn_square_root import sqrt_ggn
 from .kronecker import kfac, kflr, kfra
 from .kronecker_factors import KroneckerFactors
 from .losses import LOSS_DERIVATIVES

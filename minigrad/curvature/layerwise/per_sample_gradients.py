@@ -33,15 +33,12 @@ single sample is not defined by the layer rules; these functions refuse such a m
 the layer (BackPACK computes rows of ``δ`` anyway and warns that the result "may not be
 meaningful"; put the model in ``eval()`` for per-sample quantities).
 """
-from ...autograd.engine import grad
 from ...backend import get_array_module
-from ...tensor import Tensor
 from ..flat import parameter_list
 from ..memory import require_memory
 from .derivatives import DERIVATIVES
 from .derivatives.linear import LinearDerivatives
-from .engine_columns import per_sample_parameter_columns
-from .recording import layer_records
+from .engine_columns import per_sample_columns, per_sample_parameter_columns
 from .recursion import RecordedBatch
 
 
@@ -49,12 +46,19 @@ def _has_parameters(rules, module):
     return bool(rules.param_names(module))
 
 
-class PerSampleGradients:
-    """One recorded batch of ``model``: per parameter, its uses ``[(step, name, δ (1, N, *out))]``
-    by layer calls with rules, or its per-sample gradients (N, *p.shape) from the engine.
-    ``quantity`` names the caller in errors."""
+def loss_gradient_columns(batch):
+    """(1, N, *out): ``c_N ∇_z ℓ_n``, the rows of the batch loss's gradient at the output."""
+    gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
+    return (batch.scale * gradient).reshape((1,) + batch.output.shape)
 
-    def __init__(self, model, loss, x, y, quantity):
+
+class PerSampleGradients:
+    """One recorded batch of ``model`` and columns ``S`` (V, N, *out) at its output
+    (``columns(batch)``; by default ``c_N ∇ℓ_n``, V = 1): per parameter its uses
+    ``[(step, name, C (V, N, *layer out))]`` by layer calls with rules, or its columns
+    ``J_nᵀ S[v, n]`` (V, N, *p.shape) from the engine. ``quantity`` names the caller in errors."""
+
+    def __init__(self, model, loss, x, y, quantity, columns=None):
         self.params = parameter_list(model)
         batch = RecordedBatch(model, loss, x, y, quantity)
         for call in batch.recording.calls:
@@ -63,45 +67,43 @@ class PerSampleGradients:
                 raise ValueError(
                     f"{quantity}: {call.label()} couples the samples of a batch through its "
                     f"statistics (batch normalisation in training mode), so a per-sample "
-                    f"gradient is not defined by its rules; call model.eval() first")
+                    f"quantity is not defined by its rules; call model.eval() first")
         self.batch_size = batch.batch_size
-        gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
-        S = (batch.scale * gradient).reshape((1,) + batch.output.shape)
-        records = layer_records(batch.recording.calls, keep=_has_parameters)
-        output = batch.recording.output
-        found = grad(output, [out for _, out in records], grad_outputs=Tensor(S[0]),
-                     retain_graph=True, allow_unused=True)
-        xp = get_array_module(S)
+        S = (columns or loss_gradient_columns)(batch)
         self.uses = {id(p): [] for p in self.params}
-        for (step, out), delta in zip(records, found):
-            columns = (xp.zeros((1,) + out.shape, dtype=out.dtype) if delta is None
-                       else delta.data[None])
+        for step, C in per_sample_columns(batch, S, keep=_has_parameters):
             for name, p in zip(step.param_names, step.params):
-                self.uses[id(p)].append((step, name, columns))
+                self.uses[id(p)].append((step, name, C))
         others = [p for p in self.params if not self.uses[id(p)]]
         self.engine = {}
         if others:
+            xp = get_array_module(S)
             rows = [[] for _ in others]
-            for columns in per_sample_parameter_columns(batch, S, others):
-                for row, column in zip(rows, columns):
+            for found in per_sample_parameter_columns(batch, S, others):
+                for row, column in zip(rows, found):
                     row.append(column)
-            self.engine = {id(p): xp.stack(row) for p, row in zip(others, rows)}
+            self.engine = {id(p): xp.stack(row).reshape(S.shape[:2] + p.shape)
+                           for p, row in zip(others, rows)}
+
+    def columns(self, p):
+        """``J_nᵀ S[v, n]`` (V, N, *p.shape), the sum over the Parameter's uses."""
+        if id(p) in self.engine:
+            return self.engine[id(p)]
+        return sum(step.rules.param_jac_t_mat_prod(step.module, step.x, step.out, C, name)
+                   for step, name, C in self.uses[id(p)])
+
+    def batch_grad(self, p):
+        """``g_n`` (N, *p.shape) for the default columns."""
+        return self.columns(p)[0]
 
     def _single_use(self, p):
         uses = self.uses[id(p)]
         return uses[0] if len(uses) == 1 else None
 
-    def batch_grad(self, p):
-        """``g_n`` (N, *p.shape), the sum over the Parameter's uses."""
-        if id(p) in self.engine:
-            return self.engine[id(p)]
-        return sum(step.rules.param_jac_t_mat_prod(step.module, step.x, step.out, C, name)[0]
-                   for step, name, C in self.uses[id(p)])
-
     def gradient(self, p):
         """``Σ_n g_n`` (p.shape), the mini-batch gradient."""
         if id(p) in self.engine:
-            return self.engine[id(p)].sum(axis=0)
+            return self.engine[id(p)][0].sum(axis=0)
         return sum(step.rules.param_jac_t_mat_prod(step.module, step.x, step.out, C, name,
                                                    sum_samples=True)[0]
                    for step, name, C in self.uses[id(p)])
