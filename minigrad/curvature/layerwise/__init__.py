@@ -7,6 +7,8 @@ from .block_operator import BlockOperator
 from .blocks import block_ggn, block_hessian
 from .derivatives import DERIVATIVES, derivatives_for
 from .diagonal import diag_ggn, diag_ggn_mc, diag_hessian
+from .empirical_fisher import (diag_empirical_fisher, empirical_fisher,
+                               empirical_fisher_operator)
 from .ggn import ggn
 from .ggn_square_root import sqrt_ggn
 from .kronecker import kfac, kflr, kfra

@@ -68,7 +68,7 @@ class PerSampleGradients:
                     f"{quantity}: {call.label()} couples the samples of a batch through its "
                     f"statistics (batch normalisation in training mode), so a per-sample "
                     f"quantity is not defined by its rules; call model.eval() first")
-        self.batch_size = batch.batch_size
+        self.batch_size, self.scale = batch.batch_size, batch.scale
         S = (columns or loss_gradient_columns)(batch)
         self.uses = {id(p): [] for p in self.params}
         for step, C in per_sample_columns(batch, S, keep=_has_parameters):
