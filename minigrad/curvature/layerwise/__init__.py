@@ -9,6 +9,7 @@ from .derivatives import DERIVATIVES, derivatives_for
 from .diagonal import diag_ggn, diag_ggn_mc, diag_hessian
 from .empirical_fisher import (diag_empirical_fisher, empirical_fisher,
                                empirical_fisher_operator)
+from .ekfac import EKFACFactors, ekfac
 from .ggn import ggn
 from .ggn_square_root import sqrt_ggn
 from .kronecker import kfac, kflr, kfra
