@@ -9,6 +9,7 @@ from .adahessian import AdaHessian
 from .adam import Adam, AdamW
 from .class_subspace import ClassSubspaceNewton
 from .cubic import CubicRegularization
+from .ekfac import EKFAC
 from .hybrid import Hybrid
 from .kronecker import KFAC, KFLR, KFRA
 from .lbfgs import LBFGS
@@ -36,6 +37,7 @@ OPTIMIZERS = {
     "kfac": KFAC,
     "kfra": KFRA,
     "kflr": KFLR,
+    "ekfac": EKFAC,
     "class-subspace": ClassSubspaceNewton,
 }
 
