@@ -19,4 +19,5 @@ from .layerwise import (DERIVATIVES, LOSS_DERIVATIVES, BlockOperator, EKFACFacto
                         KroneckerFactors, batch_grad, batch_l2_grad, block_ggn, block_hessian, derivatives_for,
                         diag_empirical_fisher, diag_ggn, diag_ggn_mc, diag_hessian, ekfac,
                         empirical_fisher, empirical_fisher_operator, ggn, kfac, kflr, kfra,
-                        sqrt_ggn, sum_grad_squared, variance)
+                        preactivation_ggns, preactivation_hessians, sqrt_ggn,
+                        sum_grad_squared, variance)

@@ -15,4 +15,5 @@ from .ggn_square_root import sqrt_ggn
 from .kronecker import kfac, kflr, kfra
 from .kronecker_factors import KroneckerFactors
 from .losses import LOSS_DERIVATIVES
+from .preactivation import preactivation_ggns, preactivation_hessians
 from .per_sample_gradients import batch_grad, batch_l2_grad, sum_grad_squared, variance
