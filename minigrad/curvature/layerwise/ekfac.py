@@ -51,8 +51,9 @@ class EKFACFactors:
         columns = v.reshape(v.shape[0], -1)
         matrix = self.kronecker.vector_to_matrix(columns)
         xp = get_array_module(columns)
-        rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA)
-        back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None], self.QA)
+        rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
+        back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None], self.QA,
+                         optimize=True)
         return self.kronecker.matrix_to_vector(back).reshape(v.shape)
 
     def __matmul__(self, v):
@@ -76,12 +77,24 @@ class EKFACFactors:
 
 def _layer_gradients(step, C):
     """(V, N, out, width): ``M_v,n = Σ_t C_v,n,t ā_n,tᵀ`` of one layer call."""
-    xp = get_array_module(C)
     V, N = C.shape[:2]
     outputs = output_rows(step, C)
     inputs = input_rows(step)
-    return xp.einsum("vnto,ntw->vnow", outputs.reshape(V, N, -1, outputs.shape[-1]),
-                     inputs.reshape(N, -1, inputs.shape[-1]))
+    rows = outputs.reshape(V, N, -1, outputs.shape[-1])
+    return rows.swapaxes(-1, -2) @ inputs.reshape(N, -1, inputs.shape[-1])
+
+
+def _rotated_squares(steps, inputs, outputs, QG, QA):
+    """``Σ_{v,n} (Q_Gᵀ M_v,n Q_A)²`` (out, width). One call at one position per sample (a
+    ``Linear`` layer used once) has ``M_v,n = C_v,n ā_nᵀ``, so the sum is the one product
+    ``((C Q_G)²)ᵀ`` summed over v times ``(ā Q_A)²``; otherwise ``M`` is formed per sample."""
+    step, C = steps[0]
+    if len(steps) == 1 and inputs[0].shape[0] == C.shape[1]:
+        V, N = C.shape[:2]
+        columns = ((outputs[0] @ QG) ** 2).reshape(V, N, -1).sum(axis=0)
+        return columns.T @ (inputs[0] @ QA) ** 2
+    M = sum(_layer_gradients(step, C) for step, C in steps)
+    return (((QG.T @ M) @ QA) ** 2).sum(axis=(0, 1))
 
 
 def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
@@ -107,22 +120,21 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
     require_memory("ekfac", [C.shape[:2] + (sum(p.size for p in step.params),)
                              for step, C in found], found[0][1].dtype,
                    "kfac needs no per-sample gradients; or pass fewer samples")
-    sums = {}
+    calls = {}
     for step, C in found:
-        inputs = input_rows(step)
-        parts = (gram(inputs), gram(output_rows(step, C), scale), inputs.shape[0],
-                 _layer_gradients(step, C))
-        key = id(step.module)
-        sums[key] = (step.params, parts) if key not in sums else (
-            step.params, tuple(a + b for a, b in zip(sums[key][1], parts)))
+        calls.setdefault(id(step.module), []).append((step, C))
     blocks = []
     for module, _ in layers:
-        if id(module) not in sums:
+        if id(module) not in calls:
             continue
-        params, (A, G, rows, M) = sums[id(module)]
+        steps = calls[id(module)]
+        inputs = [input_rows(step) for step, _ in steps]
+        outputs = [output_rows(step, C) for step, C in steps]
+        A = sum(gram(rows) for rows in inputs) / sum(rows.shape[0] for rows in inputs)
+        kronecker = KroneckerFactors(steps[0][0].params, A,
+                                     sum(gram(rows, scale) for rows in outputs))
         xp = get_array_module(A)
-        kronecker = KroneckerFactors(params, A / rows, G)
-        QA, QG = xp.linalg.eigh(kronecker.A)[1], xp.linalg.eigh(G)[1]
-        rotated = xp.einsum("go,vngw,wa->vnoa", QG, M, QA)
-        blocks.append(EKFACFactors(kronecker, QG, QA, scale * (rotated ** 2).sum(axis=(0, 1))))
+        QA, QG = xp.linalg.eigh(kronecker.A)[1], xp.linalg.eigh(kronecker.G)[1]
+        blocks.append(EKFACFactors(kronecker, QG, QA, scale * _rotated_squares(
+            steps, inputs, outputs, QG, QA)))
     return blocks
