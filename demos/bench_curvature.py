@@ -11,6 +11,15 @@ at batch 1000: time and memory peak (``tracemalloc``, NumPy allocations) of one 
 block-Hessian-vector product of its first 784×1000 layer (``block_hessian(dense=False)``),
 and of its KFRA and KFLR factors.
 
+Part 3 (``--quantities``): the per-sample quantities, the Monte-Carlo GN diagonal, square
+roots of the GN, the empirical Fisher's diagonal and EKFAC on the MLP of part 1, each as a
+multiple of one gradient in the same run (interleaved: every round times the gradient and each
+quantity once; medians over the rounds). ``batch_grad`` writes N × P numbers, so the time to
+write N × P float32 numbers into fresh arrays (``numpy.full``) is measured beside it. When
+PyTorch and BackPACK are installed the same model is built in PyTorch (float32, the same
+shapes) and BackPACK's extension for each quantity is timed as a multiple of PyTorch's own
+``loss.backward()`` in the same rounds.
+
 Before timing, one 32 MiB block is allocated and freed (``settle_allocator``): glibc's malloc
 hands freed memory back to the OS whenever more than twice the largest block freed so far
 sits free at the top of the heap, so without it every repeat of a quantity that allocates a
@@ -19,6 +28,7 @@ fresh zeroed pages, about 1 µs per 4 KiB page, which a long-running process reu
 The gradient allocates too little to be affected. ``--cold-allocator`` skips the step.
 
     python demos/bench_curvature.py [--repeats 7] [--skip-autoencoder] [--cold-allocator]
+    python demos/bench_curvature.py --quantities [--repeats 7]
 """
 import argparse
 import os
@@ -129,15 +139,135 @@ def autoencoder_costs():
         print(f"{name:<42}{seconds:>10.2f}{peak / 2 ** 20:>10.1f}")
 
 
+def mlp_case():
+    """The MLP of part 1 (784-512-256-10, sigmoid, cross-entropy) and a batch of 128."""
+    minigrad.set_default_dtype(numpy.float32)
+    nn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.Sigmoid(), nn.Linear(512, 256), nn.Sigmoid(),
+                          nn.Linear(256, 10))
+    rng = numpy.random.default_rng(0)
+    x = minigrad.tensor(rng.random((128, 784)), dtype=numpy.float32)
+    return model, nn.CrossEntropyLoss(), x, rng.integers(0, 10, 128)
+
+
+def backpack_quantities(x, y):
+    """``(gradient, {name: fn})`` for BackPACK's extensions on the same MLP in PyTorch; None
+    without PyTorch or BackPACK."""
+    try:
+        import torch
+        from backpack import backpack, extend, extensions
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    model = extend(torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.Sigmoid(),
+                                       torch.nn.Linear(512, 256), torch.nn.Sigmoid(),
+                                       torch.nn.Linear(256, 10)))
+    loss_fn = extend(torch.nn.CrossEntropyLoss())
+    inputs = torch.tensor(numpy.asarray(x.data), dtype=torch.float32)
+    labels = torch.tensor(numpy.asarray(y), dtype=torch.int64)
+
+    def backward(*extension):
+        model.zero_grad()
+        loss = loss_fn(model(inputs), labels)
+        if extension:
+            with backpack(*extension):
+                loss.backward()
+        else:
+            loss.backward()
+
+    named = {"batch_grad": extensions.BatchGrad(), "batch_l2_grad": extensions.BatchL2Grad(),
+             "sum_grad_squared": extensions.SumGradSquared(), "variance": extensions.Variance(),
+             "diag_ggn_mc (1 sample)": extensions.DiagGGNMC(mc_samples=1),
+             "sqrt_ggn (1 MC sample)": extensions.SqrtGGNMC(mc_samples=1),
+             "KFAC (1 sample)": extensions.KFAC(mc_samples=1)}
+    return backward, {name: (lambda e=e: backward(e)) for name, e in named.items()}
+
+
+def interleaved_medians(functions, repeats):
+    """Median seconds of each function, timed once per round in turn (after one warm-up)."""
+    for fn in functions:
+        fn()
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for found, fn in zip(times, functions):
+            start = time.perf_counter()
+            fn()
+            found.append(time.perf_counter() - start)
+    return [statistics.median(found) for found in times]
+
+
+def quantities_table(repeats):
+    model, loss, x, y = mlp_case()
+    params = list(model.parameters())
+    n, size = x.shape[0], sum(p.size for p in params)
+
+    def gradient():
+        return minigrad.grad(loss(model(x), y), params)
+
+    def write_n_by_p():
+        return [numpy.full((n,) + tuple(p.shape), 1.0, dtype=numpy.float32) for p in params]
+
+    quantities = [
+        ("batch_grad", lambda: curvature.batch_grad(model, loss, x, y), None),
+        ("batch_l2_grad", lambda: curvature.batch_l2_grad(model, loss, x, y), 1.5),
+        ("sum_grad_squared", lambda: curvature.sum_grad_squared(model, loss, x, y), 1.5),
+        ("variance", lambda: curvature.variance(model, loss, x, y), 1.5),
+        ("diag_ggn_mc (1 sample)",
+         lambda: curvature.diag_ggn_mc(model, loss, x, y, mc_samples=1, seed=0), 1.5),
+        ("sqrt_ggn (1 MC sample)",
+         lambda: curvature.sqrt_ggn(model, loss, x, y, mc_samples=1, seed=0), None),
+        ("diag_empirical_fisher", lambda: curvature.diag_empirical_fisher(model, loss, x, y),
+         None),
+        ("KFAC (1 sample)", lambda: curvature.kfac(model, loss, x, y, seed=0), None),
+        ("EKFAC (1 sample)", lambda: curvature.ekfac(model, loss, x, y, seed=0), None),
+    ]
+    reference = backpack_quantities(x, y)
+    functions = [gradient, write_n_by_p] + [fn for _, fn, _ in quantities]
+    if reference is not None:
+        functions += [reference[0]] + list(reference[1].values())
+    medians = interleaved_medians(functions, repeats)
+    base, write = medians[0], medians[1]
+    mine = dict(zip([name for name, _, _ in quantities], medians[2:2 + len(quantities)]))
+    theirs = {}
+    if reference is not None:
+        torch_base = medians[2 + len(quantities)]
+        theirs = {name: seconds / torch_base for name, seconds in
+                  zip(reference[1], medians[3 + len(quantities):])}
+    print(f"MLP 784-512-256-10, sigmoid, cross-entropy, batch 128, float32 CPU; median of "
+          f"{repeats} interleaved rounds")
+    print(f"one gradient: {base * 1e3:.2f} ms; writing N × P = {n} × {size} float32 numbers: "
+          f"{write * 1e3:.2f} ms ({write / base:.2f} × gradient)")
+    if reference is not None:
+        print(f"PyTorch loss.backward(): {torch_base * 1e3:.2f} ms (BackPACK's column is a "
+              f"multiple of it)")
+    print(f"{'quantity':<26}{'ms':>9}{'× gradient':>12}{'BackPACK ×':>12}  target")
+    for name, _, target in quantities:
+        ratio = mine[name] / base
+        if name == "batch_grad":
+            goal = f"≤ 2 × the N × P write ({mine[name] / write:.2f} × it)"
+        elif name == "EKFAC (1 sample)":
+            goal = f"≤ 2 × KFAC ({mine[name] / mine['KFAC (1 sample)']:.2f} × it)"
+        else:
+            goal = "" if target is None else f"≤ {target}" + ("" if ratio <= target
+                                                            else " (above target)")
+        other = f"{theirs[name]:.2f}" if name in theirs else "-"
+        print(f"{name:<26}{mine[name] * 1e3:>9.2f}{ratio:>12.2f}{other:>12}  {goal}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-autoencoder", action="store_true")
     parser.add_argument("--cold-allocator", action="store_true",
                         help="time without settling the allocator first (see above)")
+    parser.add_argument("--quantities", action="store_true",
+                        help="time only the per-sample quantities, GN roots and EKFAC (part 3)")
     args = parser.parse_args(argv)
     if not args.cold_allocator:
         settle_allocator()
+    if args.quantities:
+        quantities_table(args.repeats)
+        return
     mlp_table(args.repeats)
     if not args.skip_autoencoder:
         autoencoder_costs()

@@ -10,6 +10,7 @@ from .adahessian import AdaHessian
 from .adam import Adam, AdamW
 from .class_subspace import ClassSubspaceNewton
 from .cubic import CubicRegularization
+from .ekfac import EKFAC
 from .hybrid import Hybrid
 from .kronecker import KFAC, KFLR, KFRA
 from .lbfgs import LBFGS
@@ -37,6 +38,7 @@ OPTIMIZERS = {
     "kfac": KFAC,
     "kfra": KFRA,
     "kflr": KFLR,
+    "ekfac": EKFAC,
     "class-subspace": ClassSubspaceNewton,
 }
 

@@ -86,6 +86,33 @@ def inverse_due(group, step):
     return step < group["inverse_warmup"] or step % group["inverse_period"] == 0
 
 
+def take_steps(optimizer, directions):
+    """``m ← μ m + U``, ``θ ← θ − lr·m`` for every parameter with a gradient; ``U`` is
+    ``directions[id(p)]``, or the plain gradient for a parameter in no Kronecker layer."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            direction = directions.get(id(p), p.grad.data)
+            state = optimizer.state.setdefault(p, {})
+            if group["momentum"]:
+                buffer = state.get("momentum_buffer")
+                if buffer is not None:
+                    direction = group["momentum"] * buffer + direction
+                state["momentum_buffer"] = direction.copy()
+            p.data -= group["lr"] * direction.astype(p.dtype, copy=False)
+
+
+def require_layers(name, layers):
+    """``layers``; the refusal naming optimizer ``name`` when there is none."""
+    if not layers:
+        raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
+                         f"optimizer's parameters (no Linear or Conv2d layer among them); "
+                         f"without factors every step would be a plain gradient step: use "
+                         f"optim.SGD for these parameters")
+    return layers
+
+
 class KroneckerFactored(Optimizer):
     """Base of KFAC/KFRA/KFLR (subclasses set ``kind``); ``step`` needs a curvature closure.
 
@@ -147,14 +174,9 @@ class KroneckerFactored(Optimizer):
         step = self.state.setdefault(first, {}).get("step", 0)
         fresh = self._layers is None or step % self.factor_period == 0
         if fresh:
-            self._layers = [layer for layer in self._factors(closure, step)
-                            if id(layer.params[0]) in groups]
+            self._layers = require_layers(name, [layer for layer in self._factors(closure, step)
+                                                 if id(layer.params[0]) in groups])
         layers = self._layers
-        if not layers:
-            raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
-                             f"optimizer's parameters (no Linear or Conv2d layer among them); "
-                             f"without factors every step would be a plain gradient step: use "
-                             f"optim.SGD for these parameters")
         for layer in layers:
             weight = layer.params[0]
             group = groups[id(weight)]
@@ -173,18 +195,7 @@ class KroneckerFactored(Optimizer):
             update = state["G_inverse"] @ grad @ state["A_inverse"]
             for p, direction in zip(layer.params, layer.from_matrix(update)):
                 directions[id(p)] = direction
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                direction = directions.get(id(p), p.grad.data)
-                state = self.state.setdefault(p, {})
-                if group["momentum"]:
-                    buffer = state.get("momentum_buffer")
-                    if buffer is not None:
-                        direction = group["momentum"] * buffer + direction
-                    state["momentum_buffer"] = direction.copy()
-                p.data -= group["lr"] * direction.astype(p.dtype, copy=False)
+        take_steps(self, directions)
         self.state[first]["step"] = step + 1
         return loss
 

@@ -69,6 +69,8 @@ class CurvatureClosure(Protocol):
     def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
                           chunk_size=None) -> list: ...
 
+    def ekfac_factors(self, fisher_type: str = "mc", mc_samples: int = 1, seed=None) -> list: ...
+
     def class_gradients(self): ...
 
 
@@ -166,6 +168,13 @@ class Closure:
                              f"(back-propagated columns), not to {kind!r}, whose recursion is "
                              f"batch-averaged; got chunk_size={chunk_size!r}")
         return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
+
+    def ekfac_factors(self, fisher_type="mc", mc_samples=1, seed=None):
+        """Per Linear/Conv2d layer an ``EKFACFactors`` block (``layerwise/ekfac.py``) with
+        ``.params``, ``.solve(v, damping)`` and ``.to_dense()``."""
+        from .layerwise import ekfac
+        return ekfac(self.model, self.loss_fn, self.x, self.y, fisher_type=fisher_type,
+                     mc_samples=mc_samples, seed=seed)
 
     def class_gradients(self):
         """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""

@@ -94,3 +94,12 @@ def diag_ggn(model, loss, x, y, mc_samples=None, seed=None):
     if not batch.is_chain:
         return captured_diag_ggn(batch, parameter_list(model), mc_samples, seed)
     return _diagonal(batch, model, hessian=False, mc_samples=mc_samples, seed=seed)
+
+
+def diag_ggn_mc(model, loss, x, y, mc_samples=1, seed=None):
+    """BackPACK's ``DiagGGNMC``: the Monte-Carlo estimate of the Gauss-Newton diagonal (P,) from
+    ``mc_samples`` sampled square-root columns (``seed`` for the draws); its mean over draws is
+    ``diag_ggn``. Same as ``diag_ggn(..., mc_samples=mc_samples, seed=seed)``."""
+    if isinstance(mc_samples, bool) or int(mc_samples) != mc_samples or mc_samples < 1:
+        raise ValueError(f"diag_ggn_mc: mc_samples must be a positive integer, got {mc_samples!r}")
+    return diag_ggn(model, loss, x, y, mc_samples=int(mc_samples), seed=seed)

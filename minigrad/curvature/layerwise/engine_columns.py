@@ -23,9 +23,10 @@ from ...tensor import Tensor
 from .recording import layer_records
 
 
-def per_sample_columns(batch, S):
-    """``[(step, C)]`` with C (V, N, *layer out) at each recorded layer call's own output."""
-    records = layer_records(batch.recording.calls)
+def per_sample_columns(batch, S, **keep):
+    """``[(step, C)]`` with C (V, N, *layer out) at each recorded layer call's own output
+    (the calls ``layer_records(calls, **keep)`` lists)."""
+    records = layer_records(batch.recording.calls, **keep)
     outputs = [out for _, out in records]
     output = batch.recording.output
     xp = output.xp

@@ -33,7 +33,6 @@ through the engine's backward (``engine_columns.py``), with the same Monte-Carlo
 scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
 Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
-import numpy
 
 from ...backend import get_array_module
 from ...random import generator_for
@@ -46,7 +45,7 @@ from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale
 from .recording import layer_records, lowest_parameterised_index
-from .recursion import RecordedBatch
+from .recursion import ColumnGroup, CurvatureState, RecordedBatch, backpropagate
 from .walk import walk_backward
 
 
@@ -82,47 +81,80 @@ def input_factor(step):
     return gram(rows, 1.0 / rows.shape[0])
 
 
-def _layer_columns(model, loss, x, y, mc_samples, draws, method):
-    """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
+FISHER_TYPES = ("type-2", "mc", "empirical")
+
+
+def output_columns_of(batch, fisher_type, mc_samples, draws):
+    """(V, N, *out) columns at the network output for ``fisher_type`` (curvlinops' names):
+    "type-2" the exact square root of the loss Hessian (K columns), "mc" ``mc_samples``
+    Monte-Carlo columns, "empirical" the per-sample loss gradients ``∇_z ℓ_n`` (one column)."""
+    if fisher_type == "empirical":
+        gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
+        return gradient.reshape((1,) + batch.output.shape)
+    return batch.output_columns(None if fisher_type == "type-2" else mc_samples, draws)
+
+
+def check_fisher_type(fisher_type, method):
+    if fisher_type not in FISHER_TYPES:
+        raise ValueError(f"{method}: fisher_type must be one of {FISHER_TYPES} (curvlinops' "
+                         f"names: type-2 = KFLR, mc = KFAC), got {fisher_type!r}")
+
+
+def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
+    """``([(step, C)], c_N)`` per call of a Kronecker layer: C (V, N, *out) back-propagated
+    columns of ``fisher_type``.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``engine_columns.py``); both draw the Monte-Carlo columns from ``draws`` alike.
+    backward (``engine_columns.py``); both start from the same columns at the output.
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
-    columns = batch.logits.shape[1] if mc_samples is None else mc_samples
-    require_memory(method, [(columns,) + step.out.shape
+    S = output_columns_of(batch, fisher_type, mc_samples, draws)
+    require_memory(method, [(S.shape[0],) + step.out.shape
                             for step, _ in layer_records(batch.recording.calls)],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
     if not batch.is_chain:
-        return per_sample_columns(batch, batch.output_columns(mc_samples, draws))
+        return per_sample_columns(batch, S), batch.scale
     found = []
 
     def visit(step, state):
         if is_kronecker_layer(step):
             found.append((step, state.columns))
 
-    batch.backpropagate(visit, mc_samples=mc_samples, seed=draws)
-    return found
+    backpropagate(batch.steps, CurvatureState([ColumnGroup(S)]), visit)
+    return found, batch.scale
 
 
-def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
-    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
+def chunks(x, chunk_size, method):
+    """Slices of at most ``chunk_size`` samples covering the batch ``x``."""
     n = check_batch(x, method)
-    chunk_size = n if chunk_size is None else chunk_size
-    if int(chunk_size) != chunk_size or chunk_size < 1:
+    size = n if chunk_size is None else chunk_size
+    if int(size) != size or size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    size = int(size)
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def kronecker_layers_of(model, method):
+    """``kronecker_layers(model)``; an error naming ``method`` if there is none."""
     layers = kronecker_layers(model)
     if not layers:
         raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
                          f"there are no Kronecker factors to compute")
+    return layers
+
+
+def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_size, method):
+    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
+    check_fisher_type(fisher_type, method)
+    layers = kronecker_layers_of(model, method)
     draws = generator_for(seed)
-    scale = batch_scale(loss, n)
+    scale = batch_scale(loss, check_batch(x, method))
     factors, rows = {}, {}
-    for start in range(0, n, int(chunk_size)):
-        chunk = slice(start, min(start + int(chunk_size), n))
-        for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws,
-                                      method):
+    for chunk in chunks(x, chunk_size, method):
+        found, _ = layer_columns(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
+                                 draws, method)
+        for step, C in found:
             inputs = input_rows(step)
             A, G = gram(inputs), gram(output_rows(step, C), scale)
             key = id(step.module)
@@ -153,13 +185,16 @@ def kflr(model, loss, x, y, chunk_size=None):
     >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
     ((2, 2), (4, 4), (8, 8))
     """
-    return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
+    return _sampled_factors(model, loss, x, y, "type-2", None, None, chunk_size, "kflr")
 
 
-def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
+def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None, fisher_type="mc"):
     """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model,
-    as ``kflr``."""
-    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
+    as ``kflr``. ``fisher_type`` as curvlinops names it: "mc" (the default), "type-2" (the
+    exact loss-Hessian square root: ``kflr``) or "empirical" (the per-sample loss gradients,
+    G = c_N Σ_n Σ_t δ_n,t δ_n,tᵀ with δ back-propagated from ``∇_z ℓ_n``)."""
+    return _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_size,
+                            "kfac")
 
 
 def _refuse_block(step, G, walk):

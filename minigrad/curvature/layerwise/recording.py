@@ -235,13 +235,14 @@ class Recording:
         return self._steps
 
 
-def layer_records(calls):
-    """``[(LeafStep, own output Tensor)]`` per call of a shared-axis layer (``Linear``,
-    ``Conv2d``), in forward order: the layer inputs and outputs of the graph half."""
+def layer_records(calls, keep=lambda rules, module: isinstance(rules, SharedAxisDerivatives)):
+    """``[(LeafStep, own output Tensor)]`` per call of a module whose rules pass ``keep``
+    (by default the shared-axis layers ``Linear``, ``Conv2d``), in forward order: the layer
+    inputs and outputs of the graph half."""
     records = []
     for call in calls:
         rules = DERIVATIVES.get(type(call.module))
-        if isinstance(rules, SharedAxisDerivatives):
+        if rules is not None and keep(rules, call.module):
             records.append((LeafStep(call.module, rules, call.input.data, call.own_output.data),
                             call.own_output))
     return records

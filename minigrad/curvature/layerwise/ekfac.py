@@ -1,0 +1,140 @@
+"""Eigenvalue-corrected Kronecker factors (EKFAC).
+
+George, Laurent, Bouthillier, Ballas & Vincent, "Fast Approximate Natural Gradient Descent in a
+Kronecker-factored Eigenbasis" (2018). Per ``Linear`` / ``Conv2d`` layer, with ``G ⊗ A`` the
+KFAC factors of a ``fisher_type`` (``kronecker.py``; "type-2" = KFLR, "mc" = KFAC, "empirical")
+and their eigendecompositions ``A = Q_A Λ_A Q_Aᵀ``, ``G = Q_G Λ_G Q_Gᵀ``, the block acting on the
+row-major ``vec(W̃)`` (``W̃ = [W | b]`` (out, width), ``kronecker_factors.py``) is
+
+    E = (Q_G ⊗ Q_A) diag(vec(s)) (Q_G ⊗ Q_A)ᵀ,      s = c_N Σ_{v,n} (Q_Gᵀ M_v,n Q_A)²   (out, width)
+
+with ``M_v,n = Σ_t C_v,n,t ā_n,tᵀ`` (out, width) the layer's gradient for column v of sample n
+(the same back-propagated columns ``C`` as the factors, ``ā`` the inputs with a 1 for the
+bias; t the positions of a ``Conv2d``). ``s`` is the diagonal of the same curvature's exact
+block ``F = c_N Σ_{v,n} vec(M) vec(M)ᵀ`` in the Kronecker eigenbasis, so
+``E = Q diag(diag(Qᵀ F Q)) Qᵀ``: it commutes with ``G ⊗ A`` and is the Frobenius-closest
+matrix to ``F`` that is diagonal in that basis, hence never farther from ``F`` than ``G ⊗ A``.
+Holding ``M`` takes V·N·P_layer numbers (estimated first, as for ``sqrt_ggn``).
+"""
+import numpy
+
+from ...backend import get_array_module
+from ..evaluation import check_batch
+from ..memory import require_memory
+from .kronecker import (check_fisher_type, input_rows, kronecker_layers_of, layer_columns,
+                        output_rows)
+from .kronecker_factors import KroneckerFactors
+from .layer_columns import gram
+
+
+class EKFACFactors:
+    """One layer's EKFAC block: ``kronecker`` (its ``KroneckerFactors`` ``G ⊗ A``), the
+    eigenbases ``QG`` (out, out) and ``QA`` (width, width), and ``scaling`` (out, width), the
+    corrected eigenvalues; products and ``to_dense`` over ``[W.ravel(), b]``."""
+
+    def __init__(self, kronecker, QG, QA, scaling):
+        self.kronecker, self.QG, self.QA, self.scaling = kronecker, QG, QA, scaling
+
+    @property
+    def params(self):
+        return self.kronecker.params
+
+    @property
+    def shape(self):
+        return self.kronecker.shape
+
+    @property
+    def dtype(self):
+        return self.kronecker.dtype
+
+    def _apply(self, v, eigenvalues):
+        columns = v.reshape(v.shape[0], -1)
+        matrix = self.kronecker.vector_to_matrix(columns)
+        xp = get_array_module(columns)
+        rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
+        back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None], self.QA,
+                         optimize=True)
+        return self.kronecker.matrix_to_vector(back).reshape(v.shape)
+
+    def __matmul__(self, v):
+        """``E v`` for ``v`` (P,) or (P, k) without forming the block."""
+        return self._apply(v, self.scaling)
+
+    def solve(self, v, damping):
+        """``(E + damping·I)⁻¹ v``: the corrected eigenvalues plus ``damping``, inverted."""
+        if damping < 0 or (damping == 0 and not (self.scaling > 0).all()):
+            raise ValueError(f"{self!r}: solve needs damping > 0 for eigenvalues that are "
+                             f"not all positive, got damping={damping!r}")
+        return self._apply(v, 1.0 / (self.scaling + damping))
+
+    def to_dense(self):
+        """The (P, P) block ``E`` over ``[W.ravel(), b]``."""
+        return self @ get_array_module(self.scaling).eye(self.shape[0], dtype=self.dtype)
+
+    def __repr__(self):
+        return f"EKFACFactors(G={tuple(self.QG.shape)}, A={tuple(self.QA.shape)})"
+
+
+def _layer_gradients(step, C):
+    """(V, N, out, width): ``M_v,n = Σ_t C_v,n,t ā_n,tᵀ`` of one layer call."""
+    V, N = C.shape[:2]
+    outputs = output_rows(step, C)
+    inputs = input_rows(step)
+    rows = outputs.reshape(V, N, -1, outputs.shape[-1])
+    return rows.swapaxes(-1, -2) @ inputs.reshape(N, -1, inputs.shape[-1])
+
+
+def _rotated_squares(steps, inputs, outputs, QG, QA):
+    """``Σ_{v,n} (Q_Gᵀ M_v,n Q_A)²`` (out, width). One call at one position per sample (a
+    ``Linear`` layer used once) has ``M_v,n = C_v,n ā_nᵀ``, so the sum is the one product
+    ``((C Q_G)²)ᵀ`` summed over v times ``(ā Q_A)²``; otherwise ``M`` is formed per sample."""
+    step, C = steps[0]
+    if len(steps) == 1 and inputs[0].shape[0] == C.shape[1]:
+        V, N = C.shape[:2]
+        columns = ((outputs[0] @ QG) ** 2).reshape(V, N, -1).sum(axis=0)
+        return columns.T @ (inputs[0] @ QA) ** 2
+    M = sum(_layer_gradients(step, C) for step, C in steps)
+    return (((QG.T @ M) @ QA) ** 2).sum(axis=(0, 1))
+
+
+def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
+    """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer of any model in
+    ``model.modules()`` order (as ``kfac``), from one set of back-propagated columns of
+    ``fisher_type`` ("mc" with ``mc_samples`` draws from ``seed``, "type-2", "empirical").
+
+    >>> import numpy
+    >>> import minigrad
+    >>> from minigrad import curvature, nn
+    >>> nn.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2))
+    >>> x = minigrad.tensor(numpy.ones((4, 3)), dtype=numpy.float32)
+    >>> first, second = curvature.ekfac(model, nn.CrossEntropyLoss(), x, [0, 1, 1, 0])
+    >>> first.scaling.shape, first.to_dense().shape    # (out, in + 1), P_layer = 2·3 + 2
+    ((2, 4), (8, 8))
+    """
+    check_fisher_type(fisher_type, "ekfac")
+    layers = kronecker_layers_of(model, "ekfac")
+    check_batch(x, "ekfac")
+    found, scale = layer_columns(model, loss, x, y, fisher_type, mc_samples,
+                                 numpy.random.default_rng(seed), "ekfac")
+    require_memory("ekfac", [C.shape[:2] + (sum(p.size for p in step.params),)
+                             for step, C in found], found[0][1].dtype,
+                   "kfac needs no per-sample gradients; or pass fewer samples")
+    calls = {}
+    for step, C in found:
+        calls.setdefault(id(step.module), []).append((step, C))
+    blocks = []
+    for module, _ in layers:
+        if id(module) not in calls:
+            continue
+        steps = calls[id(module)]
+        inputs = [input_rows(step) for step, _ in steps]
+        outputs = [output_rows(step, C) for step, C in steps]
+        A = sum(gram(rows) for rows in inputs) / sum(rows.shape[0] for rows in inputs)
+        kronecker = KroneckerFactors(steps[0][0].params, A,
+                                     sum(gram(rows, scale) for rows in outputs))
+        xp = get_array_module(A)
+        QA, QG = xp.linalg.eigh(kronecker.A)[1], xp.linalg.eigh(kronecker.G)[1]
+        blocks.append(EKFACFactors(kronecker, QG, QA, scale * _rotated_squares(
+            steps, inputs, outputs, QG, QA)))
+    return blocks
