@@ -10,13 +10,17 @@ Linear Units (GELUs)", 2016), with PyTorch's two forms.
                          f'' = (1 − t²) (u' − x t u'² + x u''/2),     u'' = 6 c k x
 
 ``GELU.derivative`` and ``GELU.second_derivative`` give ``f'`` and ``f''`` on arrays (what the
-layerwise Hessian recursion reads); the backward builds ``f'`` from differentiable ops
-(``erf``, ``exp``, ``tanh``), so it can be differentiated again to any order.
+layerwise Hessian recursion reads). A backward that is itself recorded (``create_graph``)
+builds ``f'`` from differentiable ops (``erf``, ``exp``, ``tanh``), so it can be differentiated
+again to any order; a plain backward multiplies by ``f'`` computed on arrays from what the
+forward kept (Φ, or t), without a second ``erf``.
 """
 import math
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor
 from .activation import tanh
 from .elementwise import exp
 
@@ -42,13 +46,13 @@ def _tanh_argument_slopes(x):
 class GELU(Function):
     def forward(self, x, approximate):
         self.approximate = approximate
-        if approximate == "tanh":
-            t = self.xp(x).tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
-            return 0.5 * x * (1 + t)
-        return 0.5 * x * (1 + backend.erf(x / math.sqrt(2)))
+        self.kept = self._kept(x, approximate)
+        return x * (0.5 * (1 + self.kept) if approximate == "tanh" else self.kept)
 
     def backward(self, g):
         (x,) = self.inputs
+        if not is_grad_enabled():
+            return (g * Tensor(self._slope(x.data, self.kept, self.approximate)),)
         if self.approximate == "tanh":
             t = tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
             slope, _ = _tanh_argument_slopes(x)
@@ -58,14 +62,22 @@ class GELU(Function):
         return (g * (cdf + x * density),)
 
     @staticmethod
-    def derivative(x, approximate="none"):
-        xp = Function.xp(x)
+    def _kept(x, approximate):
+        """What ``f`` and ``f'`` share: ``t = tanh u`` (tanh form) or ``Φ(x)``."""
         if approximate == "tanh":
-            t = xp.tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
-            slope, _ = _tanh_argument_slopes(x)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope
-        cdf = 0.5 * (1 + backend.erf(x / math.sqrt(2)))
-        return cdf + x * xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            return Function.xp(x).tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
+        return 0.5 * (1 + backend.erf(x / math.sqrt(2)))
+
+    @staticmethod
+    def _slope(x, kept, approximate):
+        """``f'`` on arrays from ``kept`` (t or Φ)."""
+        if approximate == "tanh":
+            return 0.5 * (1 + kept) + 0.5 * x * (1 - kept * kept) * _tanh_argument_slopes(x)[0]
+        return kept + x * Function.xp(x).exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+    @staticmethod
+    def derivative(x, approximate="none"):
+        return GELU._slope(x, GELU._kept(x, approximate), approximate)
 
     @staticmethod
     def second_derivative(x, approximate="none"):
