@@ -38,10 +38,10 @@ from typing import Protocol
 
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
-from .analysis import class_gradients
+from .autodiff.analysis import class_gradients
 from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
 from .flat import parameter_list
-from .products import GaussNewtonProduct, HessianProduct
+from .autodiff.products import GaussNewtonProduct, HessianProduct
 
 KRONECKER_KINDS = ("kfac", "kflr", "kfra")
 
@@ -153,7 +153,7 @@ class Closure:
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"Closure.kronecker_factors: kind must be one of {KRONECKER_KINDS}, "
                              f"got {kind!r}")
-        from . import kronecker
+        from .layerwise import kronecker
         if kind == "kfac":
             return kronecker.kfac(self.model, self.loss_fn, self.x, self.y,
                                   mc_samples=mc_samples, seed=seed)

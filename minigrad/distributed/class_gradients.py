@@ -1,7 +1,7 @@
 """Class gradients of the global batch from the shards.
 
 The class gradient of Fort & Ganguli ("Emergent properties of the local geometry of neural
-loss landscapes", 2019), as in ``minigrad.curvature.analysis``,
+loss landscapes", 2019), as in ``minigrad.curvature.autodiff.analysis``,
 
     c_k = (1/|D_k|) Σ_{μ ∈ D_k} ∇_θ z_k^μ ,
 

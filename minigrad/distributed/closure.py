@@ -26,7 +26,7 @@ The mean of equal-size shard means is the global mean only for ``reduction="mean
 (its rows are ``shard.positions`` of the global batch); ``local`` is the shard's closure.
 """
 from ..curvature import diag_ggn, diag_hessian
-from ..curvature.analysis import class_gradients
+from ..curvature.autodiff.analysis import class_gradients
 from ..curvature.closure import KRONECKER_KINDS
 from ..curvature.flat import arrays_to_vector, num_parameters, vector_to_arrays
 from ..linear_operator import LinearOperator

@@ -11,7 +11,7 @@ loss and after every step (one all-reduce of a ``(D, D)`` matrix per step; equal
 make each mean over ranks the global mean; ``curvature.kfra``'s ``average`` hook) and
 the input factors ``A`` at the end, in one all-reduce.
 """
-from ..curvature.kronecker import kfra as local_kfra
+from ..curvature.layerwise.kronecker import kfra as local_kfra
 from ..flat_vectors import arrays_to_vector, vector_to_arrays
 
 

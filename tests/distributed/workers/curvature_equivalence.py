@@ -16,7 +16,7 @@ import minigrad
 from minigrad import nn
 from minigrad.curvature import (diag_ggn, diag_hessian, ggn_operator, hessian_operator,
                                 hutchinson_diag, hutchinson_trace)
-from minigrad.curvature.analysis import class_gradients
+from minigrad.curvature.autodiff.analysis import class_gradients
 from minigrad.distributed import (BatchSharder, DistributedClosure, abort_on_error,
                                   broadcast_module, world)
 from minigrad.distributed.sync_batch_norm import convert_sync_batchnorm

@@ -1,7 +1,7 @@
 """A shard closure with the product operators of the closure contract, for the tests.
 
 ``hessian_product(backward)`` / ``gauss_newton_product(backward)`` return the operator of
-``minigrad.curvature.products`` at the current parameters with ``.loss`` the batch loss
+``minigrad.curvature.autodiff.products`` at the current parameters with ``.loss`` the batch loss
 Tensor; with ``backward`` the closure has also run (``p.grad`` set, buffers moved once).
 """
 import minigrad

@@ -11,7 +11,7 @@ import minigrad
 import optim
 from minigrad import nn
 from minigrad.curvature import Closure, kfac, kflr
-from minigrad.curvature.capture import recording_layers
+from minigrad.curvature.layerwise.capture import recording_layers
 from tests.minigrad.curvature.layerwise_reference import (
     _inputs, _labels, blocks_of, float64_models, gauss_newton, host, layer_parameters,
     output_hessian)

@@ -5,7 +5,7 @@ import pytest
 import minigrad
 from minigrad import nn
 from minigrad.backend import to_device
-from minigrad.curvature.derivatives import DERIVATIVES, Derivatives, derivatives_for
+from minigrad.curvature.layerwise.derivatives import DERIVATIVES, Derivatives, derivatives_for
 from tests.minigrad.curvature.layerwise_reference import (
     _inputs, float64_models, host)
 

@@ -5,7 +5,7 @@ import pytest
 import minigrad
 from minigrad import nn
 from minigrad.backend import to_device
-from minigrad.curvature.losses import loss_derivatives_for
+from minigrad.curvature.layerwise.losses import loss_derivatives_for
 from tests.minigrad.curvature.layerwise_reference import _inputs, _labels, _unit_targets, host
 
 

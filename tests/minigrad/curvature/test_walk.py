@@ -1,6 +1,6 @@
 """The one walk over recorded steps: order of leaves and of the values carried through blocks."""
-from minigrad.curvature.recording import record_forward
-from minigrad.curvature.walk import parameterised_leaves, walk_backward, walk_forward
+from minigrad.curvature.layerwise.recording import record_forward
+from minigrad.curvature.layerwise.walk import parameterised_leaves, walk_backward, walk_forward
 from tests.minigrad.curvature.layerwise_reference import residual_case
 
 

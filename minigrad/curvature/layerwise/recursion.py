@@ -24,7 +24,7 @@ block input (``J = J_branch + J_shortcut``, so ``Jᵀ S`` adds); groups created 
 stay with that path. ``visit(step, state)`` is called at every parameterised leaf with the
 curvature at the leaf's output; the walk stops below the lowest parameterised top-level step.
 """
-from ..backend import get_array_module
+from ...backend import get_array_module
 from .losses import batch_scale, loss_derivatives_for, output_columns
 from .recording import lowest_parameterised_index, record_forward
 from .walk import walk_backward

@@ -20,12 +20,12 @@ backward pass per column and sample). Buffers (running statistics) are restored 
 """
 import contextlib
 
-from ..autograd.engine import grad
-from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from ...autograd.engine import grad
+from ...autograd.grad_mode import enable_grad
+from ...tensor import Tensor
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
-from .evaluation import as_input, preserved_buffers
+from ..evaluation import as_input, preserved_buffers
 from .losses import batch_scale, loss_derivatives_for, output_columns
 from .recording import LeafStep
 

@@ -8,10 +8,10 @@ with the V vectors of a sample stacked along the batch axis:
     jac_t: vjp of the pooling at x (repeated V times) with M as the output gradient
     jac:   the vjp is linear in its output gradient u, so J M = ∂⟨vjp(u), M⟩/∂u
 """
-from ...autograd.engine import grad
-from ...autograd.grad_mode import enable_grad
-from ...backend import get_array_module
-from ...tensor import Tensor
+from ....autograd.engine import grad
+from ....autograd.grad_mode import enable_grad
+from ....backend import get_array_module
+from ....tensor import Tensor
 from .base import Derivatives, ConstantJacobianDerivatives, merge_columns, split_columns
 
 

@@ -11,7 +11,7 @@ alternatives (evaluation mode, or the matrix-free ``hvp`` / ``ggnvp``, which dif
 through the batch statistics exactly; so do ``kfac``, ``kflr``, ``diag_ggn`` and ``block_ggn``,
 which take the engine's backward for such models, see ``capture.py``).
 """
-from ...backend import get_array_module
+from ....backend import get_array_module
 from .base import Derivatives, sample_dims
 
 

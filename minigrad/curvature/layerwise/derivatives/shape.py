@@ -6,8 +6,8 @@
 ``record_forward`` keeps the drawn scale in a ``FrozenDropout`` that the later
 products use (J = diag(scale), different per sample).
 """
-from ...autograd.grad_mode import enable_grad
-from ...tensor import Tensor
+from ....autograd.grad_mode import enable_grad
+from ....tensor import Tensor
 from .base import Derivatives, ConstantJacobianDerivatives
 
 

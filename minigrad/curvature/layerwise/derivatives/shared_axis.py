@@ -12,7 +12,7 @@ the same matrix ``W`` (out, in) times an input vector, plus the bias. The rules 
                                                        batch-averaged curvature G over the
                                                        whole output (out·S)²: Σ_s G[(·, s), (·, s)]
 
-and the Kronecker code (``minigrad/curvature/kronecker.py``) needs nothing else about the
+and the Kronecker code (``minigrad/curvature/layerwise/kronecker.py``) needs nothing else about the
 layer. The second derivative of an affine map vanishes: ``hessian_is_zero`` is ``True``.
 """
 from .base import Derivatives

@@ -14,8 +14,8 @@ samples, each chunk is recorded by its own forward pass, and the per-chunk resul
 summed. A block of k vectors (P_λ, k) is applied at once. With its ``shape``, ``dtype``
 and ``xp`` it is accepted by ``aslinearoperator`` (Hutchinson, Lanczos, ``top_eigen``).
 """
-from ..backend import get_array_module
-from ..tensor import Tensor
+from ...backend import get_array_module
+from ...tensor import Tensor
 from .losses import batch_scale
 from .recursion import RecordedBatch
 from .walk import parameterised_leaves, walk_backward, walk_forward

@@ -36,11 +36,11 @@ vectors (small nets only).
 """
 import contextlib
 
-from ..autograd.engine import grad
-from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
-from .evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
-from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
+from ...autograd.engine import grad
+from ...autograd.grad_mode import enable_grad
+from ...tensor import Tensor
+from ..evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
+from ..flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
                    vector_to_arrays)
 
 

@@ -37,7 +37,7 @@ of width ``σ``; its mean ``Σ τ_j θ_j = vᵀ A v`` is an unbiased estimate of
 """
 import numpy
 
-from ..lanczos import Lanczos
+from ...lanczos import Lanczos
 from .operators import aslinearoperator
 
 WHICH = ("largest", "smallest", "magnitude")

@@ -10,7 +10,7 @@ output is used instead of evaluating ``f`` again.
     jac = jac_t:  f'(x) ⊙ M                   second_derivative_term: f''(x) ⊙ grad_out
     KFRA step:    G ⊙ (1/N) Σ_n f'(x_n) f'(x_n)ᵀ
 """
-from ...ops import activation
+from ....ops import activation
 from ..layer_columns import gram
 from .base import Derivatives
 

@@ -35,10 +35,10 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 import numpy
 
-from ..backend import get_array_module
+from ...backend import get_array_module
 from .capture import CapturedBatch, kronecker_layers
 from .derivatives.shared_axis import SharedAxisDerivatives
-from .evaluation import check_batch
+from ..evaluation import check_batch
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 from .losses import batch_scale

@@ -9,7 +9,7 @@
                                  KFRA output factor G itself
     diagonal_sandwich(d) = diag(Wᵀ diag(d_n) W) = d (W ⊙ W)   (a GEMM over the batch)
 """
-from ...backend import get_array_module
+from ....backend import get_array_module
 from .shared_axis import SharedAxisDerivatives
 
 

@@ -10,10 +10,10 @@ With the patches ``cols_n`` (K = C·kh·kw, L = out_h·out_w) and ``W_mat = W.re
     shared axis (L positions): inputs cols_nᵀ (N, L, K), columns M (V, N, L, out),
                                KFRA output factor Σ_l G[(o, l), (o', l)] (out, out)
 """
-from ...autograd.grad_mode import no_grad
-from ...backend import get_array_module
-from ...ops.conv import Col2Im, conv2d, unfold_array, window_geometry
-from ...tensor import Tensor
+from ....autograd.grad_mode import no_grad
+from ....backend import get_array_module
+from ....ops.conv import Col2Im, conv2d, unfold_array, window_geometry
+from ....tensor import Tensor
 from .base import merge_columns, split_columns
 from .shared_axis import SharedAxisDerivatives
 

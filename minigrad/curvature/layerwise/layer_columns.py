@@ -7,7 +7,7 @@ part is ``S[v, n] ⊗ a_n``, so the Gram ``Σ_{v,n} w J Jᵀ`` of the columns of
 is the layer's block ``Σ_n Hpre_n ⊗ (a_n a_nᵀ)`` over ``[W.ravel(), b]``
 (``minigrad/curvature/README.md``).
 """
-from ..backend import get_array_module
+from ...backend import get_array_module
 
 
 def layer_jacobian_columns(step, S):

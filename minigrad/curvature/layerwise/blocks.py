@@ -17,7 +17,7 @@ from .block_operator import BlockOperator
 from .layer_columns import layer_jacobian_columns, weighted_gram
 from .walk import parameterised_leaves
 from .captured_gauss_newton import captured_block_ggn
-from .evaluation import check_batch
+from ..evaluation import check_batch
 from .recording import is_chain
 from .recursion import RecordedBatch
 

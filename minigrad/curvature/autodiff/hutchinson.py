@@ -17,7 +17,7 @@ import math
 
 import numpy
 
-from ..random import rademacher
+from ...random import rademacher
 from .operators import aslinearoperator
 
 HutchinsonEstimate = collections.namedtuple("HutchinsonEstimate", ["estimate", "standard_error"])

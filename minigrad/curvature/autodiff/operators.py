@@ -5,7 +5,7 @@ current parameters as a ``LinearOperator`` (``minigrad/linear_operator.py``; a s
 not change the parameters while using one), which every estimator in ``minigrad.curvature``
 (Hutchinson, Lanczos, power iteration, stochastic Lanczos quadrature) takes.
 """
-from ..linear_operator import LinearOperator, aslinearoperator
+from ...linear_operator import LinearOperator, aslinearoperator
 from .products import GaussNewtonProduct, HessianProduct
 
 

@@ -48,13 +48,13 @@ import math
 
 import numpy
 
-from ..autograd.engine import grad
-from ..autograd.grad_mode import enable_grad
-from ..backend import get_array_module, to_host
-from ..tensor import Tensor
-from .evaluation import as_input, preserved_buffers
-from .flat import arrays_to_vector, parameter_list
-from ..random import rademacher
+from ...autograd.engine import grad
+from ...autograd.grad_mode import enable_grad
+from ...backend import get_array_module, to_host
+from ...tensor import Tensor
+from ..evaluation import as_input, preserved_buffers
+from ..flat import arrays_to_vector, parameter_list
+from ...random import rademacher
 from .operators import ggn_operator, hessian_operator
 from .spectrum import top_eigen
 

@@ -13,7 +13,7 @@ registration order, raveled row-major (the ``[W.ravel(), b]`` layout). Cost: V·
 passes (V = K exact columns, or ``mc_samples``).
 """
 from .capture import CapturedBatch
-from .flat import arrays_to_vector, parameter_list
+from ..flat import arrays_to_vector, parameter_list
 
 
 def _parameter_columns(model, loss, x, y, mc_samples, seed):

@@ -10,8 +10,8 @@ i.e. ``G = c_N Σ_{k,n} g_k,n g_k,nᵀ`` where ``g_k,n`` stacks, over all parame
 ``parameters()`` order, the parameter Jacobian transposes of column k (for ``Linear``:
 ``C_λ,n[:, k] ⊗ a_{λ-1,n}`` and ``C_λ,n[:, k]`` for the bias). Memory: K·N·P entries.
 """
-from ..backend import get_array_module
-from .evaluation import check_batch
+from ...backend import get_array_module
+from ..evaluation import check_batch
 from .layer_columns import layer_jacobian_columns, weighted_gram
 from .recursion import RecordedBatch
 

@@ -8,9 +8,9 @@ which functions work on any model). Arrays are on the model's backend; leaf step
 ``x`` (N, *in) and ``out`` (N, *out). ``is_chain(model)`` says whether a model can be recorded
 so, with every sample treated alone (no batch norm in training mode).
 """
-from ..nn.container import Sequential
-from ..nn.residual import Residual
-from ..tensor import Tensor
+from ...nn.container import Sequential
+from ...nn.residual import Residual
+from ...tensor import Tensor
 from .derivatives import DERIVATIVES
 
 

@@ -7,13 +7,13 @@ Rules of a new layer: a class here (``hessian_is_zero`` declared), one entry in 
 and one ``pytest.param`` case in ``tests/minigrad/curvature/test_derivatives.py``; a layer of the
 shared-axis form (``shared_axis.py``) gets KFAC, KFLR and KFRA with no other change.
 """
-from ...nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
-from ...nn.conv import Conv2d
-from ...nn.dropout import Dropout
-from ...nn.flatten import Flatten
-from ...nn.linear import Linear
-from ...nn.normalization import BatchNorm1d, BatchNorm2d
-from ...nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from ....nn.activation import Identity, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from ....nn.conv import Conv2d
+from ....nn.dropout import Dropout
+from ....nn.flatten import Flatten
+from ....nn.linear import Linear
+from ....nn.normalization import BatchNorm1d, BatchNorm2d
+from ....nn.pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from ..registry import rules_for
 from .base import ConstantJacobianDerivatives, Derivatives
 from .conv import Conv2dDerivatives

@@ -39,10 +39,10 @@ Modules with parameters add, for ``name`` in ``param_names(module)`` ("weight", 
 """
 import math
 
-from ...autograd.engine import grad
-from ...autograd.grad_mode import enable_grad, no_grad
-from ...backend import get_array_module as _xp
-from ...tensor import Tensor
+from ....autograd.engine import grad
+from ....autograd.grad_mode import enable_grad, no_grad
+from ....backend import get_array_module as _xp
+from ....tensor import Tensor
 
 
 def merge_columns(M):

@@ -22,10 +22,10 @@ import math
 
 import numpy
 
-from ..backend import get_array_module
-from ..nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
-from ..ops.activation import Sigmoid, Softmax
-from ..tensor import Tensor
+from ...backend import get_array_module
+from ...nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from ...ops.activation import Sigmoid, Softmax
+from ...tensor import Tensor
 from .registry import rules_for
 
 

@@ -12,7 +12,7 @@ row-major ``vec(W̃)``: ``(G ⊗ A) vec(W̃) = vec(G W̃ Aᵀ)`` (see ``minigrad
     to_matrix(arrays)      arrays shaped like (W, b)      →  W̃ (out, width), shapes checked
     from_matrix(m)         W̃                              →  [array shaped like W, like b]
 """
-from ..backend import get_array_module
+from ...backend import get_array_module
 
 
 class KroneckerFactors:

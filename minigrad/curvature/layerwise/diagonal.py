@@ -14,12 +14,12 @@ diagonal ``diag(Wᵀ diag(d) W) = d (W ⊙ W)`` instead of being expanded into c
 ``diag_ggn(..., mc_samples=M)`` replaces the exact square root by M Monte-Carlo columns
 (an unbiased estimate of the GN diagonal, the diagonal of the KFAC-style Fisher).
 """
-from ..backend import get_array_module
+from ...backend import get_array_module
 from .derivatives.elementwise import ElementwiseDerivatives
 from .derivatives.linear import LinearDerivatives
 from .captured_gauss_newton import captured_diag_ggn
-from .evaluation import check_batch
-from .flat import arrays_to_vector, parameter_list
+from ..evaluation import check_batch
+from ..flat import arrays_to_vector, parameter_list
 from .recording import ResidualStep, is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
 
