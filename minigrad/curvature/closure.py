@@ -66,7 +66,8 @@ class CurvatureClosure(Protocol):
 
     def gauss_newton_product(self, backward: bool = True) -> GaussNewtonProduct: ...
 
-    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None) -> list: ...
+    def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
+                          approx: str = "expand") -> list: ...
 
     def class_gradients(self): ...
 
@@ -148,16 +149,22 @@ class Closure:
         return GaussNewtonProduct(self.model, self.loss_fn, self.x, self.y).apply(
             vectors, retain_graph=False)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None):
-        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``."""
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, approx="expand"):
+        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``;
+        ``approx`` reads a shared axis as ``"expand"`` or ``"reduce"`` (KFAC and KFLR)."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"Closure.kronecker_factors: kind must be one of {KRONECKER_KINDS}, "
                              f"got {kind!r}")
         from .layerwise import kronecker
         if kind == "kfac":
             return kronecker.kfac(self.model, self.loss_fn, self.x, self.y,
-                                  mc_samples=mc_samples, seed=seed)
-        return getattr(kronecker, kind)(self.model, self.loss_fn, self.x, self.y)
+                                  mc_samples=mc_samples, seed=seed, approx=approx)
+        if kind == "kflr":
+            return kronecker.kflr(self.model, self.loss_fn, self.x, self.y, approx=approx)
+        if approx != "expand":
+            raise ValueError(f"Closure.kronecker_factors: KFRA reads a shared axis as "
+                             f"approx='expand' only, got {approx!r}")
+        return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
     def class_gradients(self):
         """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""

@@ -99,20 +99,21 @@ class DistributedClosure:
     def _draws(self, seed):
         return None if seed is None else ShardedGenerator(seed, self.shard)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None):
-        """Per layer ``G ⊗ A`` of the global batch (``kind`` "kfac" | "kflr" | "kfra")."""
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, approx="expand"):
+        """Per layer ``G ⊗ A`` of the global batch (``kind`` "kfac" | "kflr" | "kfra"; ``approx``
+        "expand" | "reduce" for a shared axis, KFAC and KFLR)."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"DistributedClosure.kronecker_factors: kind must be one of "
                              f"{KRONECKER_KINDS}, got {kind!r}")
         local = self.local
-        if kind == "kfra":
+        if kind == "kfra" and approx == "expand":
             from .kfra import kfra
             return kfra(local.model, local.loss_fn, local.x, local.y, self.comm)
         if kind == "kfac":
             factors = local.kronecker_factors("kfac", mc_samples=mc_samples,
-                                              seed=self._draws(seed))
+                                              seed=self._draws(seed), approx=approx)
         else:
-            factors = local.kronecker_factors(kind)
+            factors = local.kronecker_factors(kind, approx=approx)
         return average_factors(factors, self.comm)
 
     def diag_hessian(self):

@@ -45,6 +45,7 @@ from .losses import batch_scale
 from .recording import is_chain, lowest_parameterised_index
 from .recursion import RecordedBatch
 from .walk import walk_backward
+from .weight_sharing import check_approx, reduced
 
 
 def is_kronecker_layer(step):
@@ -52,20 +53,20 @@ def is_kronecker_layer(step):
     return isinstance(step.rules, SharedAxisDerivatives)
 
 
-def input_rows(step):
-    """(N·S, in [+ 1]) rows ā of the layer inputs in the shared-axis form (1 appended for a bias)."""
-    inputs = step.rules.shared_axis_inputs(step.module, step.x)
-    rows = inputs.reshape(-1, inputs.shape[-1])
+def input_rows(step, approx="expand"):
+    """Rows ā of the layer inputs in the shared-axis form (1 appended for a bias): (N·S, in [+ 1])
+    for ``approx="expand"``, (N, in [+ 1]) means over the positions for ``"reduce"``."""
+    rows = reduced(step.rules.shared_axis_inputs(step.module, step.x), approx, mean=True)
     if len(step.params) == 2:
         xp = get_array_module(rows)
         rows = xp.concatenate([rows, xp.ones((rows.shape[0], 1), dtype=rows.dtype)], axis=1)
     return rows
 
 
-def output_rows(step, C):
-    """(V·N·S, out): the columns ``C`` (V, N, *out) at the layer output, one row per position."""
-    columns = step.rules.shared_axis_columns(step.module, C)
-    return columns.reshape(-1, columns.shape[-1])
+def output_rows(step, C, approx="expand"):
+    """(V·N·S, out): the columns ``C`` (V, N, *out) at the layer output, one row per position
+    (expand), or (V·N, out) their sums over the positions (reduce)."""
+    return reduced(step.rules.shared_axis_columns(step.module, C), approx, mean=False)
 
 
 def input_factor(step):
@@ -77,8 +78,9 @@ def _layer_columns(model, loss, x, y, mc_samples, draws):
     """``[(step, C)]`` per call of a Kronecker layer: C (V, N, *out) back-propagated columns.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``capture.py``); both draw the Monte-Carlo columns from ``draws`` alike."""
-    if not is_chain(model):
+    backward (``capture.py``), as does a chain on token inputs (N, S, d), whose ``Linear`` layers
+    share the axis S; both draw the Monte-Carlo columns from ``draws`` alike."""
+    if not is_chain(model) or x.ndim == 3:  # token inputs (N, S, d): a Linear shares S
         batch = CapturedBatch(model, loss, x, y)
         return batch.per_sample_columns(batch.output_columns(mc_samples, draws))
     found = []
@@ -91,8 +93,10 @@ def _layer_columns(model, loss, x, y, mc_samples, draws):
     return found
 
 
-def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
-    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
+def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method, approx):
+    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples;
+    a shared axis read as ``approx`` (``weight_sharing.py``)."""
+    check_approx(method, approx)
     n = check_batch(x, method)
     chunk_size = n if chunk_size is None else chunk_size
     if int(chunk_size) != chunk_size or chunk_size < 1:
@@ -107,8 +111,8 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     for start in range(0, n, int(chunk_size)):
         chunk = slice(start, min(start + int(chunk_size), n))
         for step, C in _layer_columns(model, loss, x[chunk], y[chunk], mc_samples, draws):
-            inputs = input_rows(step)
-            A, G = gram(inputs), gram(output_rows(step, C), scale)
+            inputs = input_rows(step, approx)
+            A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
             key = id(step.module)
             if key in factors:
                 factors[key].A += A
@@ -121,9 +125,11 @@ def _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, method):
     return [factors[id(module)] for module, _ in layers if id(module) in factors]
 
 
-def kflr(model, loss, x, y, chunk_size=None):
+def kflr(model, loss, x, y, chunk_size=None, approx="expand"):
     """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
     ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
+    ``approx`` reads a shared axis (a ``Linear`` on (N, S, in) tokens, a ``Conv2d``'s output
+    positions) as ``"expand"`` or ``"reduce"`` (Eschenhagen et al. 2023, ``weight_sharing.py``).
 
     >>> import numpy
     >>> import minigrad
@@ -137,13 +143,13 @@ def kflr(model, loss, x, y, chunk_size=None):
     >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
     ((2, 2), (4, 4), (8, 8))
     """
-    return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr")
+    return _sampled_factors(model, loss, x, y, None, None, chunk_size, "kflr", approx)
 
 
-def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None):
-    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model,
-    as ``kflr``."""
-    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac")
+def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None, approx="expand"):
+    """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model
+    and either ``approx``, as ``kflr``."""
+    return _sampled_factors(model, loss, x, y, mc_samples, seed, chunk_size, "kfac", approx)
 
 
 def _refuse_block(step, G, walk):
