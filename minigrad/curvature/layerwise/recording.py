@@ -53,7 +53,9 @@ def _record(module, x, steps):
             f"the layerwise curvature recursion does not support the module "
             f"{type(module).__name__} ({module!r}): the exact Hessian recursion (block_hessian, "
             f"diag_hessian, ggn) and KFRA walk nn.Sequential chains and nn.Residual blocks of "
-            f"{supported}; kfac, kflr, diag_ggn and block_ggn work on any model")
+            f"{supported}; kfac, kflr, diag_ggn and block_ggn work on any model, and "
+            f"Hutchinson's estimate hutchinson_diag(hessian_operator(model, loss, x, y), n) "
+            f"gives the Hessian diagonal of any model")
     out, recorded = rules.record_forward(module, x)
     steps.append(LeafStep(recorded, rules, x, out))
     return out
