@@ -14,10 +14,10 @@ row NaN instead, the trade-off the losses make for class labels (``minigrad/ops/
 """
 import numpy
 
-from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor, data_of
 from .shape import index_add
+from .validation import first_outside
 
 
 class Embedding(Function):
@@ -40,13 +40,10 @@ def checked_indices(caller, indices, num_embeddings):
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{caller}: indices must be integers, got dtype {indices.dtype} (shape "
                         f"{indices.shape})")
-    if backend.get_array_module(indices) is not numpy:
-        return indices
-    indices = numpy.asarray(indices)
-    bad = indices[(indices < 0) | (indices >= num_embeddings)]
-    if bad.size:
-        raise ValueError(f"{caller}: index {int(bad.ravel()[0])} is out of range [0, "
-                         f"{num_embeddings}) (indices of shape {indices.shape})")
+    bad = first_outside(indices, num_embeddings)
+    if bad is not None:
+        raise ValueError(f"{caller}: index {bad} is out of range [0, {num_embeddings}) "
+                         f"(indices of shape {indices.shape})")
     return indices
 
 

@@ -8,7 +8,11 @@ both and the message names what the user called.
     require_dtype_of(caller, input, weight)  the weight's dtype: a float64 input to float32
                                              weights would leave a float64 gradient on them
     require_batch(caller, input)             a non-empty input (N ≥ 1 samples)
+    first_outside(values, upper)             the first host integer outside [0, upper), if any
 """
+import numpy
+
+from .. import backend
 
 
 def require_floating(caller, input, name="input"):
@@ -31,3 +35,16 @@ def require_batch(caller, input):
         what = "the batch is empty" if input.shape[0] == 0 else "the input has no entries"
         raise ValueError(f"{caller}: {what} (input shape {input.shape}); a loss over no "
                          "samples is undefined")
+
+
+def first_outside(values, upper):
+    """The first of the integer ``values`` outside ``[0, upper)`` as an int, or ``None``.
+
+    Only values held on the host are checked: copying device values to the host would
+    synchronise every batch, so the ops that index with them (the losses' labels, embedding
+    indices) turn an outside value into NaN on the device instead."""
+    if backend.get_array_module(values) is not numpy:
+        return None
+    host = numpy.asarray(values)
+    bad = host[(host < 0) | (host >= upper)]
+    return int(bad.ravel()[0]) if bad.size else None
