@@ -30,7 +30,7 @@ def case():
         model = nn.Sequential(nn.Linear(FEATURES, WIDTH), nn.TransformerEncoder(layer, 2),
                               nn.Flatten(), nn.Linear(TOKENS * WIDTH, CLASSES))
         for p in model.parameters():  # away from the zero biases and unit norms of the init
-            p.data = p.data + 0.3 * rng.standard_normal(p.shape)
+            p.data = p.data + p.xp.asarray(0.3 * rng.standard_normal(p.shape), dtype=p.dtype)
         x = minigrad.tensor(rng.standard_normal((BATCH, TOKENS, FEATURES)), dtype=numpy.float64)
     y = rng.integers(0, CLASSES, BATCH)
     dense = minigrad.to_host(hessian(model, nn.CrossEntropyLoss(), x, y))
@@ -60,9 +60,10 @@ def test_ggn_products_and_dense_ggn_match_the_jacobian_reference(case):
     jacobian, z = output_jacobian(model, x)
     reference = jacobian.T @ loss_hessian(loss_fn, z) @ jacobian
     v = random_direction(model)
-    assert relative_error(ggnvp(model, loss_fn, x, y, v), reference @ v) < 1e-10
+    assert relative_error(ggnvp(model, loss_fn, x, y, v), reference @ minigrad.to_host(v)) < 1e-10
     operator = ggn_operator(model, loss_fn, x, y)
-    dense = numpy.stack([minigrad.to_host(operator.matvec(e)) for e in numpy.eye(SIZE)], axis=1)
+    dense = numpy.stack([minigrad.to_host(operator.matvec(operator.xp.asarray(e)))
+                         for e in numpy.eye(SIZE)], axis=1)
     assert relative_error(dense, reference) < 1e-10
 
 

@@ -23,13 +23,14 @@ def case():
         model = nn.Sequential(nn.Embedding(VOCABULARY, WIDTH), nn.TransformerEncoder(layer, 1),
                               nn.LayerNorm(WIDTH), nn.Flatten(), nn.Linear(TOKENS * WIDTH, CLASSES))
         for p in model.parameters():
-            p.data = p.data + 0.3 * rng.standard_normal(p.shape)
+            p.data = p.data + p.xp.asarray(0.3 * rng.standard_normal(p.shape), dtype=p.dtype)
     x = minigrad.tensor(rng.integers(0, VOCABULARY, (BATCH, TOKENS)))
     y = rng.integers(0, CLASSES, BATCH)
     loss = nn.CrossEntropyLoss()
     operator = curvature.ggn_operator(model, loss, x, y)
     size = operator.shape[0]
-    dense = numpy.stack([minigrad.to_host(operator.matvec(e)) for e in numpy.eye(size)], axis=1)
+    dense = numpy.stack([minigrad.to_host(operator.matvec(operator.xp.asarray(e)))
+                         for e in numpy.eye(size)], axis=1)
     return model, loss, x, y, dense
 
 
