@@ -12,8 +12,8 @@ cross-entropy), ResNet-18 on 1×28×28 (batch 100, batch norm in training
 mode) and the Vision Transformer ``models.vit`` (batch 128, 2 pre-norm encoder layers of
 width 64, 4 heads; PyTorch runs its own ``TransformerEncoder`` with the same weights, through
 its default attention kernel for the SGD step and its "math" kernel, the one it can
-differentiate twice, for the second-order work). Work per case: one SGD step, one AdaHessian step (gradient with
-``create_graph`` and one Hutchinson probe), one Hessian-vector product
+differentiate twice, for the second-order work). Work per case: one SGD step, one AdaHessian
+step (gradient with ``create_graph`` and one Hutchinson probe), one Hessian-vector product
 (forward, gradient graph, double backward) and one Newton-CG step (Gauss-Newton
 products, 10 CG iterations, one trial forward). PyTorch, when installed, runs
 the same networks from the same weights (``benchmark_torch.py``); each repeat

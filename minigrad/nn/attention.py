@@ -5,7 +5,7 @@ For queries (N, L, E), keys (N, S, E) and values (N, S, E) (``batch_first=True``
 otherwise; unbatched (L, E) too), with ``H = num_heads`` heads of width ``d = E / H``:
 
     [W_q; W_k; W_v] = in_proj_weight (3E, E),   [b_q; b_k; b_v] = in_proj_bias (3E,)
-    Q = query W_qᵀ + b_q,  K = key W_kᵀ + b_k,  V = value W_vᵀ + b_v,  split into H heads (N, H, ·, d)
+    Q = query W_qᵀ + b_q,  K = key W_kᵀ + b_k,  V = value W_vᵀ + b_v,  each in H heads (N, H, ·, d)
     A_h = softmax(Q_h K_hᵀ / √d + M)                           (N, H, L, S)
     output = concat_h(dropout(A_h) V_h) out_projᵀ + out_proj.bias            (N, L, E)
 

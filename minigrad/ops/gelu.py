@@ -5,7 +5,7 @@ Linear Units (GELUs)", 2016), with PyTorch's two forms.
 
     approximate="none":  f = x Φ(x),   Φ(x) = (1 + erf(x/√2)) / 2,   φ(x) = e^(−x²/2) / √(2π)
                          f' = Φ + x φ                 f'' = φ (2 − x²)
-    approximate="tanh":  f = x (1 + t) / 2,   t = tanh u,   u = c (x + k x³),   c = √(2/π), k = 0.044715
+    approximate="tanh":  f = x (1 + t) / 2,  t = tanh u,  u = c (x + k x³),  c = √(2/π), k = 0.044715
                          f' = (1 + t)/2 + x (1 − t²) u' / 2,          u' = c (1 + 3k x²)
                          f'' = (1 − t²) (u' − x t u'² + x u''/2),     u'' = 6 c k x
 

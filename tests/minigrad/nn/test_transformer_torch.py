@@ -43,7 +43,8 @@ def masks():
     padding[0, 3:] = True
     float_mask = RNG.standard_normal((LENGTH, LENGTH))
     return {"none": {}, "causal": {"mask": causal}, "padding": {"src_key_padding_mask": padding},
-            "float": {"mask": float_mask}, "both": {"mask": causal, "src_key_padding_mask": padding}}
+            "float": {"mask": float_mask},
+            "both": {"mask": causal, "src_key_padding_mask": padding}}
 
 
 @pytest.mark.parametrize("mask_name", list(masks()))
