@@ -1,15 +1,19 @@
 """Step times of minigrad against PyTorch on the same work, interleaved in one run.
 
     python demos/benchmark.py [--threads N] [--device cpu|cuda] [--repeats R]
-                              [--cases autoencoder,lenet5,resnet18] [--no-memory] [--out DIR]
+                              [--cases autoencoder,lenet5,resnet18,vit] [--no-memory]
+                              [--out DIR]
     python demos/benchmark.py --profile [--threads N] [--cases ...] [--works ...]
 
 Cases (float32, fixed random data of the right shapes; step times do not
 depend on the values): the MNIST autoencoder 784-1000-500-250-30-…-784
 (batch 1000, sigmoid cross-entropy on the logits), LeNet-5 (batch 128,
-cross-entropy) and ResNet-18 on 1×28×28 (batch 100, batch norm in training
-mode). Work per case: one SGD step, one AdaHessian step (gradient with
-``create_graph`` and one Hutchinson probe), one Hessian-vector product
+cross-entropy), ResNet-18 on 1×28×28 (batch 100, batch norm in training
+mode) and the Vision Transformer ``models.vit`` (batch 128, 2 pre-norm encoder layers of
+width 64, 4 heads; PyTorch runs its own ``TransformerEncoder`` with the same weights, through
+its default attention kernel for the SGD step and its "math" kernel, the one it can
+differentiate twice, for the second-order work). Work per case: one SGD step, one AdaHessian
+step (gradient with ``create_graph`` and one Hutchinson probe), one Hessian-vector product
 (forward, gradient graph, double backward) and one Newton-CG step (Gauss-Newton
 products, 10 CG iterations, one trial forward). PyTorch, when installed, runs
 the same networks from the same weights (``benchmark_torch.py``); each repeat
@@ -90,6 +94,7 @@ CASES = {
     "lenet5": dict(batch=128, shape=(1, 28, 28), build=models.lenet5, loss=nn.CrossEntropyLoss),
     "resnet18": dict(batch=100, shape=(1, 28, 28), build=lambda: models.resnet18(10, 1),
                      loss=nn.CrossEntropyLoss),
+    "vit": dict(batch=128, shape=(1, 28, 28), build=models.vit, loss=nn.CrossEntropyLoss),
 }
 WORKS = ("sgd", "adahessian", "hvp", "newton-cg")
 GEMM_SIZE = 2048

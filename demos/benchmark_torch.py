@@ -2,9 +2,11 @@
 
 ``mirror(module)`` translates a minigrad network (``Sequential``, ``Residual``,
 ``Linear``, ``Conv2d``, ``BatchNorm2d``, ``ReLU``, ``Sigmoid``, ``MaxPool2d``,
-``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d``, ``Flatten``, ``Identity``) into
-``torch.nn`` modules holding copies of its weights, so both frameworks start from
-the same parameters.
+``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d``, ``Flatten``, ``Identity``, and the Vision
+Transformer's ``LayerNorm``, ``TransformerEncoder`` and token modules) into ``torch.nn`` modules
+holding copies of its weights, so both frameworks start from the same parameters. The work that
+differentiates twice (adahessian, hvp, newton-cg) runs PyTorch's attention through its "math"
+kernel, the one it can differentiate twice; the SGD step keeps its default kernel.
 ``workloads(model, loss_fn, x, y)`` returns the four timed steps of the
 benchmark written with ``torch.autograd`` as a PyTorch user would:
 
@@ -21,7 +23,9 @@ PyTorch is optional: this module is imported only when it is installed.
 """
 import torch
 import torch.nn as tnn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
+from models.vit import ClassTokenAndPositions, PatchTokens, Token
 from minigrad import nn
 
 NEWTON_CG_ITERATIONS = 10
@@ -34,6 +38,54 @@ class _Residual(tnn.Module):
 
     def forward(self, x):
         return self.branch(x) + self.shortcut(x)
+
+
+class _PatchTokens(tnn.Module):
+    def __init__(self, patch_size):
+        super().__init__()
+        self.patch_size = patch_size
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        p = self.patch_size
+        patches = x.reshape(n, c, h // p, p, w // p, p).permute(0, 2, 4, 1, 3, 5)
+        return patches.reshape(n, (h // p) * (w // p), c * p * p)
+
+
+class _ClassTokenAndPositions(tnn.Module):
+    def __init__(self, source, device):
+        super().__init__()
+        self.class_token = tnn.Parameter(_tensor(source.class_token, device))
+        self.position_embedding = tnn.Parameter(_tensor(source.position_embedding, device))
+
+    def forward(self, x):
+        token = self.class_token.expand(x.shape[0], -1, -1)
+        return torch.cat([token, x], dim=1) + self.position_embedding
+
+
+class _Token(tnn.Module):
+    def __init__(self, index):
+        super().__init__()
+        self.index = index
+
+    def forward(self, x):
+        return x[:, self.index]
+
+
+def _encoder(module, device):
+    """PyTorch's ``TransformerEncoder`` of the same sizes, loaded from the minigrad one's
+    ``state_dict`` (the parameter names and layouts are PyTorch's)."""
+    layer = module.layers[0]
+    attention = layer.self_attn
+    activation = "gelu" if isinstance(layer.activation, nn.GELU) else "relu"
+    twin_layer = tnn.TransformerEncoderLayer(
+        attention.embed_dim, attention.num_heads, layer.linear1.out_features,
+        dropout=layer.dropout.p, activation=activation, layer_norm_eps=layer.norm1.eps,
+        batch_first=attention.batch_first, norm_first=layer.norm_first)
+    twin = tnn.TransformerEncoder(twin_layer, len(module.layers), enable_nested_tensor=False)
+    twin = twin.to(dtype=_tensor(attention.in_proj_weight, "cpu").dtype, device=device)
+    twin.load_state_dict({k: torch.from_numpy(v) for k, v in module.state_dict().items()})
+    return twin
 
 
 def _tensor(parameter, device):
@@ -53,6 +105,14 @@ def mirror(module, device="cpu"):
         return tnn.Sequential(*[mirror(m, device) for m in module])
     if isinstance(module, nn.Residual):
         return _Residual(mirror(module.branch, device), mirror(module.shortcut, device))
+    if isinstance(module, nn.TransformerEncoder):
+        return _encoder(module, device)
+    if isinstance(module, PatchTokens):
+        return _PatchTokens(module.patch_size)
+    if isinstance(module, ClassTokenAndPositions):
+        return _ClassTokenAndPositions(module, device)
+    if isinstance(module, Token):
+        return _Token(module.index)
     if isinstance(module, nn.Linear):
         twin = tnn.Linear(module.in_features, module.out_features, bias=module.bias is not None)
     elif isinstance(module, nn.Conv2d):
@@ -62,6 +122,9 @@ def mirror(module, device="cpu"):
     elif isinstance(module, nn.BatchNorm2d):
         twin = tnn.BatchNorm2d(module.num_features, module.eps, module.momentum,
                                affine=module.affine)
+    elif isinstance(module, nn.LayerNorm):
+        twin = tnn.LayerNorm(module.normalized_shape, module.eps,
+                             elementwise_affine=module.elementwise_affine)
     elif isinstance(module, nn.MaxPool2d):
         return tnn.MaxPool2d(module.kernel_size, module.stride, module.padding)
     else:
@@ -134,7 +197,8 @@ def _dot(a, b):
 
 
 def _newton_cg_step(model, loss_fn, x, y, params, damping=1.0):
-    loss, gradient, product = _gauss_newton_operator(model, loss_fn, x, y, params)
+    with sdpa_kernel(SDPBackend.MATH):
+        loss, gradient, product = _gauss_newton_operator(model, loss_fn, x, y, params)
     with torch.no_grad():
         d = [torch.zeros_like(g) for g in gradient]
         r = [-g for g in gradient]
@@ -172,10 +236,11 @@ def workloads(model, loss_fn, x, y, seed=0):
         sgd.step()
 
     def hessian_probe():
-        loss = loss_fn(model(x), y)
-        grads = torch.autograd.grad(loss, params, create_graph=True)
-        probes = _rademacher(params, generator)
-        return grads, probes, torch.autograd.grad(grads, params, probes)
+        with sdpa_kernel(SDPBackend.MATH):
+            loss = loss_fn(model(x), y)
+            grads = torch.autograd.grad(loss, params, create_graph=True)
+            probes = _rademacher(params, generator)
+            return grads, probes, torch.autograd.grad(grads, params, probes)
 
     def adahessian_step():
         grads, probes, products = hessian_probe()

@@ -123,6 +123,16 @@ def scatter_add(target, indices, values):
     return target
 
 
+def erf(array):
+    """The error function elementwise: ``scipy.special.erf`` on the host,
+    ``cupyx.scipy.special.erf`` on the GPU; the dtype is kept."""
+    if get_array_module(array) is numpy:
+        import scipy.special
+        return scipy.special.erf(array)
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(array)
+
+
 def _memory_pool():
     cupy = sys.modules.get("cupy")
     return None if cupy is None else cupy.get_default_memory_pool()

@@ -10,6 +10,7 @@ from .registry import MODELS, create, flat_input, loss_for, reconstructs
 from .resnet9 import resnet9
 from .resnet18 import resnet18
 from .small_cnn import small_cnn
+from .vit import vit
 
 __all__ = ["MODELS", "autoencoder", "create", "flat_input", "lenet5", "loss_for", "mlp",
-           "reconstructs", "reconstruction_loss", "resnet18", "resnet9", "small_cnn"]
+           "reconstructs", "reconstruction_loss", "resnet18", "resnet9", "small_cnn", "vit"]

@@ -9,6 +9,7 @@
     lenet5              (N, C, H, W) cross-entropy            lenet5(num_classes, C, H)
     resnet9             (N, C, H, W) cross-entropy            resnet9(num_classes, C)
     resnet18            (N, C, H, W) cross-entropy            resnet18(num_classes, C)
+    vit                 (N, C, H, W) cross-entropy            vit(num_classes, C, H)
 
 ``create(name, **kwargs)`` calls the factory with ``kwargs`` as given;
 ``create(name, input_shape=(C, H, W), num_classes=10, **kwargs)`` derives the
@@ -28,6 +29,7 @@ from .mlp import mlp
 from .resnet9 import resnet9
 from .resnet18 import resnet18
 from .small_cnn import small_cnn
+from .vit import vit
 
 AUTOENCODER_PREFIX = "autoencoder-"
 MODELS = {
@@ -39,6 +41,7 @@ MODELS = {
     "lenet5": lenet5,
     "resnet9": resnet9,
     "resnet18": resnet18,
+    "vit": vit,
 }
 
 
@@ -82,6 +85,8 @@ def _sized_arguments(name, input_shape, num_classes, hidden):
         return {"sizes": [features, *hidden, num_classes]}
     if name == "lenet5":
         return {"num_classes": num_classes, "in_channels": channels, "input_size": height}
+    if name == "vit":
+        return {"num_classes": num_classes, "in_channels": channels, "image_size": height}
     return {"num_classes": num_classes, "in_channels": channels}
 
 

@@ -124,8 +124,10 @@ class KroneckerFactored(Optimizer):
 
     def __init__(self, params, lr=0.1, damping=0.1, decay=0.95, inverse_period=1, momentum=0.0,
                  mc_samples=1, seed=None, decay_warmup=False, inverse_warmup=0,
-                 factor_period=1, chunk_size=None):
+                 factor_period=1, chunk_size=None, approx="expand"):
         name = type(self).__name__
+        require(approx in ("expand", "reduce") and (approx == "expand" or self.kind != "kfra"),
+                name, "approx", approx, "'expand' or 'reduce' ('expand' for KFRA)")
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping > 0, name, "damping", damping, "> 0")
         require(0 <= decay < 1, name, "decay", decay, "in [0, 1)")
@@ -151,15 +153,18 @@ class KroneckerFactored(Optimizer):
         self.seed = seed
         self.factor_period = factor_period
         self.chunk_size = chunk_size
+        self.approx = approx
         self._layers = None
 
     def _factors(self, closure, step):
-        chunk = {} if self.chunk_size is None else {"chunk_size": self.chunk_size}
+        options = {} if self.chunk_size is None else {"chunk_size": self.chunk_size}
+        if self.approx != "expand":
+            options["approx"] = self.approx
         if self.kind == "kfac":
             seed = None if self.seed is None else self.seed + step
             return closure.kronecker_factors("kfac", mc_samples=self.mc_samples, seed=seed,
-                                             **chunk)
-        return closure.kronecker_factors(self.kind, **chunk)
+                                             **options)
+        return closure.kronecker_factors(self.kind, **options)
 
     def step(self, closure=None):
         """One preconditioned step; returns the loss at the parameters before the step."""
@@ -205,6 +210,9 @@ class KFAC(KroneckerFactored):
 
     The update of ``KroneckerFactored`` with ``Ḡ`` of kind ``"kfac"``
     (Botev, Ritter & Barber 2017; ``minigrad/curvature/README.md``, "Kronecker factors").
+    ``approx`` ("expand", the default, or "reduce") reads the token axis of a ``Linear`` on
+    (N, S, in) inputs and a ``Conv2d``'s output positions as Eschenhagen et al. (2023) define
+    (``minigrad/curvature/layerwise/weight_sharing.py``); KFLR takes it too, KFRA only "expand".
 
     >>> import numpy
     >>> import minigrad

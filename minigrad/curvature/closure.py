@@ -67,7 +67,113 @@ class CurvatureClosure(Protocol):
     def gauss_newton_product(self, backward: bool = True) -> GaussNewtonProduct: ...
 
     def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
-                          chunk_size=None) -> list: ...
+                          chunk_size=None, approx: str = "expand") -> list: ...
+
+    def ekfac_factors(self, fisher_type: str = "mc", mc_samples: int = 1, seed=None) -> list: ...
+
+    def class_gradients(self): ...
+
+
+class Closure:
+    """The mean loss of ``loss_fn(model(x), y)`` and its curvature at the current parameters.
+
+    >>> import numpy, minigrad
+    >>> from minigrad import nn
+    >>> from minigrad.curvature import Closure
+    >>> model = nn.Linear(2, 1)
+    >>> x = minigrad.tensor(numpy.ones((4, 2), dtype="float32"))
+    >>> y = minigrad.tensor(numpy.zeros((4, 1), dtype="float32"))
+    >>> closure = Closure(model, nn.MSELoss(), x, y)
+    >>> hessian = closure.hessian_product()
+    >>> [p.grad is not None for p in closure.params]
+    [True, True]
+    >>> [h.tolist() for h in hessian.apply([numpy.zeros((1, 2)), numpy.ones(1)])]  # H = 2·11ᵀ
+    [[[2.0, 2.0]], [2.0]]
+    """
+
+    def __init__(self, model, loss_fn, x, y):
+        self.model, self.loss_fn, self.x, self.y = model, loss_fn, x, y
+        self.params = parameter_list(model)
+        self.output = None
+        self.latest_output = None
+
+    def __call__(self):
+        """Zero every ``p.grad``, run forward and backward; returns the scalar loss Tensor."""
+        for p in self.params:
+            p.grad = None
+        with enable_grad():
+            output = self.model(as_input(self.x))
+            loss = scalar_loss(self.loss_fn, output, self.y)
+            loss.backward()
+        self._record(output)
+        return loss
+
+    def _record(self, output):
+        self.latest_output = output.detach()
+        if self.output is None:
+            self.output = self.latest_output
+
+    def _evaluation(self, product, backward):
+        """With ``backward``: the product's gradient into ``p.grad`` and its outputs recorded."""
+        if backward:
+            for p, g in zip(self.params, product.gradient):
+                p.grad = Tensor(g)
+            self._record(product.output)
+        return product
+
+    def hessian_product(self, backward=True):
+        """``v ↦ H v`` at the current θ from one forward pass (``HessianProduct``, with ``.loss``).
+
+        With ``backward`` (the default) this is also the closure's evaluation:
+        ``p.grad`` holds the gradient and batch-norm statistics move once, as
+        after ``closure()``. Do not change the parameters while using it.
+        """
+        return self._evaluation(HessianProduct(self.model, self.loss_fn, self.x, self.y,
+                                               updates_buffers=backward), backward)
+
+    def gauss_newton_product(self, backward=True):
+        """``v ↦ Jᵀ H_z J v`` at the current θ from one forward pass; see ``hessian_product``."""
+        return self._evaluation(GaussNewtonProduct(self.model, self.loss_fn, self.x, self.y,
+                                                   updates_buffers=backward), backward)
+
+    def loss_value(self):
+        """``L(θ)`` as a float at the current ``p.data`` (no graph, buffers untouched)."""
+        with no_grad(), preserved_buffers(self.model):
+            return float(batch_loss(self.model, self.loss_fn, self.x, self.y).item())
+
+    def hvp(self, vectors):
+        """Exact ``H v`` for ``vectors`` shaped like ``params``, as a list of arrays so shaped."""
+        return HessianProduct(self.model, self.loss_fn, self.x, self.y).apply(
+            vectors, retain_graph=False)
+
+    def ggnvp(self, vectors):
+        """Exact Gauss-Newton product ``Jᵀ H_z J v``; a list of arrays shaped like ``params``."""
+        return GaussNewtonProduct(self.model, self.loss_fn, self.x, self.y).apply(
+            vectors, retain_graph=False)
+
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None, approx="expand"):
+        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``;
+        ``chunk_size`` (KFAC, KFLR) bounds the samples back-propagated at once; ``approx`` reads
+        a shared axis as ``"expand"`` or ``"reduce"`` (KFAC and KFLR)."""
+        if kind not in KRONECKER_KINDS:
+            raise ValueError(f"Closure.kronecker_factors: kind must be one of {KRONECKER_KINDS}, "
+                             f"got {kind!r}")
+        from .layerwise import kronecker
+        if kind == "kfac":
+            return kronecker.kfac(self.model, self.loss_fn, self.x, self.y,
+                                  mc_samples=mc_samples, seed=seed, chunk_size=chunk_size,
+                                  approx=approx)
+        if kind == "kflr":
+            return kronecker.kflr(self.model, self.loss_fn, self.x, self.y, chunk_size=chunk_size,
+                                  approx=approx)
+        if chunk_size is not None:
+            raise ValueError(f"Closure.kronecker_factors: chunk_size applies to 'kfac' and 'kflr' "
+                             f"(back-propagated columns), not to {kind!r}, whose recursion is "
+                             f"batch-averaged; got chunk_size={chunk_size!r}")
+        if approx != "expand":
+            raise ValueError(f"Closure.kronecker_factors: KFRA reads a shared axis as "
+                             f"approx='expand' only, got {approx!r}")
+        return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
     def ekfac_factors(self, fisher_type: str = "mc", mc_samples: int = 1, seed=None) -> list: ...
 

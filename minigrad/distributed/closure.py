@@ -99,9 +99,10 @@ class DistributedClosure:
     def _draws(self, seed):
         return None if seed is None else ShardedGenerator(seed, self.shard)
 
-    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None):
+    def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None, approx="expand"):
         """Per layer ``G ⊗ A`` of the global batch (``kind`` "kfac" | "kflr" | "kfra");
-        ``chunk_size`` bounds the local samples back-propagated at once (KFAC, KFLR)."""
+        ``chunk_size`` bounds the local samples back-propagated at once (KFAC, KFLR); ``approx``
+        "expand" | "reduce" for a shared axis (KFAC, KFLR)."""
         if kind not in KRONECKER_KINDS:
             raise ValueError(f"DistributedClosure.kronecker_factors: kind must be one of "
                              f"{KRONECKER_KINDS}, got {kind!r}")
@@ -110,13 +111,17 @@ class DistributedClosure:
             if chunk_size is not None:
                 raise ValueError(f"DistributedClosure.kronecker_factors: chunk_size applies to "
                                  f"'kfac' and 'kflr', not to 'kfra'; got {chunk_size!r}")
+            if approx != "expand":
+                raise ValueError(f"DistributedClosure.kronecker_factors: KFRA reads a shared "
+                                 f"axis as approx='expand' only, got {approx!r}")
             from .kfra import kfra
             return kfra(local.model, local.loss_fn, local.x, local.y, self.comm)
         if kind == "kfac":
             factors = local.kronecker_factors("kfac", mc_samples=mc_samples,
-                                              seed=self._draws(seed), chunk_size=chunk_size)
+                                              seed=self._draws(seed), chunk_size=chunk_size,
+                                              approx=approx)
         else:
-            factors = local.kronecker_factors(kind, chunk_size=chunk_size)
+            factors = local.kronecker_factors(kind, chunk_size=chunk_size, approx=approx)
         return average_factors(factors, self.comm)
 
     def diag_hessian(self):

@@ -22,10 +22,10 @@ class Dropout(Function):
 
 def dropout(input, p=0.5, training=True):
     """Zero each entry with probability ``p`` and scale the rest by ``1/(1 − p)`` when
-    ``training``; return ``input`` unchanged otherwise."""
+    ``training``; return ``input`` unchanged otherwise (and when ``p = 0``, drawing nothing)."""
     if not 0 <= p < 1:
         raise ValueError(f"dropout: p must be in [0, 1), got {p} (input shape {input.shape})")
-    if not training:
+    if not training or p == 0:
         return input
     keep = generator().random(input.shape) >= p
     scale = input.xp.asarray((keep / (1 - p)).astype(input.dtype))

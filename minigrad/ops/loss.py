@@ -29,12 +29,11 @@ and so the reduced loss, NaN instead: the trade-off of PyTorch's device-side ass
 """
 import numpy
 
-from .. import backend
 from ..tensor import Tensor, as_tensor, data_of
 from .activation import log_softmax, softplus
 from .reduction import mean, sum
 from .shape import getitem
-from .validation import require_batch, require_floating
+from .validation import first_outside, require_batch, require_floating
 
 REDUCTIONS = ("mean", "sum", "batchmean", "none")
 
@@ -74,12 +73,9 @@ def _class_labels(name, scores, target):
     if labels.shape != (n,):
         raise ValueError(f"{name}: target must have shape ({n},) to match input of shape "
                          f"{scores.shape}, got {labels.shape}")
-    if backend.get_array_module(given) is not numpy:
-        return labels
-    host = numpy.asarray(given)
-    bad = host[(host < 0) | (host >= classes)]
-    if bad.size:
-        raise ValueError(f"{name}: target label {int(bad[0])} is out of range [0, {classes}) "
+    bad = first_outside(given, classes)
+    if bad is not None:
+        raise ValueError(f"{name}: target label {bad} is out of range [0, {classes}) "
                          f"for input of shape {scores.shape}")
     return labels
 

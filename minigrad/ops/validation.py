@@ -9,7 +9,11 @@ both and the message names what the user called.
                                              weights would leave a float64 gradient on them
     require_batch(caller, input)             a non-empty input (N ≥ 1 samples)
     require_sizes(caller, **sizes)           layer sizes that are integers ≥ 1
+    first_outside(values, upper)             the first host integer outside [0, upper), if any
 """
+import numpy
+
+from .. import backend
 
 
 def require_floating(caller, input, name="input"):
@@ -44,3 +48,16 @@ def require_sizes(caller, **sizes):
                                 f"({type(size).__name__})")
             if size < 1:
                 raise ValueError(f"{caller}: {name} must be an integer ≥ 1, got {value!r}")
+
+
+def first_outside(values, upper):
+    """The first of the integer ``values`` outside ``[0, upper)`` as an int, or ``None``.
+
+    Only values held on the host are checked: copying device values to the host would
+    synchronise every batch, so the ops that index with them (the losses' labels, embedding
+    indices) turn an outside value into NaN on the device instead."""
+    if backend.get_array_module(values) is not numpy:
+        return None
+    host = numpy.asarray(values)
+    bad = host[(host < 0) | (host >= upper)]
+    return int(bad.ravel()[0]) if bad.size else None

@@ -41,7 +41,7 @@ def test_resnet9_layout():
 def test_create_by_name():
     assert sorted(models.MODELS) == sorted(["mlp", "autoencoder-mnist", "autoencoder-curves",
                                             "autoencoder-faces", "small_cnn", "lenet5", "resnet9",
-                                            "resnet18"])
+                                            "resnet18", "vit"])
     model = models.create("mlp", sizes=[4, 3, 2], activation="tanh")
     assert [type(m).__name__ for m in model] == ["Linear", "Tanh", "Linear"]
     assert models.create("autoencoder-curves")[0].in_features == 784

@@ -47,6 +47,7 @@ from .losses import batch_scale
 from .recording import layer_records, lowest_parameterised_index
 from .recursion import ColumnGroup, CurvatureState, RecordedBatch, backpropagate
 from .walk import walk_backward
+from .weight_sharing import check_approx, reduced
 
 
 def kronecker_layers(model):
@@ -60,20 +61,20 @@ def is_kronecker_layer(step):
     return isinstance(step.rules, SharedAxisDerivatives)
 
 
-def input_rows(step):
-    """(N·S, in [+ 1]) rows ā of the layer inputs in the shared-axis form (1 appended for a bias)."""
-    inputs = step.rules.shared_axis_inputs(step.module, step.x)
-    rows = inputs.reshape(-1, inputs.shape[-1])
+def input_rows(step, approx="expand"):
+    """Rows ā of the layer inputs in the shared-axis form (1 appended for a bias): (N·S, in [+ 1])
+    for ``approx="expand"``, (N, in [+ 1]) means over the positions for ``"reduce"``."""
+    rows = reduced(step.rules.shared_axis_inputs(step.module, step.x), approx, mean=True)
     if len(step.params) == 2:
         xp = get_array_module(rows)
         rows = xp.concatenate([rows, xp.ones((rows.shape[0], 1), dtype=rows.dtype)], axis=1)
     return rows
 
 
-def output_rows(step, C):
-    """(V·N·S, out): the columns ``C`` (V, N, *out) at the layer output, one row per position."""
-    columns = step.rules.shared_axis_columns(step.module, C)
-    return columns.reshape(-1, columns.shape[-1])
+def output_rows(step, C, approx="expand"):
+    """(V·N·S, out): the columns ``C`` (V, N, *out) at the layer output, one row per position
+    (expand), or (V·N, out) their sums over the positions (reduce)."""
+    return reduced(step.rules.shared_axis_columns(step.module, C), approx, mean=False)
 
 
 def input_factor(step):
@@ -105,7 +106,8 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     columns of ``fisher_type``.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``engine_columns.py``); both start from the same columns at the output.
+    backward (``engine_columns.py``), as does a chain on token inputs (N, S, d), whose ``Linear``
+    layers share the axis S; both start from the same columns at the output.
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
@@ -113,7 +115,7 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
                             for step, _ in layer_records(batch.recording.calls)],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
-    if not batch.is_chain:
+    if not batch.is_chain or x.ndim == 3:
         return per_sample_columns(batch, S), batch.scale
     found = []
 
@@ -144,9 +146,12 @@ def kronecker_layers_of(model, method):
     return layers
 
 
-def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_size, method):
-    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples."""
+def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_size, method,
+                     approx="expand"):
+    """Factors from back-propagated columns, accumulated over chunks of ``chunk_size`` samples;
+    a shared axis read as ``approx`` (``weight_sharing.py``)."""
     check_fisher_type(fisher_type, method)
+    check_approx(method, approx)
     layers = kronecker_layers_of(model, method)
     draws = generator_for(seed)
     scale = batch_scale(loss, check_batch(x, method))
@@ -155,8 +160,8 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
         found, _ = layer_columns(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
                                  draws, method)
         for step, C in found:
-            inputs = input_rows(step)
-            A, G = gram(inputs), gram(output_rows(step, C), scale)
+            inputs = input_rows(step, approx)
+            A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
             key = id(step.module)
             if key in factors:
                 factors[key].A += A
@@ -169,9 +174,11 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
     return [factors[id(module)] for module, _ in layers if id(module) in factors]
 
 
-def kflr(model, loss, x, y, chunk_size=None):
+def kflr(model, loss, x, y, chunk_size=None, approx="expand"):
     """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
     ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
+    ``approx`` reads a shared axis (a ``Linear`` on (N, S, in) tokens, a ``Conv2d``'s output
+    positions) as ``"expand"`` or ``"reduce"`` (Eschenhagen et al. 2023, ``weight_sharing.py``).
 
     >>> import numpy
     >>> import minigrad
@@ -185,16 +192,18 @@ def kflr(model, loss, x, y, chunk_size=None):
     >>> first.G.shape, first.A.shape, first.to_dense().shape   # G (out, out), A (in + 1, in + 1)
     ((2, 2), (4, 4), (8, 8))
     """
-    return _sampled_factors(model, loss, x, y, "type-2", None, None, chunk_size, "kflr")
+    return _sampled_factors(model, loss, x, y, "type-2", None, None, chunk_size, "kflr", approx)
 
 
-def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None, fisher_type="mc"):
+def kfac(model, loss, x, y, mc_samples=1, seed=None, chunk_size=None, fisher_type="mc",
+         approx="expand"):
     """KFAC factors from ``mc_samples`` Monte-Carlo columns (``seed`` for the draws); any model,
     as ``kflr``. ``fisher_type`` as curvlinops names it: "mc" (the default), "type-2" (the
     exact loss-Hessian square root: ``kflr``) or "empirical" (the per-sample loss gradients,
-    G = c_N Σ_n Σ_t δ_n,t δ_n,tᵀ with δ back-propagated from ``∇_z ℓ_n``)."""
+    G = c_N Σ_n Σ_t δ_n,t δ_n,tᵀ with δ back-propagated from ``∇_z ℓ_n``). ``approx`` as in
+    ``kflr``."""
     return _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_size,
-                            "kfac")
+                            "kfac", approx)
 
 
 def _refuse_block(step, G, walk):

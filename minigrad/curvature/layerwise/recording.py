@@ -230,8 +230,10 @@ class Recording:
             raise type(self.refusal)(
                 f"{quantity}: {self.refusal}. The exact Hessian recursion (block_hessian, "
                 f"diag_hessian, block_ggn(dense=False)) and KFRA need a chain; ggn, diag_ggn, "
-                f"block_ggn, kfac and kflr take any model, and hessian, hvp and "
-                f"hessian_operator give the exact Hessian of any model")
+                f"block_ggn, kfac and kflr take any model, hessian, hvp and "
+                f"hessian_operator give the exact Hessian of any model, and Hutchinson's "
+                f"estimate hutchinson_diag(hessian_operator(model, loss, x, y), n) gives the "
+                f"Hessian diagonal of any model")
         return self._steps
 
 
