@@ -199,7 +199,7 @@ def interleaved_medians(functions, repeats):
 def quantities_table(repeats):
     model, loss, x, y = mlp_case()
     params = list(model.parameters())
-    n, size = x.shape[0], sum(p.size for p in params)
+    n, size = x.shape[0], sum(p.numel() for p in params)
 
     def gradient():
         return minigrad.grad(loss(model(x), y), params)

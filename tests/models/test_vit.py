@@ -14,7 +14,7 @@ def test_layout_and_parameter_count():
     assert [type(m).__name__ for m in model] == [
         "PatchTokens", "Linear", "ClassTokenAndPositions", "TransformerEncoder", "LayerNorm",
         "Token", "Linear"]
-    assert sum(p.size for p in model.parameters()) == 72074
+    assert sum(p.numel() for p in model.parameters()) == 72074
     assert len(model[3].layers) == 2 and model[3].layers[0].norm_first
     assert isinstance(model[3].layers[0].activation, nn.GELU)
 

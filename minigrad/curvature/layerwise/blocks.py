@@ -32,7 +32,7 @@ def require_block_memory(quantity, sizes, columns, dtype):
 
 
 def _dense_blocks(batch, hessian, quantity):
-    sizes = [sum(p.size for p in step.params) for step in parameterised_leaves(batch.steps)]
+    sizes = [sum(p.numel() for p in step.params) for step in parameterised_leaves(batch.steps)]
     require_block_memory(quantity, sizes, batch.logits.shape[1] * batch.batch_size,
                          batch.output.dtype)
     blocks = {}

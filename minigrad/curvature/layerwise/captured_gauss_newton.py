@@ -59,7 +59,7 @@ def captured_block_ggn(batch, model):
     """One (P_λ, P_λ) Gauss-Newton block per module that owns parameters."""
     layers = parameter_layers(model)
     require_memory("block_ggn", [(size, size) for size in
-                                 (sum(p.size for p in layer) for layer in layers)],
+                                 (sum(p.numel() for p in layer) for layer in layers)],
                    batch.output.dtype, "dense=False is for chains only here; "
                    "ggn_operator(model, loss, x, y) applies the whole Gauss-Newton matrix")
     params = parameter_list(model)

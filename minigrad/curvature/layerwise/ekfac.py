@@ -117,7 +117,7 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
     check_batch(x, "ekfac")
     found, scale = layer_columns(model, loss, x, y, fisher_type, mc_samples,
                                  numpy.random.default_rng(seed), "ekfac")
-    require_memory("ekfac", [C.shape[:2] + (sum(p.size for p in step.params),)
+    require_memory("ekfac", [C.shape[:2] + (sum(p.numel() for p in step.params),)
                              for step, C in found], found[0][1].dtype,
                    "kfac needs no per-sample gradients; or pass fewer samples")
     calls = {}

@@ -25,7 +25,7 @@ from .per_sample_gradients import PerSampleGradients
 def _gradient_rows(model, loss_fn, x, y, quantity, square):
     """``(Γ (N, P), c_N)`` after estimating Γ (and a (P, P) matrix if ``square``)."""
     params = parameter_list(model)
-    n, size = x.shape[0], sum(p.size for p in params)
+    n, size = x.shape[0], sum(p.numel() for p in params)
     require_memory(quantity, [(n, size)] + ([(size, size)] if square else []), params[0].dtype,
                    "empirical_fisher_operator needs N·P numbers and diag_empirical_fisher "
                    "none; or pass fewer samples")

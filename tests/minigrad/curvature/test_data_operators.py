@@ -47,10 +47,10 @@ def test_a_one_shot_iterator_and_empty_data_are_refused():
 @pytest.mark.parametrize("layer", [0, 2])
 def test_params_gives_one_layers_diagonal_block(layer):
     model, loss_fn, x, y = build("sigmoid_cross_entropy")
-    sizes = [p.size for p in model.parameters()]
+    sizes = [p.numel() for p in model.parameters()]
     start = 0 if layer == 0 else sum(sizes[:2])
     chosen = list(model[layer].parameters())
-    stop = start + sum(p.size for p in chosen)
+    stop = start + sum(p.numel() for p in chosen)
     full = minigrad.to_host(hessian(model, loss_fn, x, y))
     block = hessian_operator(model, loss_fn, x, y, params=chosen).to_dense()
     assert relative_error(block, full[start:stop, start:stop]) < 1e-12

@@ -38,7 +38,7 @@ def owner_ranges(model):
     """``[(module, start, stop)]`` of each module owning parameters, in the flat layout."""
     ranges, start = [], 0
     for module in model.modules():
-        own = sum(p.size for p in module._parameters.values() if p is not None)
+        own = sum(p.numel() for p in module._parameters.values() if p is not None)
         if own:
             ranges.append((module, start, start + own))
             start += own

@@ -41,8 +41,8 @@ def dense_linear_blocks(model, loss, x, y, last=None):
     for module in model.modules():
         for p in module._parameters.values():
             if p is not None:
-                ranges.setdefault(id(module), [start, start])[1] = start + p.size
-                start += p.size
+                ranges.setdefault(id(module), [start, start])[1] = start + p.numel()
+                start += p.numel()
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     blocks = []
     for module in linears[-last:] if last else linears:
