@@ -6,6 +6,7 @@ import pytest
 import minigrad
 import optim
 from minigrad import curvature, nn
+from minigrad.backend import to_host
 from tests.helpers import float64_default
 
 
@@ -34,10 +35,10 @@ def test_step_is_minus_lr_times_the_damped_solve_of_the_ekfac_block():
     model, x, y = least_squares_case(1)
     x, y, loss = minigrad.tensor(x), minigrad.tensor(y), nn.MSELoss()
     start = numpy.concatenate([p.numpy().ravel() for p in model.parameters()])
-    gradient = curvature.flat_gradient(model, loss, x, y)
+    gradient = to_host(curvature.flat_gradient(model, loss, x, y))
     closure = curvature.Closure(model, loss, x, y)
     (block,) = closure.ekfac_factors("empirical")
-    E = block.to_dense()
+    E = to_host(block.to_dense())
     optim.EKFAC(model.parameters(), lr=0.5, damping=0.3, fisher_type="empirical").step(closure)
     after = numpy.concatenate([p.numpy().ravel() for p in model.parameters()])
     expected = start - 0.5 * numpy.linalg.solve(E + 0.3 * numpy.eye(E.shape[0]), gradient)

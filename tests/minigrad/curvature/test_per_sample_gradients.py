@@ -56,8 +56,8 @@ CASES = {
 def reference_batch_grad(model, loss, x, y):
     """(N, *p.shape) per parameter: ``c_N ∇ℓ_n`` by one backward pass per sample."""
     params = list(model.parameters())
-    data = x.data if hasattr(x, "data") else x
-    targets = y.data if hasattr(y, "data") else numpy.asarray(y)
+    data = x.data if isinstance(x, minigrad.Tensor) else x
+    targets = y.data if isinstance(y, minigrad.Tensor) else numpy.asarray(y)
     n = data.shape[0]
     scale = 1.0 / n if loss.reduction == "mean" else 1.0
     rows = []
