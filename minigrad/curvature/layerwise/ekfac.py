@@ -16,9 +16,8 @@ block ``F = c_N Σ_{v,n} vec(M) vec(M)ᵀ`` in the Kronecker eigenbasis, so
 matrix to ``F`` that is diagonal in that basis, hence never farther from ``F`` than ``G ⊗ A``.
 Holding ``M`` takes V·N·P_layer numbers (estimated first, as for ``sqrt_ggn``).
 """
-import numpy
-
 from ...backend import get_array_module
+from ...random import generator_for
 from ..evaluation import check_batch
 from ..memory import require_memory
 from .kronecker import (check_fisher_type, input_rows, kronecker_layers_of, layer_columns,
@@ -116,7 +115,7 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
     layers = kronecker_layers_of(model, "ekfac")
     check_batch(x, "ekfac")
     found, scale = layer_columns(model, loss, x, y, fisher_type, mc_samples,
-                                 numpy.random.default_rng(seed), "ekfac")
+                                 generator_for(seed), "ekfac")
     require_memory("ekfac", [C.shape[:2] + (sum(p.numel() for p in step.params),)
                              for step, C in found], found[0][1].dtype,
                    "kfac needs no per-sample gradients; or pass fewer samples")
