@@ -12,7 +12,7 @@ def quadratic_sine_hessian(A, x):
 def finite_difference_hvp(model, loss_fn, x, y, v, eps=1e-5):
     """Central difference of the gradient along the flat direction ``v``."""
     params = list(model.parameters())
-    sizes = [p.size for p in params]
+    sizes = [p.numel() for p in params]
     pieces = np.split(v, np.cumsum(sizes)[:-1])
     originals = [p.data.copy() for p in params]
     gradients = []

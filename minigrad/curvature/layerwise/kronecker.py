@@ -106,8 +106,8 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     columns of ``fisher_type``.
 
     A chain goes through the per-sample recursion, any other model through the engine's
-    backward (``engine_columns.py``), as does a chain on token inputs (N, S, d), whose ``Linear``
-    layers share the axis S; both start from the same columns at the output.
+    backward (``engine_columns.py``), as does a ``Linear`` on token inputs (N, S, d), which
+    shares the axis S (``recording.py``); both start from the same columns at the output.
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
@@ -115,7 +115,7 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
                             for step, _ in layer_records(batch.recording.calls)],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
-    if not batch.is_chain or x.ndim == 3:
+    if not batch.is_chain:
         return per_sample_columns(batch, S), batch.scale
     found = []
 

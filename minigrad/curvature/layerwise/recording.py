@@ -183,8 +183,13 @@ def _chain(call, steps):
                           f"statistics (batch normalisation in training mode), so the per-sample "
                           f"recursion does not apply; model.eval() uses the running statistics")
     x = call.input.data
-    steps.append(LeafStep(rules.recorded_module(module, x, call.own_output), rules, x,
-                          call.own_output.data))
+    try:
+        recorded = rules.recorded_module(module, x, call.own_output)
+    except ValueError as error:
+        return ValueError(f"{call.label()}: {error}, so the per-sample recursion does not apply "
+                          f"(an input with a shared axis, such as tokens (N, S, d), makes the "
+                          f"model a graph)")
+    steps.append(LeafStep(recorded, rules, x, call.own_output.data))
     return None
 
 
