@@ -70,12 +70,13 @@ class LBFGS(Optimizer):
         loss = loss_as_float(closure())
         return loss, gradient_vector(params)
 
-    def _require_finite(self, loss, grad, xp, where):
-        """Raise ``FloatingPointError`` saying ``where`` unless the loss and gradient are finite."""
+    def _require_finite(self, loss, grad_max, where):
+        """Raise ``FloatingPointError`` saying ``where`` unless the loss and ``grad_max``, the
+        largest ``|g_i|`` (NaN or inf when any entry is), are finite."""
         if not math.isfinite(loss):
             raise FloatingPointError(f"{type(self).__name__}.step: the closure returned a "
                                      f"non-finite loss ({loss}) {where}")
-        if not bool(xp.isfinite(grad).all()):
+        if not math.isfinite(grad_max):
             raise FloatingPointError(f"{type(self).__name__}.step: the gradient is not finite "
                                      f"{where}")
 
@@ -98,10 +99,11 @@ class LBFGS(Optimizer):
         loss = loss_as_float(first_loss)
         grad = gradient_vector(params)
         xp = backend.get_array_module(grad)
-        self._require_finite(loss, grad, xp, "at the current parameters (left unchanged)")
+        grad_max = float(xp.abs(grad).max())
+        self._require_finite(loss, grad_max, "at the current parameters (left unchanged)")
         evaluations = 1
         state["func_evals"] += 1
-        if float(xp.abs(grad).max()) <= tolerance_grad:
+        if grad_max <= tolerance_grad:
             return first_loss
 
         direction, t = state.get("d"), state.get("t")
@@ -139,9 +141,10 @@ class LBFGS(Optimizer):
                 if iteration != group["max_iter"]:
                     loss, grad = self._evaluate(closure, params)
                     line_search_evaluations = 1
-                    if not (math.isfinite(loss) and bool(xp.isfinite(grad).all())):
+                    grad_max = float(xp.abs(grad).max())
+                    if not (math.isfinite(loss) and math.isfinite(grad_max)):
                         set_parameters(params, start)
-                        self._require_finite(loss, grad, xp, f"after iteration {iteration} "
+                        self._require_finite(loss, grad_max, f"after iteration {iteration} "
                                              f"(parameters restored to the point before it; "
                                              f"lower lr or pass line_search_fn='strong_wolfe')")
             else:
@@ -158,12 +161,13 @@ class LBFGS(Optimizer):
                     t, (loss, grad), line_search_evaluations = armijo_backtracking(
                         evaluate, loss, slope, t, max_backtracks=25)
                 set_parameters(params, start + t * direction)
+                grad_max = float(xp.abs(grad).max())
             evaluations += line_search_evaluations
             state["func_evals"] += line_search_evaluations
 
             if iteration == group["max_iter"] or evaluations >= group["max_eval"]:
                 break
-            if float(xp.abs(grad).max()) <= tolerance_grad:
+            if grad_max <= tolerance_grad:
                 break
             if float(xp.abs(direction * t).max()) <= tolerance_change:
                 break

@@ -28,11 +28,11 @@ def _kfac_run():
     minigrad.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     optimizer = optim.KFAC(model.parameters(), lr=0.1)
-    x = minigrad.Tensor(numpy.random.default_rng(1).standard_normal((8, 3)).astype("float32"))
-    y = minigrad.Tensor(numpy.arange(8) % 2)
+    x = minigrad.tensor(numpy.random.default_rng(1).standard_normal((8, 3)).astype("float32"))
+    y = minigrad.tensor(numpy.arange(8) % 2)
     for _ in range(3):
         optimizer.step(Closure(model, nn.CrossEntropyLoss(), x, y))
-    return [p.data.copy() for p in model.parameters()]
+    return [minigrad.to_host(p.data) for p in model.parameters()]
 
 
 def test_kfac_through_the_python_api_is_reproducible_after_manual_seed():
