@@ -69,7 +69,8 @@ class CurvatureClosure(Protocol):
     def kronecker_factors(self, kind: str, mc_samples: int = 1, seed=None,
                           chunk_size=None, approx: str = "expand") -> list: ...
 
-    def ekfac_factors(self, fisher_type: str = "mc", mc_samples: int = 1, seed=None) -> list: ...
+    def ekfac_factors(self, fisher_type: str = "mc", mc_samples: int = 1, seed=None,
+                      basis=None) -> list: ...
 
     def class_gradients(self): ...
 
@@ -175,12 +176,13 @@ class Closure:
                              f"approx='expand' only, got {approx!r}")
         return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
-    def ekfac_factors(self, fisher_type="mc", mc_samples=1, seed=None):
+    def ekfac_factors(self, fisher_type="mc", mc_samples=1, seed=None, basis=None):
         """Per Linear/Conv2d layer an ``EKFACFactors`` block (``layerwise/ekfac.py``) with
-        ``.params``, ``.solve(v, damping)`` and ``.to_dense()``."""
+        ``.params``, ``.solve(v, damping)`` and ``.to_dense()``; ``basis``, the blocks of an
+        earlier call, keeps their eigenbases and rescales them on this batch."""
         from .layerwise import ekfac
         return ekfac(self.model, self.loss_fn, self.x, self.y, fisher_type=fisher_type,
-                     mc_samples=mc_samples, seed=seed)
+                     mc_samples=mc_samples, seed=seed, basis=basis)
 
     def class_gradients(self):
         """``(C, P)``: per class ``k`` the mean of ``∇_θ z_k`` over the samples of class ``k``."""

@@ -15,6 +15,18 @@ block ``F = c_N Σ_{v,n} vec(M) vec(M)ᵀ`` in the Kronecker eigenbasis, so
 ``E = Q diag(diag(Qᵀ F Q)) Qᵀ``: it commutes with ``G ⊗ A`` and is the Frobenius-closest
 matrix to ``F`` that is diagonal in that basis, hence never farther from ``F`` than ``G ⊗ A``.
 Holding ``M`` takes V·N·P_layer numbers (estimated first, as for ``sqrt_ggn``).
+
+George et al. amortise the eigendecompositions: the factors and their eigenbasis are
+recomputed only every T_eigen steps, and ``s`` at every step from the current batch. Given
+``basis``, the blocks of an earlier call on the same model, no factor and no eigendecomposition
+is computed: each block keeps the earlier ``G ⊗ A``, ``Q_G``, ``Q_A``, and ``s`` is that of the
+current batch's ``M`` in that basis,
+
+    E₂ = Q diag(diag(Qᵀ F₂ Q)) Qᵀ,      Q = Q_G ⊗ Q_A of the earlier batch
+
+with ``F₂`` the current batch's exact block. ``E₂`` commutes with the earlier block ``G ⊗ A``
+(the one ``Q`` diagonalises) and is the Frobenius-closest matrix to ``F₂`` among those diagonal
+in ``Q``; its cost is that of ``s`` alone (for a ``Linear`` used once, two products of squares).
 """
 from ...backend import get_array_module
 from ...random import generator_for
@@ -96,10 +108,41 @@ def _rotated_squares(steps, inputs, outputs, QG, QA):
     return (((QG.T @ M) @ QA) ** 2).sum(axis=(0, 1))
 
 
-def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
+def _eigenbasis(params, inputs, outputs, scale):
+    """``(G ⊗ A, Q_G, Q_A)`` of one layer from its input rows and output columns."""
+    A = sum(gram(rows) for rows in inputs) / sum(rows.shape[0] for rows in inputs)
+    kronecker = KroneckerFactors(params, A, sum(gram(rows, scale) for rows in outputs))
+    xp = get_array_module(A)
+    return kronecker, xp.linalg.eigh(kronecker.G)[1], xp.linalg.eigh(kronecker.A)[1]
+
+
+def _shapes(params_lists):
+    return [" & ".join(str(tuple(p.shape)) for p in params) for params in params_lists]
+
+
+def _check_basis(basis, layer_params):
+    """``basis`` as a list, refused unless it holds the blocks of the layers ``layer_params``
+    (the same Parameters, in the same order): an earlier call's on the same model."""
+    basis = list(basis)
+    strangers = [type(block).__name__ for block in basis if not isinstance(block, EKFACFactors)]
+    if strangers:
+        raise TypeError(f"ekfac: basis= must be the list of EKFACFactors an earlier ekfac call "
+                        f"returned, got items of type {strangers}")
+    if ([[id(p) for p in block.params] for block in basis]
+            != [[id(p) for p in params] for params in layer_params]):
+        raise ValueError(f"ekfac: basis= must hold the blocks of an earlier ekfac call on this "
+                         f"model; it holds layers with parameter shapes "
+                         f"{_shapes(block.params for block in basis)}, this model's layers are "
+                         f"{_shapes(layer_params)} (equal shapes mean another model's Parameters)")
+    return basis
+
+
+def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None, basis=None):
     """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer of any model in
     ``model.modules()`` order (as ``kfac``), from one set of back-propagated columns of
     ``fisher_type`` ("mc" with ``mc_samples`` draws from ``seed``, "type-2", "empirical").
+    ``basis``, the blocks of an earlier call on the same model, keeps their factors and
+    eigenbases and gives this batch's corrected eigenvalues in them (module docstring).
 
     >>> import numpy
     >>> import minigrad
@@ -122,18 +165,15 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None):
     calls = {}
     for step, C in found:
         calls.setdefault(id(step.module), []).append((step, C))
+    called = [calls[id(module)] for module, _ in layers if id(module) in calls]
+    kept = ([None] * len(called) if basis is None
+            else _check_basis(basis, [steps[0][0].params for steps in called]))
     blocks = []
-    for module, _ in layers:
-        if id(module) not in calls:
-            continue
-        steps = calls[id(module)]
+    for steps, earlier in zip(called, kept):
         inputs = [input_rows(step) for step, _ in steps]
         outputs = [output_rows(step, C) for step, C in steps]
-        A = sum(gram(rows) for rows in inputs) / sum(rows.shape[0] for rows in inputs)
-        kronecker = KroneckerFactors(steps[0][0].params, A,
-                                     sum(gram(rows, scale) for rows in outputs))
-        xp = get_array_module(A)
-        QA, QG = xp.linalg.eigh(kronecker.A)[1], xp.linalg.eigh(kronecker.G)[1]
+        kronecker, QG, QA = (_eigenbasis(steps[0][0].params, inputs, outputs, scale)
+                             if earlier is None else (earlier.kronecker, earlier.QG, earlier.QA))
         blocks.append(EKFACFactors(kronecker, QG, QA, scale * _rotated_squares(
             steps, inputs, outputs, QG, QA)))
     return blocks
