@@ -12,8 +12,18 @@ the direction is
 
 (``damping`` γ > 0), and every parameter takes the heavy-ball step of ``optim.KFAC``:
 ``m ← μ m + U``, ``θ ← θ − lr·m``; parameters in no Kronecker layer (batch-norm scale and
-shift) use their plain gradient. The eigenbasis and the eigenvalues come from the current
-batch at every step (the paper's amortised basis and running average of ``s`` are not used).
+shift) use their plain gradient.
+
+As George et al. amortise it, the Kronecker factors and their eigenbasis are computed afresh
+only at the steps with ``step % basis_period == 0`` (0-based); at the other steps the closure
+gives the current batch's ``s`` in the kept basis (``ekfac_factors(..., basis=kept)``: no factor
+and no eigendecomposition), so the basis costs its eigendecompositions once per
+``basis_period`` steps and ``s`` follows every batch. ``basis_period=1`` (the default) takes both
+from the current batch at every step. The paper's running average of ``s`` is not used. The
+kept basis is not part of ``state_dict()``, as ``optim.KFAC`` keeps its layers outside it and
+computes fresh factors at the first step of an optimizer that loaded a state:
+``load_state_dict`` drops the basis, the first step after loading computes a fresh one whatever
+its step number, and a resumed run agrees with an uninterrupted one from the next due step on.
 With ``fisher_type="type-2"`` on a single ``Linear`` layer under ``MSELoss``, ``E`` is the exact
 Hessian, so at lr = 1 and γ → 0 one step reaches the least-squares solution.
 """
@@ -42,7 +52,7 @@ class EKFAC(Optimizer):
     """
 
     def __init__(self, params, lr=0.1, damping=0.1, momentum=0.0, fisher_type="mc",
-                 mc_samples=1, seed=None):
+                 mc_samples=1, seed=None, basis_period=1):
         name = type(self).__name__
         require(lr > 0, name, "lr", lr, "> 0")
         require(damping > 0, name, "damping", damping, "> 0")
@@ -50,8 +60,16 @@ class EKFAC(Optimizer):
         require(fisher_type in FISHER_TYPES, name, "fisher_type", fisher_type,
                 f"one of {FISHER_TYPES}")
         require_positive_integer(name, "mc_samples", mc_samples)
+        require_positive_integer(name, "basis_period", basis_period)
         super().__init__(params, dict(lr=lr, damping=damping, momentum=momentum))
         self.fisher_type, self.mc_samples, self.seed = fisher_type, mc_samples, seed
+        self.basis_period = basis_period
+        self._basis = None
+
+    def load_state_dict(self, state_dict):
+        """``Optimizer.load_state_dict``; the kept eigenbasis is dropped (module docstring)."""
+        super().load_state_dict(state_dict)
+        self._basis = None
 
     def step(self, closure=None):
         """One preconditioned step; returns the loss at the parameters before the step."""
@@ -63,9 +81,11 @@ class EKFAC(Optimizer):
         first = self.param_groups[0]["params"][0]
         step = self.state.setdefault(first, {}).get("step", 0)
         seed = None if self.seed is None else self.seed + step
-        blocks = require_layers(name, [
-            block for block in closure.ekfac_factors(self.fisher_type, self.mc_samples, seed)
-            if id(block.params[0]) in groups])
+        kept = {} if step % self.basis_period == 0 or self._basis is None else {
+            "basis": self._basis}
+        self._basis = closure.ekfac_factors(self.fisher_type, self.mc_samples, seed, **kept)
+        blocks = require_layers(name, [block for block in self._basis
+                                       if id(block.params[0]) in groups])
         directions = {}
         for block in blocks:
             layout = block.kronecker
