@@ -24,6 +24,25 @@ def parameter_list(model):
     return params
 
 
+def chosen_parameters(model, params):
+    """``params`` (default: all of the model's) checked to be distinct Parameters of ``model``."""
+    every = parameter_list(model)
+    if params is None:
+        return every
+    params = list(params)
+    owned = {id(p) for p in every}
+    if not params:
+        raise ValueError(f"params: an empty list; pass None for all parameters of "
+                         f"{type(model).__name__}")
+    for i, p in enumerate(params):
+        if id(p) not in owned:
+            raise ValueError(f"params[{i}] (shape {tuple(getattr(p, 'shape', ()))}) is not a "
+                             f"parameter of {type(model).__name__}")
+    if len({id(p) for p in params}) != len(params):
+        raise ValueError("params: a parameter is listed twice")
+    return params
+
+
 def num_parameters(params):
     """``P``, the length of a flat vector over ``params``."""
     return sum(p.numel() for p in params)

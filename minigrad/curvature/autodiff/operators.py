@@ -10,7 +10,7 @@ with ``data`` a ``DataLoader`` or any re-iterable of ``(x, y)`` batches. The mea
 ``N = Σ_b N_b`` samples is ``L = Σ_b (N_b / N) L_b`` with ``L_b`` the mean loss of batch ``b``,
 so its curvature is
 
-    H v = Σ_b (N_b / N) H_b v        (likewise G v)
+    H v = Σ_b (N_b / N) H_b v        (likewise G v; ``curvature/data_operator.py``)
 
 and each product makes one pass over the data: per batch one forward pass, its graph, the
 product, and the graph freed before the next batch. Batch norm in training mode normalises
@@ -22,50 +22,20 @@ operator is then the ``(P_S, P_S)`` diagonal block of the curvature over that su
 subset's flat layout, so ``top_eigen`` and ``spectral_density`` give per-layer spectra.
 """
 from ...linear_operator import LinearOperator, aslinearoperator
-from ..flat import num_parameters
-from .products import GaussNewtonProduct, HessianProduct, chosen_parameters
+from ..data_operator import data_operator
+from ..flat import chosen_parameters
+from .products import GaussNewtonProduct, HessianProduct
 
 
 def _product_operator(product):
     return LinearOperator(product, (product.size, product.size), product.dtype, product.xp)
 
 
-def _batches(data, who):
-    """``data`` as a re-iterable of ``(x, y)`` batches; a one-shot iterator is refused."""
-    if iter(data) is data:
-        raise TypeError(f"{who}: data must be re-iterable (a DataLoader or a list of (x, y) "
-                        f"batches): each product makes one pass over it, and a "
-                        f"{type(data).__name__} can be iterated only once")
-    return data
-
-
-def _batch_size(x, who):
-    """``N_b``, the leading dimension of a batch's input."""
-    shape = getattr(x, "shape", ())
-    if not shape:
-        raise TypeError(f"{who}: each batch must be an (x, y) pair with x an array or Tensor "
-                        f"of shape (N, ...), got x of type {type(x).__name__} and shape "
-                        f"{tuple(shape)}")
-    return int(shape[0])
-
-
 def _data_operator(product_type, model, loss_fn, data, params, who):
-    """The operator of ``Σ_b (N_b / N) · product_b`` over the batches of ``data`` (docstring)."""
-    data = _batches(data, who)
+    """The operator of ``Σ_b (N_b / N) · product_b`` over the batches of ``data``."""
     chosen = chosen_parameters(model, params)
-    size, dtype, xp = num_parameters(chosen), chosen[0].dtype, chosen[0].xp
-
-    def matvec(v):
-        total, count = xp.zeros(size, dtype=dtype), 0
-        for x, y in data:
-            n = _batch_size(x, who)
-            total += n * product_type(model, loss_fn, x, y, params=chosen)(v, retain_graph=False)
-            count += n
-        if count == 0:
-            raise ValueError(f"{who}: data holds no batches")
-        return total / count
-
-    return LinearOperator(matvec, (size, size), dtype, xp)
+    return data_operator(lambda x, y, v: product_type(model, loss_fn, x, y, params=chosen)(
+        v, retain_graph=False), chosen, data, who)
 
 
 def _operator(product_type, model, loss_fn, x, y, params, who):

@@ -41,8 +41,8 @@ from ...autograd.grad_mode import enable_grad
 from ...tensor import Tensor
 from ..evaluation import as_input, batch_loss, preserved_buffers, scalar_loss
 from ..memory import require_memory
-from ..flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
-                   vector_to_arrays)
+from ..flat import (arrays_to_vector, chosen_parameters, flat_gradient, num_parameters,
+                   parameter_list, vector_to_arrays)
 
 
 def _as_parameter_arrays(vectors, params, who):
@@ -82,25 +82,6 @@ def _buffer_guard(model, updates_buffers):
 def _arrays_or_zeros(gradients, params):
     """Gradient Tensors as arrays; zeros for a parameter the loss does not depend on."""
     return [p.xp.zeros_like(p.data) if g is None else g.data for p, g in zip(params, gradients)]
-
-
-def chosen_parameters(model, params):
-    """``params`` (default: all of the model's) checked to be distinct Parameters of ``model``."""
-    every = parameter_list(model)
-    if params is None:
-        return every
-    params = list(params)
-    owned = {id(p) for p in every}
-    if not params:
-        raise ValueError(f"params: an empty list; pass None for all parameters of "
-                         f"{type(model).__name__}")
-    for i, p in enumerate(params):
-        if id(p) not in owned:
-            raise ValueError(f"params[{i}] (shape {tuple(getattr(p, 'shape', ()))}) is not a "
-                             f"parameter of {type(model).__name__}")
-    if len({id(p) for p in params}) != len(params):
-        raise ValueError("params: a parameter is listed twice")
-    return params
 
 
 class _Product:

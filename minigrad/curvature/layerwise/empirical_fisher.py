@@ -14,24 +14,34 @@ with ``Γ`` (N, P) their rows,
 so ``diag_empirical_fisher = sum_grad_squared / c_N`` (N × BackPACK's ``SumGradSquared`` for
 the mean loss). The dense matrix holds P² numbers and the operator N·P (``Γ``); the diagonal
 needs neither for ``Linear`` layers (``per_sample_gradients.py``).
+
+Over a data set of batches with ``N = Σ_b N_b`` samples (``empirical_fisher_operator(model,
+loss_fn, data)``), the mean loss ``Σ_b (N_b / N) L_b`` has the empirical Fisher
+
+    (1/N) Σ_n ∇ℓ_n ∇ℓ_nᵀ = Σ_b (N_b / N) F_emp,b          (all N samples; mean losses)
+
+with ``F_emp,b`` that of batch ``b``: each product makes one pass, holding one batch's ``Γ_b``
+at a time (``curvature/data_operator.py``).
 """
 from ...backend import get_array_module
 from ...linear_operator import LinearOperator
-from ..flat import arrays_to_vector, parameter_list
+from ..data_operator import data_operator
+from ..flat import arrays_to_vector, chosen_parameters, num_parameters
 from ..memory import require_memory
 from .per_sample_gradients import PerSampleGradients
 
 
-def _gradient_rows(model, loss_fn, x, y, quantity, square):
-    """``(Γ (N, P), c_N)`` after estimating Γ (and a (P, P) matrix if ``square``)."""
-    params = parameter_list(model)
-    n, size = x.shape[0], sum(p.numel() for p in params)
-    require_memory(quantity, [(n, size)] + ([(size, size)] if square else []), params[0].dtype,
+def _gradient_rows(model, loss_fn, x, y, quantity, square, params=None):
+    """``(Γ (N, P_S), c_N)`` over ``params`` (default: all) after estimating Γ (and a (P, P)
+    matrix if ``square``)."""
+    chosen = chosen_parameters(model, params)
+    n, size = x.shape[0], num_parameters(chosen)
+    require_memory(quantity, [(n, size)] + ([(size, size)] if square else []), chosen[0].dtype,
                    "empirical_fisher_operator needs N·P numbers and diag_empirical_fisher "
                    "none; or pass fewer samples")
     found = PerSampleGradients(model, loss_fn, x, y, quantity)
-    xp = get_array_module(params[0].data)
-    rows = xp.concatenate([found.batch_grad(p).reshape(n, -1) for p in found.params], axis=1)
+    xp = get_array_module(chosen[0].data)
+    rows = xp.concatenate([found.batch_grad(p).reshape(n, -1) for p in chosen], axis=1)
     return rows, found.scale
 
 
@@ -51,12 +61,29 @@ def empirical_fisher(model, loss_fn, x, y):
     return (rows.T / scale) @ rows
 
 
-def empirical_fisher_operator(model, loss_fn, x, y):
-    """The empirical Fisher as a ``LinearOperator``: ``v ↦ (1/c_N) Γᵀ (Γ v)``, Γ (N, P) kept."""
-    rows, scale = _gradient_rows(model, loss_fn, x, y, "empirical_fisher_operator", False)
+def _batch_operator(model, loss_fn, x, y, params):
+    """``v ↦ (1/c_N) Γᵀ (Γ v)`` on one batch, Γ (N, P_S) over ``params`` kept."""
+    rows, scale = _gradient_rows(model, loss_fn, x, y, "empirical_fisher_operator", False,
+                                 params)
     size = rows.shape[1]
     return LinearOperator(lambda v: rows.T @ (rows @ v) / scale, (size, size), rows.dtype,
                           get_array_module(rows))
+
+
+def empirical_fisher_operator(model, loss_fn, x, y=None, params=None):
+    """The empirical Fisher as a ``LinearOperator``: ``v ↦ (1/c_N) Γᵀ (Γ v)``, Γ (N, P) kept.
+
+    With ``y`` omitted, ``x`` is a data set (a ``DataLoader`` or any re-iterable of ``(x, y)``
+    batches) and the operator is ``(1/N) Σ_n ∇ℓ_n ∇ℓ_nᵀ`` over all its samples, one pass per
+    product (module docstring), as ``hessian_operator``. ``params`` restricts it to the
+    diagonal block of a subset of the parameters (one layer's, say), in the subset's layout.
+    """
+    chosen = chosen_parameters(model, params)
+    if y is None:
+        return data_operator(
+            lambda xb, yb, v: _batch_operator(model, loss_fn, xb, yb, chosen) @ v, chosen, x,
+            "empirical_fisher_operator")
+    return _batch_operator(model, loss_fn, x, y, chosen)
 
 
 def diag_empirical_fisher(model, loss_fn, x, y):
