@@ -26,7 +26,8 @@ current batch's ``M`` in that basis,
 
 with ``F₂`` the current batch's exact block. ``E₂`` commutes with the earlier block ``G ⊗ A``
 (the one ``Q`` diagonalises) and is the Frobenius-closest matrix to ``F₂`` among those diagonal
-in ``Q``; its cost is that of ``s`` alone (for a ``Linear`` used once, two products of squares).
+in ``Q``; its cost is that of ``s`` alone (for a ``Linear`` used once, the rotations ``C Q_G`` and
+``ā Q_A`` and one product of their squares).
 """
 from ...backend import get_array_module
 from ...random import generator_for
