@@ -24,7 +24,9 @@
 #   predictions;
 # - **KFRA** (Botev et al. 2017): the recursion of tutorial 3 run once on batch averages.
 #
-# (EKFAC, the eigenvalue-corrected variant, is not in minigrad yet.)
+# - **EKFAC** (George et al., "Fast Approximate Natural Gradient Descent in a Kronecker-factored
+#   Eigenbasis", 2018): KFAC's eigenbasis with the eigenvalues replaced by the diagonal of
+#   the exact block in that basis (`curvature.ekfac`, `optim.EKFAC`).
 # Here we compare each with the exact block (`curvature.block_ggn`) as the batch grows.
 
 # %%
