@@ -33,6 +33,9 @@ single sample is not defined by the layer rules; these functions refuse such a m
 the layer (BackPACK computes rows of ``δ`` anyway and warns that the result "may not be
 meaningful"; put the model in ``eval()`` for per-sample quantities).
 """
+import operator
+from functools import reduce
+
 from ...backend import get_array_module
 from ..flat import parameter_list
 from ..memory import require_memory
@@ -89,8 +92,9 @@ class PerSampleGradients:
         """``J_nᵀ S[v, n]`` (V, N, *p.shape), the sum over the Parameter's uses."""
         if id(p) in self.engine:
             return self.engine[id(p)]
-        return sum(step.rules.param_jac_t_mat_prod(step.module, step.x, step.out, C, name)
-                   for step, name, C in self.uses[id(p)])
+        return reduce(operator.add, (step.rules.param_jac_t_mat_prod(step.module, step.x,
+                                                                    step.out, C, name)
+                                     for step, name, C in self.uses[id(p)]))
 
     def batch_grad(self, p):
         """``g_n`` (N, *p.shape) for the default columns."""
