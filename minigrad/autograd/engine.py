@@ -47,6 +47,27 @@ def _nodes_leading_to(order, leaf_ids, node_ids):
     return needed
 
 
+def _wanted_inputs(node, needed, leaf_targets):
+    """Which of ``node``'s input gradients this pass uses: those recorded as wanted, and, when
+    only some targets are asked for, only those on a path to one (PyTorch prunes the same way:
+    ``grad(z, [h])`` computes no weight gradients below ``z``)."""
+    if needed is None:
+        return node.needs_input_grad
+    return tuple(wanted and (id(t) in leaf_targets if parent is None else id(parent) in needed)
+                 for t, parent, wanted in zip(node.inputs, node.input_nodes,
+                                              node.needs_input_grad))
+
+
+def _backward_for(node, grad, wants):
+    """``node.backward(grad)`` computing only the input gradients flagged in ``wants``."""
+    recorded = node.needs_input_grad
+    node.needs_input_grad = wants
+    try:
+        return node.backward(grad)
+    finally:
+        node.needs_input_grad = recorded
+
+
 def _accumulate(store, key, grad, owned=None):
     """Add ``grad`` into ``store[key]``.
 
@@ -84,8 +105,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
         else:
             _accumulate(node_grads, id(out.grad_fn), g)
     order = _topological_order([o.grad_fn for o in outputs if o.grad_fn is not None])
-    needed = None if targets is None else _nodes_leading_to(
-        order, {id(t) for t in targets if t.grad_fn is None}, set(capture))
+    leaf_targets = None if targets is None else {id(t) for t in targets if t.grad_fn is None}
+    needed = None if targets is None else _nodes_leading_to(order, leaf_targets, set(capture))
     with set_grad_enabled(create_graph):
         for node in order:
             grad = node_grads.pop(id(node), None)
@@ -94,12 +115,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, targets=None
             if id(node) in capture:
                 captured[id(capture[id(node)])] = grad
             node.check_versions()
-            input_grads = node.backward(grad)
+            wants = _wanted_inputs(node, needed, leaf_targets)
+            input_grads = _backward_for(node, grad, wants)
             if len(input_grads) != len(node.inputs):
                 raise RuntimeError(f"{node!r}.backward returned {len(input_grads)} gradients "
                                    f"for {len(node.inputs)} inputs")
-            for t, parent, wanted, g in zip(node.inputs, node.input_nodes,
-                                            node.needs_input_grad, input_grads):
+            for t, parent, wanted, g in zip(node.inputs, node.input_nodes, wants, input_grads):
                 if g is None or not (wanted and t.requires_grad):
                     continue
                 if g.shape != t.shape:
