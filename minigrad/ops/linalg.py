@@ -53,13 +53,20 @@ def matmul(a, b):
 
 
 def linear(x, weight, bias=None, *, caller="linear"):
-    """``x @ weightᵀ + bias`` for ``x`` of shape ``(..., in)``, ``weight`` ``(out, in)``."""
+    """``x @ weightᵀ + bias`` for ``x`` of shape ``(..., in)``, ``weight`` ``(out, in)``.
+
+    Inputs other than 2-D are read as the rows ``(M, in)``, ``M`` the product of the leading
+    axes (a token input ``(N, S, in)`` gives ``M = N·S``): one GEMM forward and one per
+    gradient, where a batched product would make ``N`` small ones and sum ``N`` weight
+    gradients afterwards."""
     if x.ndim < 1 or x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"{caller} got input of shape {x.shape}: its last dimension must be "
                          f"{weight.shape[-1]} (weight shape {weight.shape})")
     require_dtype_of(caller, x, weight)
-    if x.ndim == 1:
-        out = reshape(MatMul.apply(reshape(x, 1, -1), weight, transpose_b=True), (-1,))
-    else:
+    if x.ndim == 2:
         out = MatMul.apply(x, weight, transpose_b=True)
+    else:
+        rows = reshape(x, -1, weight.shape[-1])
+        out = reshape(MatMul.apply(rows, weight, transpose_b=True),
+                      x.shape[:-1] + (weight.shape[0],))
     return out if bias is None else out + bias
