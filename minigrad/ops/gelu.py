@@ -10,10 +10,11 @@ Linear Units (GELUs)", 2016), with PyTorch's two forms.
                          f'' = (1 − t²) (u' − x t u'² + x u''/2),     u'' = 6 c k x
 
 ``GELU.derivative`` and ``GELU.second_derivative`` give ``f'`` and ``f''`` on arrays (what the
-layerwise Hessian recursion reads). A backward that is itself recorded (``create_graph``)
-builds ``f'`` from differentiable ops (``erf``, ``exp``, ``tanh``), so it can be differentiated
-again to any order; a plain backward multiplies by ``f'`` computed on arrays from what the
-forward kept (Φ, or t), without a second ``erf``.
+layerwise Hessian recursion reads). Every backward multiplies by ``f'`` computed from what the
+forward kept (Φ, or t), without a second ``erf``: a plain backward on arrays, a recorded one
+(``create_graph``) through the op ``GELUSlope``, whose own backward multiplies by ``f''`` and,
+when recorded in turn, builds it from differentiable ops, so derivatives of any order are
+exact.
 """
 import math
 
@@ -53,13 +54,7 @@ class GELU(Function):
         (x,) = self.inputs
         if not is_grad_enabled():
             return (g * Tensor(self._slope(x.data, self.kept, self.approximate)),)
-        if self.approximate == "tanh":
-            t = tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
-            slope, _ = _tanh_argument_slopes(x)
-            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope),)
-        cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
-        density = exp(-0.5 * (x * x)) / math.sqrt(2 * math.pi)
-        return (g * (cdf + x * density),)
+        return (g * GELUSlope.apply(x, kept=self.kept, approximate=self.approximate),)
 
     @staticmethod
     def _kept(x, approximate):
@@ -87,6 +82,27 @@ class GELU(Function):
             slope, curvature = _tanh_argument_slopes(x)
             return (1 - t * t) * (slope - x * t * slope * slope + 0.5 * x * curvature)
         return xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi) * (2 - x * x)
+
+
+class GELUSlope(Function):
+    """``f'(x)`` as an op of ``x``, from the ``kept`` array of the forward (Φ or t), so a
+    recorded backward needs no second ``erf``. Its own backward multiplies by ``f''``: on
+    arrays, or, when recorded again, built from differentiable ops (``exp``, ``tanh``), so
+    derivatives of any order stay exact."""
+
+    def forward(self, x, kept, approximate):
+        self.approximate = approximate
+        return GELU._slope(x, kept, approximate)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        if not is_grad_enabled():
+            return (g * Tensor(GELU.second_derivative(x.data, self.approximate)),)
+        if self.approximate == "tanh":
+            t = tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
+            slope, curvature = _tanh_argument_slopes(x)
+            return (g * ((1 - t * t) * (slope - x * t * slope * slope + 0.5 * x * curvature)),)
+        return (g * (exp(-0.5 * (x * x)) / math.sqrt(2 * math.pi) * (2 - x * x)),)
 
 
 def check_approximate(caller, approximate):

@@ -56,3 +56,18 @@ def test_tanh_form_is_close_to_the_exact_one():
 def test_unknown_approximation_is_refused():
     with pytest.raises(ValueError, match="approximate must be one of"):
         ops.gelu(minigrad.tensor([1.0]), approximate="sigmoid")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_third_derivative_through_recorded_backwards(approximate):
+    """Three nested ``grad(create_graph=True)`` calls give ``f'''``, the central difference of
+    ``GELU.second_derivative``: the recorded backward of ``GELUSlope`` is itself exact."""
+    values = numpy.linspace(-3, 3, 13)
+    x = minigrad.tensor(values, requires_grad=True)
+    derivative = ops.gelu(x, approximate)
+    for _ in range(3):
+        (derivative,) = minigrad.grad(derivative.sum(), [x], create_graph=True)
+    eps = 1e-5
+    numeric = (GELU.second_derivative(values + eps, approximate)
+               - GELU.second_derivative(values - eps, approximate)) / (2 * eps)
+    numpy.testing.assert_allclose(derivative.numpy(), numeric, atol=1e-8)
