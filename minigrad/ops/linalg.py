@@ -39,6 +39,24 @@ class MatMul(Function):
         return ga, gb
 
 
+class Affine(Function):
+    """``x Wᵀ + b`` for rows ``x`` (M, in), ``W`` (out, in), ``b`` (out,): one GEMM with the
+    bias added in place. ``dx = g W``, ``dW = gᵀ x``, ``db = Σ_rows g``, each built from
+    differentiable ops (``MatMul``, ``sum_to``), so it can be differentiated again."""
+
+    def forward(self, x, weight, bias):
+        out = x @ weight.T
+        out += bias
+        return out
+
+    def backward(self, g):
+        x, weight, bias = self.inputs
+        wants_x, wants_weight, wants_bias = self.needs_input_grad
+        return (MatMul.apply(g, weight) if wants_x else None,
+                MatMul.apply(g, x, transpose_a=True) if wants_weight else None,
+                sum_to(g, bias.shape) if wants_bias else None)
+
+
 def matmul(a, b):
     """``a @ b``; 1-D operands are treated as a row (left) or column (right) vector."""
     if a.ndim == 1 and b.ndim == 1:
@@ -63,10 +81,10 @@ def linear(x, weight, bias=None, *, caller="linear"):
         raise ValueError(f"{caller} got input of shape {x.shape}: its last dimension must be "
                          f"{weight.shape[-1]} (weight shape {weight.shape})")
     require_dtype_of(caller, x, weight)
-    if x.ndim == 2:
-        out = MatMul.apply(x, weight, transpose_b=True)
-    else:
-        rows = reshape(x, -1, weight.shape[-1])
-        out = reshape(MatMul.apply(rows, weight, transpose_b=True),
-                      x.shape[:-1] + (weight.shape[0],))
-    return out if bias is None else out + bias
+    if bias is not None and bias.dtype != weight.dtype:
+        raise TypeError(f"{caller}: bias dtype {bias.dtype} differs from weight dtype "
+                        f"{weight.dtype} (bias shape {tuple(bias.shape)})")
+    rows = x if x.ndim == 2 else reshape(x, -1, weight.shape[-1])
+    out = MatMul.apply(rows, weight, transpose_b=True) if bias is None \
+        else Affine.apply(rows, weight, bias)
+    return out if x.ndim == 2 else reshape(out, x.shape[:-1] + (weight.shape[0],))

@@ -14,14 +14,15 @@ from tests.helpers import float64_parameters  # noqa: F401  (float64 defaults)
 
 
 def _flags_seen(monkeypatch):
-    """Record ``(a.shape, b.shape, needs_input_grad)`` of every ``MatMul`` backward."""
-    seen, backward = [], linalg.MatMul.backward
+    """Record ``(x.shape, weight.shape, needs_input_grad)`` of every ``Affine`` backward (a
+    ``Linear`` layer's op)."""
+    seen, backward = [], linalg.Affine.backward
 
     def recording(self, g):
         seen.append((self.inputs[0].shape, self.inputs[1].shape, self.needs_input_grad))
         return backward(self, g)
 
-    monkeypatch.setattr(linalg.MatMul, "backward", recording)
+    monkeypatch.setattr(linalg.Affine, "backward", recording)
     return seen
 
 
@@ -37,7 +38,7 @@ def test_gradient_at_a_hidden_output_computes_no_weight_gradient(monkeypatch):
     loss = (model[2](hidden) ** 2).sum()
     seen = _flags_seen(monkeypatch)
     (g,) = minigrad.grad(loss, [hidden], retain_graph=True)
-    assert seen == [((2, 5), (3, 5), (True, False))]
+    assert seen == [((2, 5), (3, 5), (True, False, False))]
     weight = model[2].weight.numpy()
     expected = 2 * (hidden.numpy() @ weight.T + model[2].bias.numpy()) @ weight
     numpy.testing.assert_allclose(minigrad.backend.to_host(g.data), expected, rtol=1e-12)
@@ -50,5 +51,5 @@ def test_recorded_flags_return_after_a_pruned_pass(monkeypatch):
     seen = _flags_seen(monkeypatch)
     minigrad.grad(loss, [hidden], retain_graph=True)
     loss.backward()
-    assert [flags for _, _, flags in seen[1:]] == [(True, True), (False, True)]
+    assert [flags for _, _, flags in seen[1:]] == [(True, True, True), (False, True, True)]
     assert model[0].weight.grad is not None and model[2].weight.grad is not None
