@@ -183,6 +183,6 @@ def check_schedule_length(saved, epochs, checkpoint):
     ``checkpoint``) with other ``epochs``: its length, epochs × steps per epoch, is fixed."""
     if saved["lr_schedule"] != "constant" and epochs != saved["epochs"]:
         raise UsageError(f"--epochs {epochs!r} differs from {saved['epochs']!r} in {checkpoint}: "
-                         f"--lr-schedule {saved['lr_schedule']} reaches 0 at the last step of "
-                         f"the run's {saved['epochs']} epochs, so a resumed run keeps them "
+                         f"--lr-schedule {saved['lr_schedule']} reaches 0 at the end of the "
+                         f"{saved['epochs']}-epoch run, so a resumed run keeps its --epochs "
                          f"(start a new run in another --out to train longer)")
