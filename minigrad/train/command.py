@@ -33,6 +33,7 @@ from .errors import (INTERRUPTED_STATUS, NON_FINITE_STATUS, USAGE_STATUS, WRITE_
 from .ranks import FailedElsewhere, Ranks
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
+from .schedule import LR_SCHEDULES
 from .settings import AUTO_DATA, DEFAULTS, check, check_root, resumed
 
 
@@ -74,8 +75,8 @@ def parser():
                                         "if found locally, else synthetic (default: auto)")
     setting.add_argument("--optim", help=f"one of: {', '.join(optim.OPTIMIZERS)} (default: sgd)")
     setting.add_argument("--epochs", type=int,
-                         help="passes over the training set; may be raised on --resume "
-                              "(default: 2)")
+                         help="passes over the training set; may be raised on --resume, "
+                              "except under --lr-schedule cosine (default: 2)")
     setting.add_argument("--batch-size", type=int, help="samples per step (default: 128)")
     setting.add_argument("--lr", type=float,
                          help="learning rate (default: the optimizer's own default)")
@@ -84,6 +85,14 @@ def parser():
     setting.add_argument("--optim-arg", type=_key_value, action="append", dest="optim_args",
                          metavar="KEY=VALUE", help="further optimizer hyper-parameter "
                                                    "(repeatable)")
+    setting.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                         help="constant: --lr throughout; cosine: K warm-up steps at lr/K, "
+                              "2·lr/K, …, lr, then a half cosine from lr down to 0 at the end "
+                              "of the run's epochs × batches-per-epoch steps, the rate set at "
+                              "every optimizer step (default: constant)")
+    setting.add_argument("--warmup-steps", type=int, metavar="K",
+                         help="optimizer steps of linear warm-up of --lr-schedule cosine, "
+                              "fewer than the run's steps (default: 0)")
     setting.add_argument("--hidden", type=_sizes,
                          help="MLP hidden sizes, e.g. 256,128 (default: 128)")
     setting.add_argument("--train-size", type=int,

@@ -3,7 +3,8 @@
 ``new_metrics(config, run)`` starts the record: minigrad version, command
 line, settings, resolved sizes, data source and folder, BLAS thread count,
 parameter count, the optimizer's learning rate; the loop adds per-epoch
-``history``, per-batch ``batch_loss`` and ``batch_correct``, test results and
+``history`` (``lr``: the learning rate of the epoch's last optimizer step, which a
+``--lr-schedule`` moves), per-batch ``batch_loss`` and ``batch_correct``, test results and
 timings. ``write_metrics(path, metrics)`` writes strict JSON: a non-finite
 number becomes ``null`` and ``metrics["non_finite"]`` says where and what it was
 (``"nan"``, ``"inf"``), so every JSON reader can parse the file.
@@ -17,7 +18,7 @@ import numpy
 from ..atomic import atomic_write
 
 HISTORY_KEYS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                "epoch_seconds", "samples_per_second")
+                "epoch_seconds", "samples_per_second", "lr")
 
 
 def new_metrics(config, run):

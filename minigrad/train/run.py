@@ -56,25 +56,28 @@ def _check_ranks(config, ranks, sync_batch_norm):
 
 
 def train(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr=None,
-          momentum=None, weight_decay=None, optim_args=None, hidden=(128,), train_size=None,
+          momentum=None, weight_decay=None, optim_args=None, lr_schedule="constant",
+          warmup_steps=0, hidden=(128,), train_size=None,
           val_size=None, test_size=None, seed=0, out=None, resume=False, force=False,
           dtype="float32", device="cpu", log_every=100, checkpoint_every=None, threads=None,
           root=None, download=False, check_md5=True, quiet=False, progress_bar=False,
           log=print, ranks=None, sync_batch_norm=False):
     """Train ``model`` on ``data`` with ``optim``; returns the metrics dict.
 
-    Arguments mirror the command-line options. ``lr=None`` uses the optimizer's
-    own default; ``optim_args`` are further keyword arguments of ``optim.create``;
-    ``momentum`` and ``weight_decay`` are passed only when given, and ``seed``
-    also seeds optimizers that draw random numbers. ``out=None`` writes no files
-    (``resume`` needs ``out``). ``log`` receives the progress lines (printed by
-    default). Raises ``UsageError`` for a bad setting, ``NonFiniteLossError``
-    when training diverges and ``TrainingInterrupted`` on Ctrl-C. ``ranks`` and
-    ``sync_batch_norm``: data-parallel training on MPI (see the module docstring).
+    Arguments mirror the command-line options. ``lr=None`` uses the optimizer's own default;
+    ``optim_args`` are further keyword arguments of ``optim.create``; ``momentum`` and
+    ``weight_decay`` are passed only when given, and ``seed`` also seeds optimizers that
+    draw random numbers. ``lr_schedule="cosine"`` warms up over ``warmup_steps`` optimizer
+    steps and anneals to 0 at the end (``schedule.py``). ``out=None`` writes no files
+    (``resume`` needs ``out``). ``log`` receives the progress lines (printed by default).
+    Raises ``UsageError`` for a bad setting, ``NonFiniteLossError`` when training diverges
+    and ``TrainingInterrupted`` on Ctrl-C. ``ranks`` and ``sync_batch_norm``: data-parallel
+    training on MPI (see the module docstring).
     """
     config = dict(model=model, data=data, optim=optim, epochs=epochs, batch_size=batch_size,
                   lr=lr, momentum=momentum, weight_decay=weight_decay,
-                  optim_args=dict(optim_args or {}), hidden=[int(h) for h in hidden],
+                  optim_args=dict(optim_args or {}), lr_schedule=lr_schedule,
+                  warmup_steps=warmup_steps, hidden=[int(h) for h in hidden],
                   train_size=train_size, val_size=val_size, test_size=test_size, seed=seed,
                   dtype=str(numpy.dtype(dtype)), device=device)
     if resume and out is None:

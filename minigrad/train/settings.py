@@ -3,13 +3,14 @@ rules for changing them when a run is resumed.
 
 A run's ``config`` holds the ``RUN_KEYS`` (they decide every number the run
 produces and are stored in its checkpoint) plus ``epochs`` and ``device``.
-``lr=None`` means the optimizer's own default; ``train_size``, ``val_size`` and
+``lr=None`` means the optimizer's own default; ``lr_schedule`` and ``warmup_steps`` choose
+how the learning rate moves step by step (``schedule.py``); ``train_size``, ``val_size`` and
 ``test_size`` ``None`` mean all but 10% of the training split, that 10%, and the
 whole test split. ``check(config)`` raises ``UsageError`` naming the flag of the
 first bad value. On ``--resume`` the settings come from the checkpoint;
 ``resumed(saved, given)`` lets the flags given with it change only
-``SAFE_ON_RESUME`` (``epochs``: how far to train) and refuses any other difference,
-naming it.
+``SAFE_ON_RESUME`` (``epochs``: how far to train; not under a cosine schedule, whose length
+it sets) and refuses any other difference, naming it.
 """
 import inspect
 import os
@@ -23,13 +24,16 @@ from .. import backend
 from ..data import IMAGE_SHAPES, NAMES
 from ..file_sizes import readable_size
 from .errors import UsageError
+from .schedule import LR_SCHEDULES
 
 AUTO_DATA = "auto"
 DEFAULTS = dict(model="mlp", data=AUTO_DATA, optim="sgd", epochs=2, batch_size=128, lr=None,
-                momentum=None, weight_decay=None, optim_args={}, hidden=[128], train_size=None,
-                val_size=None, test_size=None, seed=0, dtype="float32", device="cpu")
+                momentum=None, weight_decay=None, optim_args={}, lr_schedule="constant",
+                warmup_steps=0, hidden=[128], train_size=None, val_size=None, test_size=None,
+                seed=0, dtype="float32", device="cpu")
 RUN_KEYS = ("model", "data", "optim", "batch_size", "lr", "momentum", "weight_decay",
-            "optim_args", "hidden", "train_size", "val_size", "test_size", "seed", "dtype")
+            "optim_args", "lr_schedule", "warmup_steps", "hidden", "train_size", "val_size",
+            "test_size", "seed", "dtype")
 SAFE_ON_RESUME = ("epochs",)
 DEVICES = ("cpu", "cuda")
 
@@ -69,6 +73,20 @@ def _check_optimizer(config):
         given = " ".join(f"{k}={v!r}" for k, v in config["optim_args"].items())
         raise UsageError(f"--optim {config['optim']} refuses its hyper-parameters "
                          f"({given or 'lr/momentum/weight-decay flags'}): {err}") from err
+
+
+def _check_schedule(config):
+    schedule, warmup = config["lr_schedule"], config["warmup_steps"]
+    if schedule not in LR_SCHEDULES:
+        raise UsageError(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, "
+                         f"got {schedule!r}")
+    _positive(config, "warmup_steps", minimum=0)
+    if warmup and schedule == "constant":
+        raise UsageError(f"--warmup-steps {warmup} needs --lr-schedule cosine: the constant "
+                         f"schedule has no warm-up")
+    if schedule != "constant" and config["optim"] == "hybrid":
+        raise UsageError(f"--lr-schedule {schedule} cannot drive --optim hybrid: its SGD and "
+                         f"AdaHessian phases have learning rates of their own")
 
 
 def physical_memory():
@@ -131,6 +149,7 @@ def check(config):
             raise UsageError(f"{flag(key)} must be a finite number, got {value!r}")
     if config["lr"] is not None and config["lr"] <= 0:
         raise UsageError(f"--lr must be positive, got {config['lr']!r}")
+    _check_schedule(config)
     _check_device(config["device"])
     _check_optimizer(config)
 
@@ -147,6 +166,8 @@ def resumed(saved, given, checkpoint):
     which may differ only in ``SAFE_ON_RESUME``."""
     config = dict(saved)
     for key, value in given.items():
+        if key == "epochs":
+            check_schedule_length(saved, value, checkpoint)
         if key in SAFE_ON_RESUME:
             config[key] = value
         elif key in saved and saved[key] != value:
@@ -155,3 +176,13 @@ def resumed(saved, given, checkpoint):
                              f"{', '.join(flag(k) for k in SAFE_ON_RESUME)} (start a new run "
                              f"in another --out to change it)")
     return config
+
+
+def check_schedule_length(saved, epochs, checkpoint):
+    """Refuse to resume a run whose schedule is not constant (``saved`` settings, from
+    ``checkpoint``) with other ``epochs``: its length, epochs × steps per epoch, is fixed."""
+    if saved["lr_schedule"] != "constant" and epochs != saved["epochs"]:
+        raise UsageError(f"--epochs {epochs!r} differs from {saved['epochs']!r} in {checkpoint}: "
+                         f"--lr-schedule {saved['lr_schedule']} reaches 0 at the end of the "
+                         f"{saved['epochs']}-epoch run, so a resumed run keeps its --epochs "
+                         f"(start a new run in another --out to train longer)")

@@ -13,16 +13,18 @@ validation and test sums likewise once per pass. At each such point a
 non-finite loss or parameter raises ``NonFiniteLossError`` naming the first bad
 epoch and batch, before anything is saved, so the last checkpoint stays good.
 
-A checkpoint (``checkpoint.npz``) holds the model, the optimizer, the loader
-(its shuffling generator at the start of the pass and the batches handed out),
-the initialisation/dropout generator, NumPy's global generator, the metrics and
-the time spent in the unfinished epoch. It is written before the first epoch,
-after every epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the
-batch in progress; ``TrainingInterrupted``); ``restore`` continues from it with
-bit-for-bit the batch losses an uninterrupted run gives. A second Ctrl-C stops at once,
-saying which checkpoint the folder holds. ``restore`` refuses a checkpoint with an entry
-that does not load (``CheckpointError`` naming the file and the entry) and ``--epochs``
-below the epochs already done; the files of the run stay as they were.
+A checkpoint (``checkpoint.npz``) holds the model, the optimizer, the loader (its shuffling
+generator at the start of the pass and the batches handed out), the initialisation/dropout
+generator, NumPy's global generator, the metrics and the time spent in the unfinished epoch,
+and the learning-rate scheduler (``schedule.py``; ``None`` for the constant schedule), which
+is stepped after every optimizer step. It is written before the first epoch, after every
+epoch, every ``checkpoint_every`` batches and on Ctrl-C (after the batch in progress;
+``TrainingInterrupted``); ``restore`` continues from it with bit-for-bit the batch losses an
+uninterrupted run gives. A second Ctrl-C stops at once, saying which checkpoint the folder
+holds. ``restore`` refuses a checkpoint with an entry that does not load
+(``CheckpointError`` naming the file and the entry), ``--epochs`` below the epochs already
+done, and other ``--epochs`` under a cosine schedule; the files of the run stay as they
+were.
 
 On K MPI ranks (``distribute``; ``ranks.py``) the step ``t = epoch·len(loader) + batch``
 takes this rank's shard of the global batch by ``(seed, t)`` through ``DataParallel``, so a
@@ -50,17 +52,18 @@ from ..autograd.grad_mode import no_grad
 from ..curvature import Closure
 from ..data import DataLoader
 from ..tensor import Tensor
+from . import schedule
 from .errors import NonFiniteLossError, TrainingInterrupted, UsageError
 from .inputs import transform
 from .metrics import HISTORY_KEYS, new_metrics, write_metrics
 from .plots import write_curves
 from .run_folder import CHECKPOINT_FILE, CURVES_FILE, METRICS_FILE
 from .ranks import Ranks
-from .settings import RUN_KEYS, optimizer_arguments
+from .settings import RUN_KEYS, check_schedule_length, optimizer_arguments
 
 NUM_CLASSES = 10
 STATE_KEYS = ("epoch", "model", "optimizer", "loader", "init_generator", "numpy_global",
-              "metrics", "epoch_seconds")
+              "metrics", "epoch_seconds", "scheduler")
 
 
 def _array(value):
@@ -145,12 +148,26 @@ class Trainer:
         self.evaluation = {name: DataLoader(*pair, config["batch_size"], transform=convert)
                            for name, pair in (("val", val_set), ("test", test_set))
                            if len(pair[0])}
-        groups = getattr(self.optimizer, "param_groups", [{}])
         self.metrics = new_metrics(config, {
-            **facts, **run_facts, "lr": groups[0].get("lr"),
+            **facts, **run_facts, "lr": self._learning_rate(),
             "num_parameters": sum(p.numel() for p in self.model.parameters())})
+        self.scheduler, self.step_lr = None, None
+        self._start_schedule()
         self.epoch, self.epoch_seconds, self.pending = 0, 0.0, []
         self.stop, self.saved_after = None, None
+
+    def _learning_rate(self):
+        """The learning rate the next optimizer step uses (its first parameter group's)."""
+        return getattr(self.optimizer, "param_groups", [{}])[0].get("lr")
+
+    def _start_schedule(self):
+        """Build the scheduler for this run's length, at the step the previous one reached."""
+        reached = None if self.scheduler is None else self.scheduler.state_dict()
+        self.scheduler = schedule.create(self.optimizer, self.config["lr_schedule"],
+                                         self.config["warmup_steps"], self.config["epochs"],
+                                         len(self.loader))
+        if reached is not None:
+            self.scheduler.load_state_dict(reached)
 
     def distribute(self, ranks, sync_batch_norm=False):
         """Train data-parallel on ``ranks`` (a ``Ranks``): rank 0's model on every rank, each
@@ -165,6 +182,7 @@ class Trainer:
         size, last = ranks.size, len(self.loader.dataset) % self.loader.batch_size
         if last % size:
             self.loader.drop_last = True
+            self._start_schedule()
             self.progress.line(f"dropping the last {last} training samples of each epoch: they "
                                f"do not split into {size} equal shards")
         batch = self.config["batch_size"]
@@ -189,7 +207,8 @@ class Trainer:
                  "optimizer": self.optimizer.state_dict(), "loader": self.loader.state_dict(),
                  "init_generator": nn.init.generator().bit_generator.state,
                  "numpy_global": numpy.random.get_state(), "metrics": self.metrics,
-                 "epoch_seconds": self.epoch_seconds}
+                 "epoch_seconds": self.epoch_seconds,
+                 "scheduler": None if self.scheduler is None else self.scheduler.state_dict()}
         checkpoint.save(state, self.checkpoint_path)
         batches = self.loader.state_dict()["batches"]
         self.saved_after = (f"epoch {self.epoch + 1}, batch {batches}" if batches
@@ -211,11 +230,15 @@ class Trainer:
             raise ValueError(f"resume: the checkpoint {self.checkpoint_path} was made with "
                              f"different settings (saved, requested): {differences}")
         self._check_epochs(state["epoch"])
-        for entry, load in (("model", self.model.load_state_dict),
-                            ("optimizer", self.optimizer.load_state_dict),
-                            ("loader", self.loader.load_state_dict),
-                            ("init_generator", _set_generator_state(nn.init.generator())),
-                            ("numpy_global", numpy.random.set_state)):
+        check_schedule_length(saved, self.config["epochs"], self.checkpoint_path)
+        loads = [("model", self.model.load_state_dict),
+                 ("optimizer", self.optimizer.load_state_dict),
+                 ("loader", self.loader.load_state_dict),
+                 ("init_generator", _set_generator_state(nn.init.generator())),
+                 ("numpy_global", numpy.random.set_state)]
+        if self.scheduler is not None:
+            loads.append(("scheduler", self.scheduler.load_state_dict))
+        for entry, load in loads:
             try:
                 load(state[entry])
             except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
@@ -300,7 +323,10 @@ class Trainer:
             for number, (x, y) in enumerate(self.loader, done + 1):
                 closure, target = self._closure(x, x if self.reconstruction else y,
                                                 self.epoch * total + number - 1)
+                self.step_lr = self._learning_rate()
                 loss, output = _step(self.optimizer, closure)
+                if self.scheduler is not None:
+                    self.scheduler.step()
                 self.pending.append((number, _batch_row(loss, output, _array(target),
                                                         parameters, self.reconstruction)))
                 self.progress.advance(number)
@@ -397,7 +423,7 @@ class Trainer:
         self.epoch += 1
         for key, value in zip(HISTORY_KEYS, (
                 self.epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds,
-                self._epoch_samples() / seconds)):
+                self._epoch_samples() / seconds, self.step_lr)):
             self.metrics["history"][key].append(value)
         self.metrics["elapsed_seconds"] = time.perf_counter() - self.run_start
         self.progress.line(_epoch_line(self.metrics, self.reconstruction))
@@ -420,10 +446,14 @@ class Trainer:
     def run(self):
         """Train up to ``config["epochs"]``, validating and saving after each; then test."""
         config = self.config
+        scheduled = "" if self.scheduler is None else (
+            f", {config['lr_schedule']} schedule over {config['epochs'] * len(self.loader)} "
+            f"steps with {config['warmup_steps']} warm-up steps")
         self.progress.line(
             f"model: {config['model']} ({self.metrics['num_parameters']} parameters), "
             f"optimizer: {config['optim']} (lr={self.metrics['lr']}"
-            f"{'' if config['lr'] is not None else ', its default'}), {config['dtype']} on "
+            f"{'' if config['lr'] is not None else ', its default'}{scheduled}), "
+            f"{config['dtype']} on "
             f"{config['device']}, {self.metrics['threads']} BLAS threads")
         self.run_start = time.perf_counter() - self.metrics["elapsed_seconds"]
         with _StopOnSigint(self.progress.line, self.ranks is None,
@@ -458,5 +488,7 @@ def _epoch_line(metrics, reconstruction):
         line += f" | val loss {h['val_loss'][-1]:.4f}"
         if not reconstruction:
             line += f" acc {h['val_accuracy'][-1]:.4f}"
+    if metrics["config"]["lr_schedule"] != "constant":
+        line += f" | lr {h['lr'][-1]:.3g}"
     return (line + f" | {h['samples_per_second'][-1]:.0f} samples/s | "
             f"{metrics['elapsed_seconds']:.1f}s")
