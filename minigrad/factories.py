@@ -71,8 +71,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of ``size`` whose entries are unspecified."""
-    return _new("empty", numpy.empty(_size("empty", size)), dtype, device, requires_grad)
+    """A tensor of ``size`` whose entries are unspecified (zeros here: uninitialised memory
+    would be cast to ``dtype``, overflowing or refused as non-integral for integer dtypes)."""
+    return _new("empty", numpy.zeros(_size("empty", size)), dtype, device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
