@@ -61,14 +61,23 @@ class GELU(Function):
         """What ``f`` and ``f'`` share: ``t = tanh u`` (tanh form) or ``Φ(x)``."""
         if approximate == "tanh":
             return Function.xp(x).tanh(_SQRT_2_OVER_PI * (x + _CUBIC * x * x * x))
-        return 0.5 * (1 + backend.erf(x / math.sqrt(2)))
+        cdf = backend.erf(x * (1 / math.sqrt(2)))
+        cdf += 1
+        cdf *= 0.5
+        return cdf
 
     @staticmethod
     def _slope(x, kept, approximate):
         """``f'`` on arrays from ``kept`` (t or Φ)."""
         if approximate == "tanh":
             return 0.5 * (1 + kept) + 0.5 * x * (1 - kept * kept) * _tanh_argument_slopes(x)[0]
-        return kept + x * Function.xp(x).exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        slope = x * x
+        slope *= -0.5
+        Function.xp(x).exp(slope, out=slope)
+        slope *= x
+        slope *= 1 / math.sqrt(2 * math.pi)
+        slope += kept
+        return slope
 
     @staticmethod
     def derivative(x, approximate="none"):
