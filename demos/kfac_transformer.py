@@ -12,11 +12,12 @@ scales and shifts, the class token and position embeddings get the plain gradien
 Kronecker optimizers. EKFAC (George et al., "Fast Approximate Natural Gradient Descent in a
 Kronecker-factored Eigenbasis", 2018; ``optim.EKFAC``) takes the eigenbasis of the same layers'
 expand factors and replaces the eigenvalues by the diagonal, in that basis, of each batch's
-Monte-Carlo Fisher (from per-sample gradients summed over the tokens); it recomputes the factors and the basis every ``basis_period`` = 10 updates. It
-has no ``approx`` argument: its factors are always the expand ones, so there is no
-EKFAC-reduce. Per method and seed the test loss and accuracy (a fixed test subset) are
-recorded against updates and seconds of updates; the table gives the final values as mean ±
-standard deviation over the seeds and the seconds per update.
+Monte-Carlo Fisher (from per-sample gradients summed over the tokens); it recomputes the
+factors and the basis every ``basis_period`` = 10 updates. It has no ``approx`` argument: its
+factors are always the expand ones, so there is no EKFAC-reduce. Per method and seed the test
+loss and accuracy (a fixed test subset) are recorded against updates and seconds of updates;
+the table gives the final values as mean ± standard deviation over the seeds and the seconds
+per update, the figure the curves against updates and against seconds.
 """
 import statistics
 
