@@ -1,7 +1,8 @@
 """Step times of minigrad against PyTorch on the same work, interleaved in one run.
 
     python demos/benchmark.py [--threads N] [--device cpu|cuda] [--repeats R]
-                              [--cases autoencoder,lenet5,resnet18,vit] [--no-memory]
+                              [--cases autoencoder,lenet5,resnet18,vit]
+                              [--works sgd,adahessian,hvp,newton-cg,kfac] [--no-memory]
                               [--out DIR]
     python demos/benchmark.py --profile [--threads N] [--cases ...] [--works ...]
 
@@ -15,7 +16,11 @@ its default attention kernel for the SGD step and its "math" kernel, the one it 
 differentiate twice, for the second-order work). Work per case: one SGD step, one AdaHessian
 step (gradient with ``create_graph`` and one Hutchinson probe), one Hessian-vector product
 (forward, gradient graph, double backward) and one Newton-CG step (Gauss-Newton
-products, 10 CG iterations, one trial forward). PyTorch, when installed, runs
+products, 10 CG iterations, one trial forward); the ``vit`` case also times one
+``optim.KFAC`` step (``approx="expand"``, fresh factors and inverses every step, one
+Monte-Carlo column). PyTorch has no KFAC: the ``kfac`` row times PyTorch's SGD step of the
+same model in its place, so its ratio is KFAC step / PyTorch SGD step, the price of the
+Kronecker-factored step in units of a plain PyTorch step. PyTorch, when installed, runs
 the same networks from the same weights (``benchmark_torch.py``); each repeat
 times every (case, work) in both frameworks back to back, alternating which
 goes first; the table reports the medians of each framework and the median
@@ -94,9 +99,14 @@ CASES = {
     "lenet5": dict(batch=128, shape=(1, 28, 28), build=models.lenet5, loss=nn.CrossEntropyLoss),
     "resnet18": dict(batch=100, shape=(1, 28, 28), build=lambda: models.resnet18(10, 1),
                      loss=nn.CrossEntropyLoss),
-    "vit": dict(batch=128, shape=(1, 28, 28), build=models.vit, loss=nn.CrossEntropyLoss),
+    "vit": dict(batch=128, shape=(1, 28, 28), build=models.vit, loss=nn.CrossEntropyLoss,
+                works=("kfac",)),
 }
-WORKS = ("sgd", "adahessian", "hvp", "newton-cg")
+WORKS = ("sgd", "adahessian", "hvp", "newton-cg", "kfac")
+CASE_WORKS = ("kfac",)
+"""Works timed only on the cases whose ``works`` name them."""
+TORCH_STAND_IN = {"kfac": "sgd"}
+"""minigrad works PyTorch has no counterpart of: the PyTorch work timed in their place."""
 GEMM_SIZE = 2048
 NEWTON_CG_ITERATIONS = 10
 
@@ -120,6 +130,9 @@ def arguments(argv):
     args = p.parse_args(argv)
     args.cases = _subset(p, args.cases, CASES, "--cases")
     args.works = _subset(p, args.works, WORKS, "--works")
+    if not any(case_works(case, args.works) for case in args.cases):
+        p.error(f"--works {','.join(args.works)} runs on none of --cases "
+                f"{','.join(args.cases)}: kfac is timed on the vit case only")
     if args.threads is not None and args.threads < 1:
         p.error(f"--threads must be at least 1, got {args.threads}")
     return args
@@ -131,6 +144,12 @@ def _subset(parser, text, known, flag):
     if unknown or not names:
         parser.error(f"{flag}: unknown {unknown or text!r}; choose from {', '.join(known)}")
     return names
+
+
+def case_works(case, works):
+    """The works of ``works`` that ``case`` times: all but those of ``CASE_WORKS`` it does not
+    name in its ``works``."""
+    return [w for w in works if w not in CASE_WORKS or w in CASES[case].get("works", ())]
 
 
 def torch_available():
@@ -160,9 +179,10 @@ def random_batch(size, shape, seed=0, pixels=False):
 
 
 def minigrad_workloads(model, loss_fn, x, y, seed=0):
-    """The four timed steps in minigrad, as an ``optim`` user writes them."""
+    """The timed steps in minigrad, as an ``optim`` user writes them."""
     params = list(model.parameters())
     sgd = optim.SGD(params, lr=0.01)
+    kfac = optim.KFAC(params, lr=0.01, damping=0.1, approx="expand", seed=seed)
     adahessian = optim.AdaHessian(params, lr=0.01, seed=seed)
     newton = optim.NewtonCG(params, max_cg_iter=NEWTON_CG_ITERATIONS, cg_tol=1e-12)
     generator = numpy.random.default_rng(seed)
@@ -177,7 +197,8 @@ def minigrad_workloads(model, loss_fn, x, y, seed=0):
         return product.apply(rademacher_probes(generator, params), retain_graph=False)
 
     return {"sgd": sgd_step, "adahessian": lambda: adahessian.step(Closure(model, loss_fn, x, y)),
-            "hvp": hvp, "newton-cg": lambda: newton.step(Closure(model, loss_fn, x, y))}
+            "hvp": hvp, "newton-cg": lambda: newton.step(Closure(model, loss_fn, x, y)),
+            "kfac": lambda: kfac.step(Closure(model, loss_fn, x, y))}
 
 
 def setup(framework, case, device, seed=0):
@@ -191,16 +212,18 @@ def setup(framework, case, device, seed=0):
 
 def paired_workloads(framework, model, loss_fn, x, y, device, seed=0):
     """``{work: step}`` of the minigrad ``model`` on the host batch ``(x, y)`` in ``framework``;
-    PyTorch steps a twin holding copies of ``model``'s weights as they are now."""
+    PyTorch steps a twin holding copies of ``model``'s weights as they are now, with its
+    ``TORCH_STAND_IN`` work under the name of a work it has no counterpart of."""
     if framework == "minigrad":
         return minigrad_workloads(model, loss_fn, minigrad.tensor(backend.to_device(x)),
                                   minigrad.tensor(backend.to_device(y)), seed)
     import torch
     from demos import benchmark_torch
     twin = benchmark_torch.mirror(model, device)
-    return benchmark_torch.workloads(twin, benchmark_torch.mirror_loss(loss_fn),
-                                     torch.from_numpy(x).to(device),
-                                     torch.from_numpy(numpy.asarray(y)).to(device), seed)
+    steps = benchmark_torch.workloads(twin, benchmark_torch.mirror_loss(loss_fn),
+                                      torch.from_numpy(x).to(device),
+                                      torch.from_numpy(numpy.asarray(y)).to(device), seed)
+    return {**steps, **{work: steps[stand_in] for work, stand_in in TORCH_STAND_IN.items()}}
 
 
 def synchronize(framework, device):
@@ -249,7 +272,7 @@ def profile(args, top=15, out=sys.stdout):
     import pstats
     for case in args.cases:
         steps = setup("minigrad", case, args.device)
-        for work in args.works:
+        for work in case_works(case, args.works):
             steps[work]()
             profiler = cProfile.Profile()
             profiler.runcall(lambda: [steps[work]() for _ in range(args.repeats)])
@@ -268,7 +291,8 @@ def measure_times(args, frameworks):
         settle_allocator()
     steps = {f: {case: setup(f, case, args.device) for case in args.cases} for f in frameworks}
     gemms = {f: gemm_step(f, args.device) for f in frameworks}
-    times = {(case, work): {f: [] for f in frameworks} for case in args.cases for work in args.works}
+    times = {(case, work): {f: [] for f in frameworks}
+             for case in args.cases for work in case_works(case, args.works)}
     gemm_times = {f: [] for f in frameworks}
     for repeat in range(args.repeats + 1):
         order = frameworks if repeat % 2 == 0 else frameworks[::-1]
@@ -276,12 +300,11 @@ def measure_times(args, frameworks):
             seconds = timed(f, args.device, gemms[f])
             if repeat:
                 gemm_times[f].append(seconds)
-        for case in args.cases:
-            for work in args.works:
-                for f in order:
-                    seconds = timed(f, args.device, steps[f][case][work])
-                    if repeat:
-                        times[(case, work)][f].append(seconds)
+        for (case, work), per_framework in times.items():
+            for f in order:
+                seconds = timed(f, args.device, steps[f][case][work])
+                if repeat:
+                    per_framework[f].append(seconds)
         print(f"repeat {repeat}/{args.repeats} done", file=sys.stderr, flush=True)
     return times, gemm_times
 
@@ -321,7 +344,7 @@ def measure_memory(args, frameworks):
     """``{(case, work): {framework: peak bytes}}``, each from a fresh process."""
     memory = {}
     for case in args.cases:
-        for work in args.works:
+        for work in case_works(case, args.works):
             for f in frameworks:
                 command = [sys.executable, __file__, "--probe", f, case, work,
                            "--device", args.device]
@@ -372,8 +395,17 @@ def _ratio(a, b):
     return "—" if a is None or b is None or b <= 0 else f"{a / b:.2f}"
 
 
+def stand_in_note(work):
+    """The line under the table for a ``TORCH_STAND_IN`` work: what its ratio divides."""
+    stand_in = TORCH_STAND_IN[work]
+    return (f"{work}: PyTorch has no {work.upper()}; the PyTorch columns of its row are "
+            f"PyTorch's {stand_in} step of the same model, timed in the same repeats, so its "
+            f"ratio is {work.upper()} step / PyTorch {stand_in.upper()} step.")
+
+
 def table(results):
-    """The markdown table of ``results`` (rows per case and work)."""
+    """The markdown table of ``results`` (rows per case and work), with a note under it for
+    each row whose PyTorch time is a stand-in (``TORCH_STAND_IN``)."""
     torch_run = "torch" in results["frameworks"]
     headers = ["case", "step", "minigrad ms"]
     headers += ["PyTorch ms", "ratio"] if torch_run else []
@@ -389,7 +421,8 @@ def table(results):
             cells += [_mib(row.get("torch_peak_bytes")),
                       _ratio(row.get("minigrad_peak_bytes"), row.get("torch_peak_bytes"))]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    notes = sorted({row["work"] for row in results["rows"] if "torch_work" in row})
+    return "\n".join(lines + ([""] if notes else []) + [stand_in_note(work) for work in notes])
 
 
 def summary(results):
@@ -412,6 +445,8 @@ def run(args):
     rows = []
     for (case, work), per_framework in times.items():
         row = {"case": case, "work": work, **timing_row(per_framework)}
+        if work in TORCH_STAND_IN and "torch" in frameworks:
+            row["torch_work"] = TORCH_STAND_IN[work]
         for f in frameworks:
             if memory:
                 row[f"{f}_peak_bytes"] = memory[(case, work)][f]
