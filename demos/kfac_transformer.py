@@ -142,7 +142,8 @@ def figure(curves, out):
 def main(argv=None):
     args = arguments(argv)
     (train_set, test_set), source = common.subsets(
-        "mnist", [args.train_size], seed=args.seed, test_size=args.eval_size)
+        "mnist", [args.train_size], seed=args.seed, test_size=args.eval_size,
+        root=args.data_root, download=args.download)
     dtype = numpy.dtype(minigrad.get_default_dtype()).type
     train_set = (common.standardized(train_set[0], source, dtype), train_set[1])
     test_set = (common.standardized(test_set[0], source, dtype), test_set[1])

@@ -21,3 +21,17 @@ def test_quick_run_writes_table_figure_and_results(tmp_path):
     assert stored["curves"]["EKFAC-expand"][0][-1]["step"] == 2
     assert stored["methods"]["EKFAC-expand"] == ["ekfac", {"lr": 0.05, "damping": 0.1,
                                                            "basis_period": 10}]
+
+
+def test_data_root_and_download_reach_the_loader(tmp_path, monkeypatch):
+    seen, subsets = {}, kfac_transformer.common.subsets
+
+    def recording(*args, **kwargs):
+        seen.update(kwargs)
+        return subsets(*args, **kwargs)
+
+    monkeypatch.setattr(kfac_transformer.common, "subsets", recording)
+    (tmp_path / "data").mkdir()
+    kfac_transformer.main(["--quick", "--out", str(tmp_path / "out"), "--methods", "AdamW",
+                           "--data-root", str(tmp_path / "data")])
+    assert seen["root"] == str(tmp_path / "data") and seen["download"] is False
