@@ -35,14 +35,18 @@ from ..evaluation import check_batch
 from ..memory import require_memory
 from .kronecker import (check_fisher_type, input_rows, kronecker_layers_of, layer_columns,
                         output_rows)
+from .embedding_factors import (EmbeddingFactors, EmbeddingStep, embedding_output_rows,
+                                index_counts, one_hot_inputs)
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 
 
 class EKFACFactors:
-    """One layer's EKFAC block: ``kronecker`` (its ``KroneckerFactors`` ``G ⊗ A``), the
-    eigenbases ``QG`` (out, out) and ``QA`` (width, width), and ``scaling`` (out, width), the
-    corrected eigenvalues; products and ``to_dense`` over ``[W.ravel(), b]``."""
+    """One layer's EKFAC block: ``kronecker`` (its ``KroneckerFactors`` ``G ⊗ A``, or an
+    Embedding's ``EmbeddingFactors``), the eigenbases ``QG`` (out, out) and ``QA`` (width,
+    width; ``None`` for the identity, the eigenbasis of an Embedding's diagonal ``A``), and
+    ``scaling`` (out, width), the corrected eigenvalues; products and ``to_dense`` over the
+    layer's parameters (``[W.ravel(), b]``, an Embedding's ``W.ravel()``)."""
 
     def __init__(self, kronecker, QG, QA, scaling):
         self.kronecker, self.QG, self.QA, self.scaling = kronecker, QG, QA, scaling
@@ -63,9 +67,13 @@ class EKFACFactors:
         columns = v.reshape(v.shape[0], -1)
         matrix = self.kronecker.vector_to_matrix(columns)
         xp = get_array_module(columns)
-        rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
-        back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None], self.QA,
-                         optimize=True)
+        if self.QA is None:
+            rotated = xp.einsum("go,gwk->owk", self.QG, matrix)
+            back = xp.einsum("og,gwk->owk", self.QG, rotated * eigenvalues[..., None])
+        else:
+            rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
+            back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None],
+                             self.QA, optimize=True)
         return self.kronecker.matrix_to_vector(back).reshape(v.shape)
 
     def __matmul__(self, v):
@@ -84,7 +92,7 @@ class EKFACFactors:
         return self @ get_array_module(self.scaling).eye(self.shape[0], dtype=self.dtype)
 
     def __repr__(self):
-        return f"EKFACFactors(G={tuple(self.QG.shape)}, A={tuple(self.QA.shape)})"
+        return f"EKFACFactors(G={tuple(self.QG.shape)}, A={tuple(self.kronecker.A.shape)})"
 
 
 def _layer_gradients(step, C):
@@ -107,6 +115,27 @@ def _rotated_squares(steps, inputs, outputs, QG, QA):
         return columns.T @ (inputs[0] @ QA) ** 2
     M = sum(_layer_gradients(step, C) for step, C in steps)
     return (((QG.T @ M) @ QA) ** 2).sum(axis=(0, 1))
+
+
+def _embedding_rotated_squares(steps, QG):
+    """``Σ_{v,n} (Q_Gᵀ M_v,n)²`` (D, V) of an Embedding, ``M_v,n = Σ_s c_v,n,s e_sᵀ`` (D, V)
+    its gradient for column v of sample n (``e_s`` the one-hot index, zero at ``padding_idx``;
+    summed over the table's calls), from the rotated columns ``c Q_G`` scattered to the rows."""
+    M = 0
+    for step, C in steps:
+        V, N = C.shape[:2]
+        rotated = (embedding_output_rows(C) @ QG).reshape(V, N, -1, QG.shape[0])
+        M = M + one_hot_inputs(step).swapaxes(-1, -2) @ rotated
+    return (M ** 2).sum(axis=(0, 1)).T
+
+
+def _embedding_eigenbasis(steps, scale):
+    """``(A ⊗ G, Q_G, None)`` of an Embedding's calls: the eigenbasis of the diagonal ``A`` is
+    the identity (no eigendecomposition)."""
+    counts = [index_counts(step) for step, _ in steps]
+    A = sum(count for count, _ in counts) / sum(positions for _, positions in counts)
+    G = sum(gram(embedding_output_rows(C), scale) for _, C in steps)
+    return EmbeddingFactors(steps[0][0].params, A, G), get_array_module(G).linalg.eigh(G)[1], None
 
 
 def _eigenbasis(params, inputs, outputs, scale):
@@ -166,11 +195,17 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None, basis=No
     calls = {}
     for step, C in found:
         calls.setdefault(id(step.module), []).append((step, C))
-    called = [calls[id(module)] for module, _ in layers if id(module) in calls]
+    called = [calls[id(module)] for module in layers if id(module) in calls]
     kept = ([None] * len(called) if basis is None
             else _check_basis(basis, [steps[0][0].params for steps in called]))
     blocks = []
     for steps, earlier in zip(called, kept):
+        if isinstance(steps[0][0], EmbeddingStep):
+            kronecker, QG, QA = (_embedding_eigenbasis(steps, scale) if earlier is None
+                                 else (earlier.kronecker, earlier.QG, earlier.QA))
+            blocks.append(EKFACFactors(kronecker, QG, QA,
+                                       scale * _embedding_rotated_squares(steps, QG)))
+            continue
         inputs = [input_rows(step) for step, _ in steps]
         outputs = [output_rows(step, C) for step, C in steps]
         kronecker, QG, QA = (_eigenbasis(steps[0][0].params, inputs, outputs, scale)

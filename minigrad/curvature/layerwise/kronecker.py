@@ -35,9 +35,12 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 
 from ...backend import get_array_module
+from ...nn.embedding import Embedding
 from ...random import generator_for
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
+from .embedding_factors import (EmbeddingFactors, EmbeddingStep, embedding_output_rows,
+                                index_counts)
 from .engine_columns import per_sample_columns
 from ..evaluation import check_batch
 from ..memory import require_memory
@@ -51,14 +54,29 @@ from .weight_sharing import check_approx, reduced
 
 
 def kronecker_layers(model):
-    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order."""
-    return [(module, DERIVATIVES[type(module)]) for module in model.modules()
-            if isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
+    """The modules with Kronecker factors in ``model.modules()`` order: the shared-axis layers
+    (``Linear``, ``Conv2d``) and the ``Embedding`` tables (``embedding_factors.py``)."""
+    return [module for module in model.modules()
+            if isinstance(module, Embedding)
+            or isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
 
 
 def is_kronecker_layer(step):
     """Whether ``step`` is a layer of the shared-axis form (``Linear``, ``Conv2d``)."""
-    return isinstance(step.rules, SharedAxisDerivatives)
+    return isinstance(getattr(step, "rules", None), SharedAxisDerivatives)
+
+
+def kronecker_records(calls):
+    """``[(step, own output Tensor)]`` per call of a module with Kronecker factors, in forward
+    order: ``LeafStep`` of the shared-axis layers (``layer_records``), ``EmbeddingStep`` of the
+    ``Embedding`` tables."""
+    records = []
+    for call in calls:
+        if isinstance(call.module, Embedding):
+            records.append((EmbeddingStep(call), call.own_output))
+        else:
+            records.extend(layer_records([call]))
+    return records
 
 
 def input_rows(step, approx="expand"):
@@ -111,12 +129,12 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
-    require_memory(method, [(S.shape[0],) + step.out.shape
-                            for step, _ in layer_records(batch.recording.calls)],
+    records = kronecker_records(batch.recording.calls)
+    require_memory(method, [(S.shape[0],) + step.out.shape for step, _ in records],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
     if not batch.is_chain:
-        return per_sample_columns(batch, S), batch.scale
+        return per_sample_columns(batch, S, records), batch.scale
     found = []
 
     def visit(step, state):
@@ -141,8 +159,8 @@ def kronecker_layers_of(model, method):
     """``kronecker_layers(model)``; an error naming ``method`` if there is none."""
     layers = kronecker_layers(model)
     if not layers:
-        raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
-                         f"there are no Kronecker factors to compute")
+        raise ValueError(f"{method}: {type(model).__name__} has no Linear, Conv2d or Embedding "
+                         f"layer, so there are no Kronecker factors to compute")
     return layers
 
 
@@ -160,18 +178,25 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
         found, _ = layer_columns(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
                                  draws, method)
         for step, C in found:
-            inputs = input_rows(step, approx)
-            A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
+            if isinstance(step, EmbeddingStep):
+                if approx == "reduce":
+                    continue
+                (A, count), G = index_counts(step), gram(embedding_output_rows(C), scale)
+                block = EmbeddingFactors
+            else:
+                inputs = input_rows(step, approx)
+                A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
+                count, block = inputs.shape[0], KroneckerFactors
             key = id(step.module)
             if key in factors:
                 factors[key].A += A
                 factors[key].G += G
-                rows[key] += inputs.shape[0]
+                rows[key] += count
             else:
-                factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
+                factors[key], rows[key] = block(step.params, A, G), count
     for key, factor in factors.items():
         factor.A /= rows[key]
-    return [factors[id(module)] for module, _ in layers if id(module) in factors]
+    return [factors[id(module)] for module in layers if id(module) in factors]
 
 
 def kflr(model, loss, x, y, chunk_size=None, approx="expand"):
