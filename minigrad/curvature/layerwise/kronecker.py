@@ -35,8 +35,10 @@ Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 
 from ...backend import get_array_module
+from ...nn.attention import MultiheadAttention
 from ...nn.embedding import Embedding
 from ...random import generator_for
+from .attention_projection import in_projection_records
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
 from .embedding_factors import (EmbeddingFactors, EmbeddingStep, embedding_output_rows,
@@ -55,9 +57,10 @@ from .weight_sharing import check_approx, reduced
 
 def kronecker_layers(model):
     """The modules with Kronecker factors in ``model.modules()`` order: the shared-axis layers
-    (``Linear``, ``Conv2d``) and the ``Embedding`` tables (``embedding_factors.py``)."""
+    (``Linear``, ``Conv2d``), the ``Embedding`` tables (``embedding_factors.py``) and the
+    ``MultiheadAttention`` in-projections (``attention_projection.py``)."""
     return [module for module in model.modules()
-            if isinstance(module, Embedding)
+            if isinstance(module, (Embedding, MultiheadAttention))
             or isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
 
 
@@ -66,14 +69,17 @@ def is_kronecker_layer(step):
     return isinstance(getattr(step, "rules", None), SharedAxisDerivatives)
 
 
-def kronecker_records(calls):
-    """``[(step, own output Tensor)]`` per call of a module with Kronecker factors, in forward
-    order: ``LeafStep`` of the shared-axis layers (``layer_records``), ``EmbeddingStep`` of the
-    ``Embedding`` tables."""
+def kronecker_records(calls, method):
+    """``[(step, output Tensor)]`` per call of a module with Kronecker factors: ``LeafStep``
+    of the shared-axis layers (``layer_records``), ``EmbeddingStep`` of the ``Embedding``
+    tables, ``InProjectionStep`` of the self-attention in-projections (a cross-attention
+    call is refused, naming ``method``)."""
     records = []
     for call in calls:
         if isinstance(call.module, Embedding):
             records.append((EmbeddingStep(call), call.own_output))
+        elif isinstance(call.module, MultiheadAttention):
+            records.extend(in_projection_records(call, method))
         else:
             records.extend(layer_records([call]))
     return records
@@ -129,7 +135,7 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
-    records = kronecker_records(batch.recording.calls)
+    records = kronecker_records(batch.recording.calls, method)
     require_memory(method, [(S.shape[0],) + step.out.shape for step, _ in records],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
