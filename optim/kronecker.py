@@ -47,7 +47,13 @@ fresh factors and fresh inverses every step. On the MNIST autoencoder at batch
 1000 the warm-up and a schedule of inverses every step for 20 steps, then
 every 5, make the first 100 updates faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
 
-Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
+An ``Embedding`` table's factors are ``A ⊗ G`` over ``W.ravel()`` with ``A`` the vector of its
+diagonal (``minigrad/curvature/layerwise/embedding_factors.py``): ``W̃ = Wᵀ`` (D, V) and
+``(A + π√γ I)⁻¹`` is the entrywise inverse, a column scaling of ``Ḡ⁻¹_γ W̃``. A
+self-attention's packed in-projection is read as a ``Linear`` with 3E outputs.
+
+Parameters in no Kronecker layer (e.g. BatchNorm and LayerNorm scale and shift, a ViT's class
+token and position embeddings) use their
 plain gradient as the direction (an SGD step); an optimizer none of whose
 parameters is in a Kronecker layer refuses to step. Every parameter then takes a
 heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 gives
@@ -117,7 +123,8 @@ def require_layers(name, layers):
     """``layers``; the refusal naming optimizer ``name`` when there is none."""
     if not layers:
         raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
-                         f"optimizer's parameters (no Linear or Conv2d layer among them); "
+                         f"optimizer's parameters (no Linear, Conv2d, Embedding or "
+                         f"self-attention in-projection among them); "
                          f"without factors every step would be a plain gradient step: use "
                          f"optim.SGD for these parameters")
     return layers

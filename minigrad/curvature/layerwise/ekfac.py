@@ -1,7 +1,8 @@
 """Eigenvalue-corrected Kronecker factors (EKFAC).
 
 George, Laurent, Bouthillier, Ballas & Vincent, "Fast Approximate Natural Gradient Descent in a
-Kronecker-factored Eigenbasis" (2018). Per ``Linear`` / ``Conv2d`` layer, with ``G ⊗ A`` the
+Kronecker-factored Eigenbasis" (2018). Per ``Linear`` / ``Conv2d`` layer (and self-attention
+in-projection, ``attention_projection.py``), with ``G ⊗ A`` the
 KFAC factors of a ``fisher_type`` (``kronecker.py``; "type-2" = KFLR, "mc" = KFAC, "empirical")
 and their eigendecompositions ``A = Q_A Λ_A Q_Aᵀ``, ``G = Q_G Λ_G Q_Gᵀ``, the block acting on the
 row-major ``vec(W̃)`` (``W̃ = [W | b]`` (out, width), ``kronecker_factors.py``) is
@@ -28,6 +29,11 @@ with ``F₂`` the current batch's exact block. ``E₂`` commutes with the earlie
 (the one ``Q`` diagonalises) and is the Frobenius-closest matrix to ``F₂`` among those diagonal
 in ``Q``; its cost is that of ``s`` alone (for a ``Linear`` used once, the rotations ``C Q_G`` and
 ``ā Q_A`` and one product of their squares).
+
+An ``Embedding`` table (``embedding_factors.py``) has the block ``A ⊗ G`` over ``W.ravel()``
+with a diagonal ``A``, whose eigenbasis is the identity (``Q_A = None``, no eigendecomposition):
+``E = (I ⊗ Q_G) diag(vec(sᵀ)) (I ⊗ Q_G)ᵀ``, ``s = c_N Σ_{v,n} (Q_Gᵀ M_v,n)²`` (D, V) with
+``M_v,n = Σ_s c_v,n,s e_sᵀ`` the table's gradient (transposed) for column v of sample n.
 """
 from ...backend import get_array_module
 from ...random import generator_for
@@ -168,7 +174,8 @@ def _check_basis(basis, layer_params):
 
 
 def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None, basis=None):
-    """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer of any model in
+    """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer, self-attention
+    in-projection and ``Embedding`` of any model in
     ``model.modules()`` order (as ``kfac``), from one set of back-propagated columns of
     ``fisher_type`` ("mc" with ``mc_samples`` draws from ``seed``, "type-2", "empirical").
     ``basis``, the blocks of an earlier call on the same model, keeps their factors and

@@ -29,9 +29,14 @@ At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected lay
 
 KFAC and KFLR work on any ``nn.Module``: a chain (``recording.py``) goes through the
 per-sample recursion, any other model (a custom ``forward``, batch norm in training mode)
-through the engine's backward (``engine_columns.py``), with the same Monte-Carlo draws. Batch-norm
-scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
-Factors are listed in ``model.modules()`` order (forward order for a chain).
+through the engine's backward (``engine_columns.py``), with the same Monte-Carlo draws. On
+such graphs two more layers get factors from the same columns: an ``Embedding`` table, the
+block ``A ⊗ G`` over ``W.ravel()`` with a diagonal ``A`` of index counts
+(``embedding_factors.py``; expand only), and the packed in-projection of a self-attention,
+``G`` (3E, 3E) ⊗ ``A`` (E + 1, E + 1) as a token ``Linear`` (``attention_projection.py``;
+cross-attention is refused). Batch-norm and LayerNorm scale and shift, class tokens and
+position embeddings get no factors; the ``optim`` Kronecker optimizers give them gradient
+steps. Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 
 from ...backend import get_array_module
@@ -206,7 +211,8 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
 
 
 def kflr(model, loss, x, y, chunk_size=None, approx="expand"):
-    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
+    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer and self-attention
+    in-projection and one ``EmbeddingFactors`` per ``Embedding`` (expand only) of any model, in
     ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
     ``approx`` reads a shared axis (a ``Linear`` on (N, S, in) tokens, a ``Conv2d``'s output
     positions) as ``"expand"`` or ``"reduce"`` (Eschenhagen et al. 2023, ``weight_sharing.py``).
