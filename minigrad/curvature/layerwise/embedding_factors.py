@@ -31,6 +31,7 @@ gets factors with ``approx="expand"`` only (none with ``"reduce"``: a plain grad
     EmbeddingFactors          the block ``A ⊗ G``, with the layout of ``KroneckerFactors``
 """
 from ...backend import get_array_module
+from ...tensor import data_of
 
 
 class EmbeddingStep:
@@ -39,20 +40,19 @@ class EmbeddingStep:
     def __init__(self, call):
         self.module = call.module
         self.params = [call.module.weight]
-        self.indices = call.module.weight.xp.asarray(getattr(call.input, "data", call.input))
+        self.indices = call.module.weight.xp.asarray(data_of(call.input))
         self.out = call.own_output.data
 
 
 def index_counts(step):
     """``(count, positions)``: count (V,) of each index over the N·S positions of ``step``
     (the positions holding ``padding_idx`` not counted), in the output's dtype."""
-    xp = get_array_module(step.out)
+    xp, dtype = get_array_module(step.out), step.out.dtype
     indices = step.indices.ravel()
-    kept = xp.ones(indices.shape, dtype=step.out.dtype)
+    count = xp.bincount(indices, minlength=step.module.num_embeddings).astype(dtype)
     if step.module.padding_idx is not None:
-        kept = (indices != step.module.padding_idx).astype(step.out.dtype)
-    count = xp.bincount(indices, weights=kept, minlength=step.module.num_embeddings)
-    return count.astype(step.out.dtype), indices.shape[0]
+        count[step.module.padding_idx] = 0
+    return count, indices.shape[0]
 
 
 def one_hot_inputs(step):

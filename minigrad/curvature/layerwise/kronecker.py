@@ -71,7 +71,7 @@ def kronecker_layers(model):
 
 def is_kronecker_layer(step):
     """Whether ``step`` is a layer of the shared-axis form (``Linear``, ``Conv2d``)."""
-    return isinstance(getattr(step, "rules", None), SharedAxisDerivatives)
+    return isinstance(step.rules, SharedAxisDerivatives)
 
 
 def kronecker_records(calls, method):

@@ -38,8 +38,8 @@ def test_parameter_names_and_layouts_are_pytorchs():
 def test_self_attention_projects_once_through_in_proj_as_three_projections_would(batch_first):
     nn.manual_seed(0)
     attention = nn.MultiheadAttention(8, 2, batch_first=batch_first)
-    attention.in_proj_bias.data = numpy.random.default_rng(1).standard_normal(24).astype(
-        attention.in_proj_bias.dtype)
+    bias = attention.in_proj_bias
+    bias.data = bias.xp.asarray(numpy.random.default_rng(1).standard_normal(24), dtype=bias.dtype)
     seen = []
     attention.in_proj.register_forward_hook(lambda module, args, output: seen.append(output))
     data = numpy.random.default_rng(0).standard_normal((2, 3, 8)).astype(
@@ -49,8 +49,9 @@ def test_self_attention_projects_once_through_in_proj_as_three_projections_would
         x = minigrad.tensor(data, requires_grad=True)
         output, weights = attention(x, x, x) if same else attention(x, x * 1.0, x * 1.0)
         output.sum().backward()
-        results.append([output.data, weights.data, x.grad.data,
-                        attention.in_proj_weight.grad.data, attention.in_proj_bias.grad.data])
+        results.append([minigrad.to_host(t.data) for t in (output, weights, x.grad,
+                                                            attention.in_proj_weight.grad,
+                                                            bias.grad)])
         attention.zero_grad()
     assert [s.shape for s in seen] == [(3, 2, 24) if not batch_first else (2, 3, 24)]
     for packed, separate in zip(*results):
