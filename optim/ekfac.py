@@ -1,8 +1,9 @@
 """``EKFAC``: preconditioning by eigenvalue-corrected Kronecker-factored curvature.
 
 George, Laurent, Bouthillier, Ballas & Vincent, "Fast Approximate Natural Gradient Descent in a
-Kronecker-factored Eigenbasis" (2018). Each ``Linear`` / ``Conv2d`` layer's curvature block over
-``[W.ravel(), b]`` is ``E = (Q_G ⊗ Q_A) diag(s) (Q_G ⊗ Q_A)ᵀ`` (the eigenbases of the Kronecker
+Kronecker-factored Eigenbasis" (2018). Each ``Linear`` / ``Conv2d`` layer's (and self-attention
+in-projection's) curvature block over ``[W.ravel(), b]`` (an ``Embedding``'s over ``W.ravel()``,
+with ``Q_A = I``) is ``E = (Q_G ⊗ Q_A) diag(s) (Q_G ⊗ Q_A)ᵀ`` (the eigenbases of the Kronecker
 factors of ``fisher_type`` and the corrected eigenvalues ``s``, the diagonal of the layer's
 curvature in that basis; ``minigrad/curvature/layerwise/ekfac.py``), given by the closure's
 ``ekfac_factors(fisher_type, mc_samples, seed)`` for the current batch. With ``∇W̃ = [∇W | ∇b]``
@@ -11,8 +12,8 @@ the direction is
     U = Q_G [ (Q_Gᵀ ∇W̃ Q_A) / (s + γ) ] Q_Aᵀ   = (E + γ I)⁻¹ vec(∇W̃)
 
 (``damping`` γ > 0), and every parameter takes the heavy-ball step of ``optim.KFAC``:
-``m ← μ m + U``, ``θ ← θ − lr·m``; parameters in no Kronecker layer (batch-norm scale and
-shift) use their plain gradient.
+``m ← μ m + U``, ``θ ← θ − lr·m``; parameters in no Kronecker layer (batch-norm and layer-norm
+scale and shift, class tokens, position embeddings) use their plain gradient.
 
 As George et al. amortise it, the Kronecker factors and their eigenbasis are computed afresh
 only at the steps with ``step % basis_period == 0`` (0-based); at the other steps the closure

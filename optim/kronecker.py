@@ -47,7 +47,13 @@ fresh factors and fresh inverses every step. On the MNIST autoencoder at batch
 1000 the warm-up and a schedule of inverses every step for 20 steps, then
 every 5, make the first 100 updates faster; the measurements are in the demo ``gauss_newton_autoencoder``'s sweep.
 
-Parameters in no Kronecker layer (e.g. BatchNorm scale and shift) use their
+An ``Embedding`` table's factors are ``A ⊗ G`` over ``W.ravel()`` with ``A`` the vector of its
+diagonal (``minigrad/curvature/layerwise/embedding_factors.py``): ``W̃ = Wᵀ`` (D, V) and
+``(A + π√γ I)⁻¹`` is the entrywise inverse, a column scaling of ``Ḡ⁻¹_γ W̃``. A
+self-attention's packed in-projection is read as a ``Linear`` with 3E outputs.
+
+Parameters in no Kronecker layer (e.g. BatchNorm and LayerNorm scale and shift, a ViT's class
+token and position embeddings) use their
 plain gradient as the direction (an SGD step); an optimizer none of whose
 parameters is in a Kronecker layer refuses to step. Every parameter then takes a
 heavy-ball step ``m ← μ m + U``, ``θ ← θ − lr·m`` (``momentum`` μ; 0 gives
@@ -60,16 +66,26 @@ from .optimizer import (Optimizer, require, require_curvature_closure,
 
 
 def damped_inverses(A, G, damping):
-    """``((A + π√γ I)⁻¹, (G + π⁻¹√γ I)⁻¹, π)`` with π = sqrt((tr A/dim A)/(tr G/dim G))."""
+    """``((A + π√γ I)⁻¹, (G + π⁻¹√γ I)⁻¹, π)`` with π = sqrt((tr A/dim A)/(tr G/dim G)).
+    ``A`` given as the vector of its diagonal (an Embedding's) gives the inverse's diagonal."""
     xp = backend.get_array_module(A)
-    mean_a, mean_g = xp.trace(A) / A.shape[0], xp.trace(G) / G.shape[0]
+    trace_a = A.sum() if A.ndim == 1 else xp.trace(A)
+    mean_a, mean_g = trace_a / A.shape[0], xp.trace(G) / G.shape[0]
     positive = (mean_a > 0) & (mean_g > 0)
     ratio = xp.abs(mean_a / xp.where(positive, mean_g, 1))
     pi = xp.where(positive, xp.sqrt(ratio), 1).astype(A.dtype)
     root = damping ** 0.5
-    a_inverse = xp.linalg.inv(A + pi * root * xp.eye(A.shape[0], dtype=A.dtype))
+    a_inverse = (1 / (A + pi * root) if A.ndim == 1
+                 else xp.linalg.inv(A + pi * root * xp.eye(A.shape[0], dtype=A.dtype)))
     g_inverse = xp.linalg.inv(G + root / pi * xp.eye(G.shape[0], dtype=G.dtype))
     return a_inverse, g_inverse, pi
+
+
+def preconditioned(G_inverse, matrix, A_inverse):
+    """``G⁻¹ W̃ A⁻¹`` for ``W̃`` (out, width); ``A_inverse`` a matrix or the vector of its
+    diagonal (then a column scaling)."""
+    left = G_inverse @ matrix
+    return left * A_inverse if A_inverse.ndim == 1 else left @ A_inverse
 
 
 def running_decay(group, t):
@@ -107,7 +123,8 @@ def require_layers(name, layers):
     """``layers``; the refusal naming optimizer ``name`` when there is none."""
     if not layers:
         raise ValueError(f"{name}: the closure gave Kronecker factors for none of this "
-                         f"optimizer's parameters (no Linear or Conv2d layer among them); "
+                         f"optimizer's parameters (no Linear, Conv2d, Embedding or "
+                         f"self-attention in-projection among them); "
                          f"without factors every step would be a plain gradient step: use "
                          f"optim.SGD for these parameters")
     return layers
@@ -197,7 +214,7 @@ class KroneckerFactored(Optimizer):
                 state["A_inverse"], state["G_inverse"], state["pi"] = damped_inverses(
                     state["A"], state["G"], group["damping"])
             grad = layer.to_matrix([p.grad.data for p in layer.params])
-            update = state["G_inverse"] @ grad @ state["A_inverse"]
+            update = preconditioned(state["G_inverse"], grad, state["A_inverse"])
             for p, direction in zip(layer.params, layer.from_matrix(update)):
                 directions[id(p)] = direction
         take_steps(self, directions)

@@ -16,7 +16,7 @@ from .closure import Closure
 from .flat import (arrays_to_vector, flat_gradient, num_parameters, parameter_list,
                    vector_to_arrays)
 from .memory import DEFAULT_MEMORY_LIMIT, get_memory_limit, set_memory_limit
-from .layerwise import (DERIVATIVES, LOSS_DERIVATIVES, BlockOperator, EKFACFactors,
+from .layerwise import (DERIVATIVES, LOSS_DERIVATIVES, BlockOperator, EKFACFactors, EmbeddingFactors,
                         KroneckerFactors, batch_grad, batch_l2_grad, block_ggn, block_hessian, derivatives_for,
                         diag_empirical_fisher, diag_ggn, diag_ggn_mc, diag_hessian, ekfac,
                         empirical_fisher, empirical_fisher_operator, ggn, kfac, kflr, kfra,

@@ -13,7 +13,9 @@ optimizers use nothing else:
                                the operator v ↦ H v (products.HessianProduct, with .loss)
     closure.gauss_newton_product()   the same for v ↦ Jᵀ H_z J v (GaussNewtonProduct)
     closure.kronecker_factors(kind)   one Kronecker-factored block G ⊗ A per Linear/Conv2d
-                               layer, kind "kfac" | "kflr" | "kfra" (curvature/README.md)
+                               layer and self-attention in-projection (A ⊗ G, A diagonal,
+                               per Embedding), kind "kfac" | "kflr" | "kfra"
+                               (curvature/README.md)
     closure.class_gradients()  (C, P) class gradients c_k (class_gradients.py)
     closure.latest_output      the network outputs of the latest evaluation
     closure.output             the network outputs of the first evaluation (the one
@@ -153,7 +155,9 @@ class Closure:
             vectors, retain_graph=False)
 
     def kronecker_factors(self, kind, mc_samples=1, seed=None, chunk_size=None, approx="expand"):
-        """Per Linear/Conv2d layer a block with ``.params``, ``.A``, ``.G`` and ``.to_dense()``;
+        """Per Linear/Conv2d layer, self-attention in-projection and Embedding a block with
+        ``.params``, ``.A``, ``.G`` (an Embedding's ``A`` the vector of its diagonal) and
+        ``.to_dense()``;
         ``chunk_size`` (KFAC, KFLR) bounds the samples back-propagated at once; ``approx`` reads
         a shared axis as ``"expand"`` or ``"reduce"`` (KFAC and KFLR)."""
         if kind not in KRONECKER_KINDS:
@@ -177,7 +181,8 @@ class Closure:
         return kronecker.kfra(self.model, self.loss_fn, self.x, self.y)
 
     def ekfac_factors(self, fisher_type="mc", mc_samples=1, seed=None, basis=None):
-        """Per Linear/Conv2d layer an ``EKFACFactors`` block (``layerwise/ekfac.py``) with
+        """Per Linear/Conv2d layer, self-attention in-projection and Embedding an
+        ``EKFACFactors`` block (``layerwise/ekfac.py``) with
         ``.params``, ``.solve(v, damping)`` and ``.to_dense()``; ``basis``, the blocks of an
         earlier call, keeps their eigenbases and rescales them on this batch."""
         from .layerwise import ekfac

@@ -9,6 +9,13 @@ otherwise; unbatched (L, E) too), with ``H = num_heads`` heads of width ``d = E 
     A_h = softmax(Q_h K_hᵀ / √d + M)                           (N, H, L, S)
     output = concat_h(dropout(A_h) V_h) out_projᵀ + out_proj.bias            (N, L, E)
 
+For self-attention (``query is key is value``, as ``TransformerEncoderLayer`` calls it) the
+three projections are one ``Linear`` with 3E outputs, ``[Q | K | V] = query in_proj_weightᵀ +
+in_proj_bias`` (N, L, 3E), computed by the parameterless child ``in_proj``
+(``InProjection``), whose call the module hooks see (the Kronecker factors of curvature read
+its input and the gradient at its packed output); otherwise the three row blocks are applied
+to their three inputs one by one.
+
 ``M`` merges ``attn_mask`` ((L, S) or (N·H, L, S)) and ``key_padding_mask`` ((N, S)). PyTorch's
 convention for this layer: a boolean ``True`` marks a position that may NOT be attended to
 (``M = −∞`` there), a floating mask is added. ``forward`` returns ``(output, weights)`` where
@@ -31,6 +38,20 @@ from .module import Module
 from .parameter import Parameter
 
 
+class InProjection(Module):
+    """``x W_inᵀ + b_in`` with the attention's packed ``in_proj_weight`` (3E, E) and
+    ``in_proj_bias`` (3E,) passed in: it owns no Parameter (the state dict keeps PyTorch's
+    names), it only makes the packed projection (N, L, 3E) a module call. ``caller`` names the
+    attention in errors."""
+
+    def __init__(self, caller):
+        super().__init__()
+        self.caller = caller
+
+    def forward(self, x, weight, bias):
+        return linear(x, weight, bias, caller=self.caller)
+
+
 class MultiheadAttention(Module):
     """Attention of ``num_heads`` heads over ``embed_dim`` features; see the module docstring."""
 
@@ -47,6 +68,7 @@ class MultiheadAttention(Module):
         self.in_proj_weight = Parameter(init.uniform((3 * embed_dim, embed_dim),
                                                      math.sqrt(6 / (4 * embed_dim))))
         self.in_proj_bias = Parameter(xp.zeros(3 * embed_dim, dtype=dtype)) if bias else None
+        self.in_proj = InProjection(self._name())
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         if bias:
             self.out_proj.bias = Parameter(xp.zeros(embed_dim, dtype=dtype))
@@ -54,6 +76,7 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         unbatched = query.ndim == 2
+        packed = query is key and key is value
         query, key, value = (self._batch_major(t, name) for t, name in
                              ((query, "query"), (key, "key"), (value, "value")))
         n, length, _ = query.shape
@@ -66,8 +89,13 @@ class MultiheadAttention(Module):
             raise ValueError(f"{self._name()}: is_causal=True is a hint that attn_mask is the "
                              "causal mask; give the mask as attn_mask as well")
         mask = self._merged_mask(attn_mask, key_padding_mask, n, length, source, query)
-        heads = [self._heads(linear(t, *self._projection(i), caller=self._name()))
-                 for i, t in enumerate((query, key, value))]
+        if packed:
+            projected = self.in_proj(query, self.in_proj_weight, self.in_proj_bias)
+            E = self.embed_dim
+            heads = [self._heads(projected[:, :, i * E:(i + 1) * E]) for i in range(3)]
+        else:
+            heads = [self._heads(linear(t, *self._projection(i), caller=self._name()))
+                     for i, t in enumerate((query, key, value))]
         weights = attention_weights(heads[0], heads[1], mask, caller=self._name())
         used = dropout(weights, self.dropout, self.training) if self.dropout > 0 else weights
         merged = reshape(transpose(MatMul.apply(used, heads[2]), 1, 2),

@@ -10,6 +10,7 @@ from .diagonal import diag_ggn, diag_ggn_mc, diag_hessian
 from .empirical_fisher import (diag_empirical_fisher, empirical_fisher,
                                empirical_fisher_operator)
 from .ekfac import EKFACFactors, ekfac
+from .embedding_factors import EmbeddingFactors
 from .ggn import ggn
 from .ggn_square_root import sqrt_ggn
 from .kronecker import kfac, kflr, kfra

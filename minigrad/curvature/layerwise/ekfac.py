@@ -1,7 +1,8 @@
 """Eigenvalue-corrected Kronecker factors (EKFAC).
 
 George, Laurent, Bouthillier, Ballas & Vincent, "Fast Approximate Natural Gradient Descent in a
-Kronecker-factored Eigenbasis" (2018). Per ``Linear`` / ``Conv2d`` layer, with ``G ⊗ A`` the
+Kronecker-factored Eigenbasis" (2018). Per ``Linear`` / ``Conv2d`` layer (and self-attention
+in-projection, ``attention_projection.py``), with ``G ⊗ A`` the
 KFAC factors of a ``fisher_type`` (``kronecker.py``; "type-2" = KFLR, "mc" = KFAC, "empirical")
 and their eigendecompositions ``A = Q_A Λ_A Q_Aᵀ``, ``G = Q_G Λ_G Q_Gᵀ``, the block acting on the
 row-major ``vec(W̃)`` (``W̃ = [W | b]`` (out, width), ``kronecker_factors.py``) is
@@ -28,6 +29,11 @@ with ``F₂`` the current batch's exact block. ``E₂`` commutes with the earlie
 (the one ``Q`` diagonalises) and is the Frobenius-closest matrix to ``F₂`` among those diagonal
 in ``Q``; its cost is that of ``s`` alone (for a ``Linear`` used once, the rotations ``C Q_G`` and
 ``ā Q_A`` and one product of their squares).
+
+An ``Embedding`` table (``embedding_factors.py``) has the block ``A ⊗ G`` over ``W.ravel()``
+with a diagonal ``A``, whose eigenbasis is the identity (``Q_A = None``, no eigendecomposition):
+``E = (I ⊗ Q_G) diag(vec(sᵀ)) (I ⊗ Q_G)ᵀ``, ``s = c_N Σ_{v,n} (Q_Gᵀ M_v,n)²`` (D, V) with
+``M_v,n = Σ_s c_v,n,s e_sᵀ`` the table's gradient (transposed) for column v of sample n.
 """
 from ...backend import get_array_module
 from ...random import generator_for
@@ -35,14 +41,18 @@ from ..evaluation import check_batch
 from ..memory import require_memory
 from .kronecker import (check_fisher_type, input_rows, kronecker_layers_of, layer_columns,
                         output_rows)
+from .embedding_factors import (EmbeddingFactors, EmbeddingStep, embedding_output_rows,
+                                index_counts, one_hot_inputs)
 from .kronecker_factors import KroneckerFactors
 from .layer_columns import gram
 
 
 class EKFACFactors:
-    """One layer's EKFAC block: ``kronecker`` (its ``KroneckerFactors`` ``G ⊗ A``), the
-    eigenbases ``QG`` (out, out) and ``QA`` (width, width), and ``scaling`` (out, width), the
-    corrected eigenvalues; products and ``to_dense`` over ``[W.ravel(), b]``."""
+    """One layer's EKFAC block: ``kronecker`` (its ``KroneckerFactors`` ``G ⊗ A``, or an
+    Embedding's ``EmbeddingFactors``), the eigenbases ``QG`` (out, out) and ``QA`` (width,
+    width; ``None`` for the identity, the eigenbasis of an Embedding's diagonal ``A``), and
+    ``scaling`` (out, width), the corrected eigenvalues; products and ``to_dense`` over the
+    layer's parameters (``[W.ravel(), b]``, an Embedding's ``W.ravel()``)."""
 
     def __init__(self, kronecker, QG, QA, scaling):
         self.kronecker, self.QG, self.QA, self.scaling = kronecker, QG, QA, scaling
@@ -63,9 +73,13 @@ class EKFACFactors:
         columns = v.reshape(v.shape[0], -1)
         matrix = self.kronecker.vector_to_matrix(columns)
         xp = get_array_module(columns)
-        rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
-        back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None], self.QA,
-                         optimize=True)
+        if self.QA is None:
+            rotated = xp.einsum("go,gwk->owk", self.QG, matrix)
+            back = xp.einsum("og,gwk->owk", self.QG, rotated * eigenvalues[..., None])
+        else:
+            rotated = xp.einsum("go,gwk,wa->oak", self.QG, matrix, self.QA, optimize=True)
+            back = xp.einsum("og,gak,wa->owk", self.QG, rotated * eigenvalues[..., None],
+                             self.QA, optimize=True)
         return self.kronecker.matrix_to_vector(back).reshape(v.shape)
 
     def __matmul__(self, v):
@@ -84,7 +98,7 @@ class EKFACFactors:
         return self @ get_array_module(self.scaling).eye(self.shape[0], dtype=self.dtype)
 
     def __repr__(self):
-        return f"EKFACFactors(G={tuple(self.QG.shape)}, A={tuple(self.QA.shape)})"
+        return f"EKFACFactors(G={tuple(self.QG.shape)}, A={tuple(self.kronecker.A.shape)})"
 
 
 def _layer_gradients(step, C):
@@ -107,6 +121,27 @@ def _rotated_squares(steps, inputs, outputs, QG, QA):
         return columns.T @ (inputs[0] @ QA) ** 2
     M = sum(_layer_gradients(step, C) for step, C in steps)
     return (((QG.T @ M) @ QA) ** 2).sum(axis=(0, 1))
+
+
+def _embedding_rotated_squares(steps, QG):
+    """``Σ_{v,n} (Q_Gᵀ M_v,n)²`` (D, V) of an Embedding, ``M_v,n = Σ_s c_v,n,s e_sᵀ`` (D, V)
+    its gradient for column v of sample n (``e_s`` the one-hot index, zero at ``padding_idx``;
+    summed over the table's calls), from the rotated columns ``c Q_G`` scattered to the rows."""
+    M = 0
+    for step, C in steps:
+        V, N = C.shape[:2]
+        rotated = (embedding_output_rows(C) @ QG).reshape(V, N, -1, QG.shape[0])
+        M = M + one_hot_inputs(step).swapaxes(-1, -2) @ rotated
+    return (M ** 2).sum(axis=(0, 1)).T
+
+
+def _embedding_eigenbasis(steps, scale):
+    """``(A ⊗ G, Q_G, None)`` of an Embedding's calls: the eigenbasis of the diagonal ``A`` is
+    the identity (no eigendecomposition)."""
+    counts = [index_counts(step) for step, _ in steps]
+    A = sum(count for count, _ in counts) / sum(positions for _, positions in counts)
+    G = sum(gram(embedding_output_rows(C), scale) for _, C in steps)
+    return EmbeddingFactors(steps[0][0].params, A, G), get_array_module(G).linalg.eigh(G)[1], None
 
 
 def _eigenbasis(params, inputs, outputs, scale):
@@ -139,7 +174,8 @@ def _check_basis(basis, layer_params):
 
 
 def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None, basis=None):
-    """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer of any model in
+    """EKFAC blocks, one ``EKFACFactors`` per ``Linear`` / ``Conv2d`` layer, self-attention
+    in-projection and ``Embedding`` of any model in
     ``model.modules()`` order (as ``kfac``), from one set of back-propagated columns of
     ``fisher_type`` ("mc" with ``mc_samples`` draws from ``seed``, "type-2", "empirical").
     ``basis``, the blocks of an earlier call on the same model, keeps their factors and
@@ -166,11 +202,17 @@ def ekfac(model, loss, x, y, fisher_type="mc", mc_samples=1, seed=None, basis=No
     calls = {}
     for step, C in found:
         calls.setdefault(id(step.module), []).append((step, C))
-    called = [calls[id(module)] for module, _ in layers if id(module) in calls]
+    called = [calls[id(module)] for module in layers if id(module) in calls]
     kept = ([None] * len(called) if basis is None
             else _check_basis(basis, [steps[0][0].params for steps in called]))
     blocks = []
     for steps, earlier in zip(called, kept):
+        if isinstance(steps[0][0], EmbeddingStep):
+            kronecker, QG, QA = (_embedding_eigenbasis(steps, scale) if earlier is None
+                                 else (earlier.kronecker, earlier.QG, earlier.QA))
+            blocks.append(EKFACFactors(kronecker, QG, QA,
+                                       scale * _embedding_rotated_squares(steps, QG)))
+            continue
         inputs = [input_rows(step) for step, _ in steps]
         outputs = [output_rows(step, C) for step, C in steps]
         kronecker, QG, QA = (_eigenbasis(steps[0][0].params, inputs, outputs, scale)

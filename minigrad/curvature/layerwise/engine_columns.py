@@ -1,7 +1,7 @@
 """Back-propagated columns of any model, by the engine's backward through the recorded graph.
 
 The Kronecker factors and the Gauss-Newton quantities of a model that is not a chain
-(``recording.py``) need, per ``Linear`` / ``Conv2d`` layer call, its input ``a`` and the
+(``recording.py``) need, per layer call (``Linear``, ``Conv2d``, ``Embedding``), its input and the
 back-propagated columns ``C = Jᵀ S`` at its own output (``S`` (V, N, *out) the columns at the
 network output: the loss Hessian's square root, or Monte-Carlo columns), or the per-sample
 columns over the parameters. The recording keeps the graph the model's ``forward`` built,
@@ -20,13 +20,11 @@ backward pass per column and sample).
 """
 from ...autograd.engine import grad
 from ...tensor import Tensor
-from .recording import layer_records
 
 
-def per_sample_columns(batch, S, **keep):
-    """``[(step, C)]`` with C (V, N, *layer out) at each recorded layer call's own output
-    (the calls ``layer_records(calls, **keep)`` lists)."""
-    records = layer_records(batch.recording.calls, **keep)
+def per_sample_columns(batch, S, records):
+    """``[(step, C)]`` with C (V, N, *out) at the output Tensor of each of ``records``
+    (``[(step, output Tensor)]`` of the recorded calls, e.g. ``layer_records``)."""
     outputs = [out for _, out in records]
     output = batch.recording.output
     xp = output.xp

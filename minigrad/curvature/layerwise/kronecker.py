@@ -29,15 +29,25 @@ At batch size 1, KFLR and KFRA equal the exact GN block of a fully connected lay
 
 KFAC and KFLR work on any ``nn.Module``: a chain (``recording.py``) goes through the
 per-sample recursion, any other model (a custom ``forward``, batch norm in training mode)
-through the engine's backward (``engine_columns.py``), with the same Monte-Carlo draws. Batch-norm
-scale and shift get no factors; the ``optim`` Kronecker optimizers give them gradient steps.
-Factors are listed in ``model.modules()`` order (forward order for a chain).
+through the engine's backward (``engine_columns.py``), with the same Monte-Carlo draws. On
+such graphs two more layers get factors from the same columns: an ``Embedding`` table, the
+block ``A ⊗ G`` over ``W.ravel()`` with a diagonal ``A`` of index counts
+(``embedding_factors.py``; expand only), and the packed in-projection of a self-attention,
+``G`` (3E, 3E) ⊗ ``A`` (E + 1, E + 1) as a token ``Linear`` (``attention_projection.py``;
+cross-attention is refused). Batch-norm and LayerNorm scale and shift, class tokens and
+position embeddings get no factors; the ``optim`` Kronecker optimizers give them gradient
+steps. Factors are listed in ``model.modules()`` order (forward order for a chain).
 """
 
 from ...backend import get_array_module
+from ...nn.attention import MultiheadAttention
+from ...nn.embedding import Embedding
 from ...random import generator_for
+from .attention_projection import in_projection_records
 from .derivatives import DERIVATIVES
 from .derivatives.shared_axis import SharedAxisDerivatives
+from .embedding_factors import (EmbeddingFactors, EmbeddingStep, embedding_output_rows,
+                                index_counts)
 from .engine_columns import per_sample_columns
 from ..evaluation import check_batch
 from ..memory import require_memory
@@ -51,14 +61,33 @@ from .weight_sharing import check_approx, reduced
 
 
 def kronecker_layers(model):
-    """``[(module, rules)]`` of the shared-axis layers in ``model.modules()`` order."""
-    return [(module, DERIVATIVES[type(module)]) for module in model.modules()
-            if isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
+    """The modules with Kronecker factors in ``model.modules()`` order: the shared-axis layers
+    (``Linear``, ``Conv2d``), the ``Embedding`` tables (``embedding_factors.py``) and the
+    ``MultiheadAttention`` in-projections (``attention_projection.py``)."""
+    return [module for module in model.modules()
+            if isinstance(module, (Embedding, MultiheadAttention))
+            or isinstance(DERIVATIVES.get(type(module)), SharedAxisDerivatives)]
 
 
 def is_kronecker_layer(step):
     """Whether ``step`` is a layer of the shared-axis form (``Linear``, ``Conv2d``)."""
     return isinstance(step.rules, SharedAxisDerivatives)
+
+
+def kronecker_records(calls, method):
+    """``[(step, output Tensor)]`` per call of a module with Kronecker factors: ``LeafStep``
+    of the shared-axis layers (``layer_records``), ``EmbeddingStep`` of the ``Embedding``
+    tables, ``InProjectionStep`` of the self-attention in-projections (a cross-attention
+    call is refused, naming ``method``)."""
+    records = []
+    for call in calls:
+        if isinstance(call.module, Embedding):
+            records.append((EmbeddingStep(call), call.own_output))
+        elif isinstance(call.module, MultiheadAttention):
+            records.extend(in_projection_records(call, method))
+        else:
+            records.extend(layer_records([call]))
+    return records
 
 
 def input_rows(step, approx="expand"):
@@ -111,12 +140,12 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
-    require_memory(method, [(S.shape[0],) + step.out.shape
-                            for step, _ in layer_records(batch.recording.calls)],
+    records = kronecker_records(batch.recording.calls, method)
+    require_memory(method, [(S.shape[0],) + step.out.shape for step, _ in records],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
     if not batch.is_chain:
-        return per_sample_columns(batch, S), batch.scale
+        return per_sample_columns(batch, S, records), batch.scale
     found = []
 
     def visit(step, state):
@@ -141,8 +170,8 @@ def kronecker_layers_of(model, method):
     """``kronecker_layers(model)``; an error naming ``method`` if there is none."""
     layers = kronecker_layers(model)
     if not layers:
-        raise ValueError(f"{method}: {type(model).__name__} has no Linear or Conv2d layer, so "
-                         f"there are no Kronecker factors to compute")
+        raise ValueError(f"{method}: {type(model).__name__} has no Linear, Conv2d or Embedding "
+                         f"layer, so there are no Kronecker factors to compute")
     return layers
 
 
@@ -160,22 +189,30 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
         found, _ = layer_columns(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
                                  draws, method)
         for step, C in found:
-            inputs = input_rows(step, approx)
-            A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
+            if isinstance(step, EmbeddingStep):
+                if approx == "reduce":
+                    continue
+                (A, count), G = index_counts(step), gram(embedding_output_rows(C), scale)
+                block = EmbeddingFactors
+            else:
+                inputs = input_rows(step, approx)
+                A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
+                count, block = inputs.shape[0], KroneckerFactors
             key = id(step.module)
             if key in factors:
                 factors[key].A += A
                 factors[key].G += G
-                rows[key] += inputs.shape[0]
+                rows[key] += count
             else:
-                factors[key], rows[key] = KroneckerFactors(step.params, A, G), inputs.shape[0]
+                factors[key], rows[key] = block(step.params, A, G), count
     for key, factor in factors.items():
         factor.A /= rows[key]
-    return [factors[id(module)] for module, _ in layers if id(module) in factors]
+    return [factors[id(module)] for module in layers if id(module) in factors]
 
 
 def kflr(model, loss, x, y, chunk_size=None, approx="expand"):
-    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer of any model, in
+    """KFLR factors, one ``KroneckerFactors`` per ``Linear`` / ``Conv2d`` layer and self-attention
+    in-projection and one ``EmbeddingFactors`` per ``Embedding`` (expand only) of any model, in
     ``model.modules()`` order; ``chunk_size`` bounds the samples back-propagated at once (K columns each).
     ``approx`` reads a shared axis (a ``Linear`` on (N, S, in) tokens, a ``Conv2d``'s output
     positions) as ``"expand"`` or ``"reduce"`` (Eschenhagen et al. 2023, ``weight_sharing.py``).

@@ -42,6 +42,7 @@ from ..memory import require_memory
 from .derivatives import DERIVATIVES
 from .derivatives.linear import LinearDerivatives
 from .engine_columns import per_sample_columns, per_sample_parameter_columns
+from .recording import layer_records
 from .recursion import RecordedBatch
 
 
@@ -74,7 +75,8 @@ class PerSampleGradients:
         self.batch_size, self.scale = batch.batch_size, batch.scale
         S = (columns or loss_gradient_columns)(batch)
         self.uses = {id(p): [] for p in self.params}
-        for step, C in per_sample_columns(batch, S, keep=_has_parameters):
+        for step, C in per_sample_columns(
+                batch, S, layer_records(batch.recording.calls, keep=_has_parameters)):
             for name, p in zip(step.param_names, step.params):
                 self.uses[id(p)].append((step, name, C))
         others = [p for p in self.params if not self.uses[id(p)]]

@@ -20,7 +20,7 @@ _FORWARDED = (
     "greater_equal", "logical_and", "logical_or", "logical_not", "isclose",
     # reductions
     "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "all", "any", "count_nonzero", "cumsum", "trace", "allclose", "argsort", "sort",
+    "all", "any", "count_nonzero", "cumsum", "trace", "allclose", "argsort", "sort", "bincount",
     # linear algebra
     "dot", "vdot", "matmul", "einsum", "tensordot", "outer", "kron", "diag", "diagonal",
     "tril", "triu",

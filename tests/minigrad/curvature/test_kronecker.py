@@ -117,7 +117,7 @@ def test_chunked_factors_equal_whole_batch_factors():
 @pytest.mark.parametrize("method", [curvature.kfac, curvature.kflr])
 def test_factors_of_a_model_without_linear_or_conv_layers_are_refused(method):
     model, loss, x, y = no_kronecker_case()
-    with pytest.raises(ValueError, match="has no Linear or Conv2d layer"):
+    with pytest.raises(ValueError, match="has no Linear, Conv2d or Embedding layer"):
         method(model, loss, x, y)
 
 

@@ -11,7 +11,8 @@ Gauss-Newton block from the autodiff half (``ggn_operator``):
 * reduce setting with cross-entropy: reduce is exact at N = 1, not at N = 3 (the loss Hessian
   differs between samples);
 * without a shared axis (S = 1) both are the usual KFAC; on a transformer the factors of every
-  ``Linear`` exist for both, and the head's KFLR block is exact at N = 1.
+  ``Linear`` and attention in-projection exist for both, and the head's KFLR block is exact at
+  N = 1.
 """
 import numpy
 import pytest
@@ -112,19 +113,21 @@ def test_both_are_the_usual_kfac_without_a_shared_axis():
                                               minigrad.to_host(expanded), rtol=1e-12)
 
 
-def test_transformer_factors_for_every_linear_and_an_exact_head():
+def test_transformer_factors_for_every_linear_and_in_projection_and_an_exact_head():
     with float64_default():
         nn.manual_seed(0)
         model = models.vit(width=8, heads=2, depth=2, mlp_width=8)
         x = minigrad.tensor(numpy.random.default_rng(0).standard_normal((1, 1, 28, 28)))
     y = numpy.array([3])
     loss = nn.CrossEntropyLoss()
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    assert len(linears) == 8  # patch embedding, 2 × (attention output, MLP in, MLP out), head
+    layers = [(m.in_features, m.out_features) if isinstance(m, nn.Linear) else (8, 3 * 8)
+              for m in model.modules() if isinstance(m, (nn.Linear, nn.MultiheadAttention))]
+    # patch embedding, 2 × (attention in-projection, output, MLP in, MLP out), head
+    assert len(layers) == 10
     for approx in ("expand", "reduce"):
         factors = curvature.kflr(model, loss, x, y, approx=approx)
-        assert [f.A.shape[0] for f in factors] == [m.in_features + 1 for m in linears]
-        assert [f.G.shape[0] for f in factors] == [m.out_features for m in linears]
+        assert [f.A.shape[0] for f in factors] == [fan_in + 1 for fan_in, _ in layers]
+        assert [f.G.shape[0] for f in factors] == [fan_out for _, fan_out in layers]
     head = minigrad.to_host(curvature.kflr(model, loss, x, y)[-1].to_dense())
     exact = dense_linear_blocks(model, loss, x, y, last=1)[0]
     assert numpy.abs(head - exact).max() < 1e-12 * abs(head).max()

@@ -34,6 +34,32 @@ def test_parameter_names_and_layouts_are_pytorchs():
     assert list(attention.state_dict()) == ["in_proj_weight", "out_proj.weight"]
 
 
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_self_attention_projects_once_through_in_proj_as_three_projections_would(batch_first):
+    nn.manual_seed(0)
+    attention = nn.MultiheadAttention(8, 2, batch_first=batch_first)
+    bias = attention.in_proj_bias
+    bias.data = bias.xp.asarray(numpy.random.default_rng(1).standard_normal(24), dtype=bias.dtype)
+    seen = []
+    attention.in_proj.register_forward_hook(lambda module, args, output: seen.append(output))
+    data = numpy.random.default_rng(0).standard_normal((2, 3, 8)).astype(
+        attention.in_proj_weight.dtype)
+    results = []
+    for same in (True, False):
+        x = minigrad.tensor(data, requires_grad=True)
+        output, weights = attention(x, x, x) if same else attention(x, x * 1.0, x * 1.0)
+        output.sum().backward()
+        results.append([minigrad.to_host(t.data) for t in (output, weights, x.grad,
+                                                            attention.in_proj_weight.grad,
+                                                            bias.grad)])
+        attention.zero_grad()
+    assert [s.shape for s in seen] == [(3, 2, 24) if not batch_first else (2, 3, 24)]
+    for packed, separate in zip(*results):
+        numpy.testing.assert_allclose(packed, separate, rtol=1e-5, atol=1e-6)
+    assert list(attention.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight",
+                                            "out_proj.bias"]
+
+
 def test_encoder_layer_gradcheck_in_the_input():
     layer = encoder(num_layers=1).layers[0]
     check_op(layer, [random_tensor((2, 3, 8))])
