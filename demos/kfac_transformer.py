@@ -7,9 +7,10 @@ The ViT of ``models.vit`` (16 tokens of 7×7 patches and a class token, width 64
 (Loshchilov & Hutter 2019) and with KFAC whose token axis is read as ``approx="expand"`` and
 ``approx="reduce"`` (Eschenhagen et al., "Kronecker-Factored Approximate Curvature for Modern
 Neural Network Architectures", NeurIPS 2023): every ``Linear`` (patch embedding, attention
-output projection, MLP, head) gets factors; the attention's in-projection, the LayerNorm
-scales and shifts, the class token and position embeddings get the plain gradient step of the
-Kronecker optimizers. EKFAC (George et al., "Fast Approximate Natural Gradient Descent in a
+output projection, MLP, head) and each attention's packed in-projection (``in_proj_weight``,
+``in_proj_bias``: one token Linear with 3·64 outputs) gets factors; the LayerNorm scales and
+shifts, the class token and position embeddings get the plain gradient step of the Kronecker
+optimizers. EKFAC (George et al., "Fast Approximate Natural Gradient Descent in a
 Kronecker-factored Eigenbasis", 2018; ``optim.EKFAC``) takes the eigenbasis of the same layers'
 expand factors and replaces the eigenvalues by the diagonal, in that basis, of each batch's
 Monte-Carlo Fisher (from per-sample gradients summed over the tokens); it recomputes the
