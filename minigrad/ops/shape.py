@@ -2,6 +2,8 @@
 flatten, unsqueeze, squeeze, clone, indexing (with its adjoint, ``index_add``)
 and concatenation. ``unsqueeze`` and ``squeeze`` are reshapes that insert or
 drop axes of size 1; ``clone`` copies the array and passes the gradient through."""
+import numbers
+
 from .. import backend
 from ..autograd.function import Function
 
@@ -53,12 +55,25 @@ class GetItem(Function):
         return (index_add(g, self.index, a.shape),)
 
 
+def _selects_each_entry_once(index):
+    """Whether ``index`` is basic indexing (ints, slices, ``None``, ``...``), which picks each
+    entry at most once, so its adjoint is an assignment into zeros; advanced indices may
+    repeat an entry and need an unbuffered ``scatter_add``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(part is None or part is Ellipsis or isinstance(part, slice)
+               or (isinstance(part, numbers.Integral) and not isinstance(part, bool))
+               for part in parts)
+
+
 class IndexAdd(Function):
     backward_reads_inputs = False
 
     def forward(self, g, index, shape):
         self.index = index
         out = self.xp(g).zeros(shape, dtype=g.dtype)
+        if _selects_each_entry_once(index):
+            out[index] = g
+            return out
         return backend.scatter_add(out, index, g)
 
     def backward(self, g):
