@@ -34,7 +34,7 @@ from .ranks import FailedElsewhere, Ranks
 from .run import train
 from .run_folder import CHECKPOINT_FILE, new_folder
 from .schedule import LR_SCHEDULES
-from .settings import AUTO_DATA, DEFAULTS, check, check_root, resumed
+from .settings import AUTO_DATA, DEFAULTS, check, check_root, resumed, with_schedule_defaults
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,7 +149,7 @@ def _settings(given, out, resume):
     path = os.path.join(out, CHECKPOINT_FILE)
     if not os.path.isfile(path):
         raise UsageError(f"--resume: no checkpoint at {path}")
-    state = checkpoint.load(path)
+    state = with_schedule_defaults(checkpoint.load(path))
     checkpoint.require(state, ["metrics"], path)
     checkpoint.require(state["metrics"], ["config"], path)
     saved = state["metrics"]["config"]

@@ -161,6 +161,23 @@ def check_root(root):
                          f"files, e.g. its mnist/ subfolder)")
 
 
+def with_schedule_defaults(state):
+    """A checkpoint ``state`` written before learning-rate schedules were recorded, read as
+    the run it was: the constant schedule (``lr_schedule="constant"``, ``warmup_steps=0``, no
+    scheduler state) at the rate it recorded for every epoch done. Other checkpoints are
+    returned as they are; the dicts are updated in place."""
+    metrics = state.get("metrics") if isinstance(state, dict) else None
+    config = metrics.get("config") if isinstance(metrics, dict) else None
+    if not isinstance(config, dict) or "lr_schedule" in config:
+        return state
+    config.update(lr_schedule="constant", warmup_steps=0)
+    state.setdefault("scheduler", None)
+    history = metrics.get("history")
+    if isinstance(history, dict) and "lr" not in history:
+        history["lr"] = [metrics.get("lr")] * len(history.get("epoch", []))
+    return state
+
+
 def resumed(saved, given, checkpoint):
     """The settings of a resumed run: ``saved`` (from ``checkpoint``) with the ``given`` flags,
     which may differ only in ``SAFE_ON_RESUME``."""

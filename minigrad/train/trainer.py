@@ -59,7 +59,8 @@ from .metrics import HISTORY_KEYS, new_metrics, write_metrics
 from .plots import write_curves
 from .run_folder import CHECKPOINT_FILE, CURVES_FILE, METRICS_FILE
 from .ranks import Ranks
-from .settings import RUN_KEYS, check_schedule_length, optimizer_arguments
+from .settings import (RUN_KEYS, check_schedule_length, optimizer_arguments,
+                       with_schedule_defaults)
 
 NUM_CLASSES = 10
 STATE_KEYS = ("epoch", "model", "optimizer", "loader", "init_generator", "numpy_global",
@@ -220,7 +221,7 @@ class Trainer:
 
     def restore(self):
         """Continue from the checkpoint in ``out``, which must come from the same settings."""
-        state = checkpoint.load(self.checkpoint_path)
+        state = with_schedule_defaults(checkpoint.load(self.checkpoint_path))
         checkpoint.require(state, STATE_KEYS, self.checkpoint_path)
         checkpoint.require(state["metrics"], ["config"], self.checkpoint_path)
         saved = state["metrics"]["config"]

@@ -150,3 +150,31 @@ def test_warmup_as_long_as_the_run_is_refused_naming_both_lengths(capsys):
     error = capsys.readouterr().err.strip()
     assert error == ("error: --warmup-steps 4 must be fewer than the run's 4 optimizer steps "
                      "(--epochs 1 × 4 batches per epoch)")
+
+
+def _as_written_before_schedules(path):
+    """Rewrite the checkpoint at ``path`` as the trainer wrote it before schedules existed:
+    no ``lr_schedule``/``warmup_steps`` settings, no ``scheduler`` entry, no ``history.lr``."""
+    state = checkpoint.load(path)
+    for key in ("lr_schedule", "warmup_steps"):
+        del state["metrics"]["config"][key]
+    del state["scheduler"], state["metrics"]["history"]["lr"]
+    checkpoint.save(state, path)
+
+
+@pytest.mark.parametrize("through", ["train", "command"])
+def test_a_checkpoint_from_before_schedules_resumes_exactly_as_a_constant_run(through, tmp_path):
+    straight = train(out=tmp_path / "straight", log=_quiet, **dict(TINY, epochs=2))
+    train(out=tmp_path / "old", log=_quiet, **dict(TINY, epochs=1))
+    _as_written_before_schedules(tmp_path / "old" / "checkpoint.npz")
+    if through == "train":
+        train(out=tmp_path / "old", resume=True, log=_quiet, **dict(TINY, epochs=2))
+    else:
+        assert main(["--resume", "--out", str(tmp_path / "old"), "--epochs", "2",
+                     "--quiet"]) == 0
+    resumed = json.loads((tmp_path / "old" / "metrics.json").read_text())
+    assert resumed["history"]["lr"] == straight["history"]["lr"] == [0.05, 0.05]
+    assert resumed["config"]["lr_schedule"] == "constant"
+    expected = _parameters(tmp_path / "straight")
+    for name, value in _parameters(tmp_path / "old").items():
+        numpy.testing.assert_array_equal(value, expected[name], err_msg=name)
