@@ -9,7 +9,8 @@ its PNG figures. ``results.json`` is one dict:
   versions), ``"settings"`` (every option that decides the numbers);
 * ``"provenance"``: one ``{"command", "commit"}`` per run the file holds, in the
   order they were merged; ``"commit"`` is the ``git rev-parse HEAD`` of the tree
-  the run imported, with ``-dirty`` appended when tracked files differed from it
+  the run imported, with ``-dirty`` appended when tracked files outside ``demos/results``
+  differed from it
   (``"unknown"`` for runs made before commits were recorded);
 * the raw numbers: ``"curves": {method: [[step, seconds, value], ...]}``
   and/or ``"per_seed": {method: [{"seed": s, ...}, ...]}``, plus whatever
@@ -56,13 +57,16 @@ def machine():
 
 def commit():
     """The commit of the code a run imports: ``git rev-parse HEAD`` of the repository, with
-    ``-dirty`` when tracked files differ from it; ``"unknown"`` outside a git checkout."""
+    ``-dirty`` when tracked files outside ``demos/results`` differ from it (a run's own results
+    files, written before this is called, do not count); ``"unknown"`` outside a git
+    checkout."""
     def git(*arguments):
         return subprocess.run(["git", "-C", str(REPOSITORY), *arguments], capture_output=True,
                               text=True, check=True).stdout.strip()
     try:
         head = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                    ":(exclude)demos/results")
     except (OSError, subprocess.CalledProcessError):
         return UNKNOWN_COMMIT
     return head + ("-dirty" if dirty else "")

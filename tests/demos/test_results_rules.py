@@ -2,6 +2,7 @@
 commit and command of every merged run recorded; checked on every committed results file."""
 import json
 import re
+import subprocess
 
 import pytest
 
@@ -79,3 +80,21 @@ def test_check_fails_on_a_results_file_that_breaks_a_rule(tmp_path):
     (tmp_path / "y").mkdir()
     (tmp_path / "y" / records.RESULTS).write_text(json.dumps({"config": {}}))  # a benchmark file
     assert list(tables.problems(tmp_path)) == ["x"]
+
+
+def test_a_runs_own_results_files_do_not_make_its_commit_dirty(tmp_path, monkeypatch):
+    def git(*arguments):
+        subprocess.run(["git", "-C", str(tmp_path), *arguments], check=True,
+                       capture_output=True)
+
+    (tmp_path / "demos" / "results").mkdir(parents=True)
+    (tmp_path / "demos" / "results" / "table.md").write_text("before\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "start")
+    monkeypatch.setattr(records, "REPOSITORY", tmp_path)
+    (tmp_path / "demos" / "results" / "table.md").write_text("after\n")
+    assert not records.commit().endswith("-dirty")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert records.commit().endswith("-dirty")
