@@ -55,7 +55,7 @@ def test_a_run_stopped_twice_and_resumed_gives_the_uninterrupted_curves_and_para
     assert "Not trained yet (stopped before): SGD 0 of 6 updates." in first["table"]
     with pytest.raises(FileExistsError, match="checkpoint of KFAC; pass --resume"):
         run(parts)
-    with pytest.raises(FileExistsError, match="--resume: .* other settings .*updates"):
+    with pytest.raises(FileExistsError, match="other settings .*updates.*pass --force"):
         run(parts, "--resume", "--updates", "8")
 
     second = run(parts, "--stop-after-updates", "5", "--resume")
