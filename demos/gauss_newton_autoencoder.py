@@ -51,9 +51,39 @@ without the inverse warm-up, with inverses every update), and writes
 ``demos/results/gauss_newton_autoencoder_sweep/``. Methods may run as
 separate processes (``--methods``): each adds its curves to the run of the
 same settings in ``--out``.
+
+Stopping and resuming (what ``--full`` needs: it cannot finish in one
+sitting). Each method's training writes ``checkpoint_<METHOD>.npz`` into
+``--out`` every ``--checkpoint-every`` (50) updates, atomically
+(``minigrad.checkpoint``: model, optimizer with its Kronecker factors and
+inverses, the loader's pass and the generators; 63 MB for KFAC or KFRA on the
+paper's autoencoder, 0.2 s to write). The process stops between two updates
+on Ctrl-C (a second one aborts at once, keeping the last checkpoint), after
+``--stop-after-seconds`` of wall time or after ``--stop-after-updates``
+updates (all methods together); it then checkpoints the method in progress
+and writes ``results.json`` with the partial curves, ending at the last
+update made. ``"progress"`` holds ``{"updates", "of"}`` for every method of
+the process (0 for those not started), the table and the figure label an
+unfinished method ``KFAC (1,200 of 5,000 updates)``, and ``"provenance"``
+gains the command and commit of every (re)start. The same command with
+``--resume`` (any stop flag may change) continues each unfinished method
+from its checkpoint exactly as the uninterrupted run would have gone (the
+same errors at the same updates, the same parameters; the seconds are those
+of the steps actually run), skips the methods ``results.json`` holds
+finished and deletes a method's checkpoint once it is finished. Without
+``--resume`` or ``--force`` a folder holding a checkpoint is refused, and a
+checkpoint or ``results.json`` of other settings is refused even with
+``--resume``. KFLR (a cost measured over ``--kflr-updates``) is not
+checkpointed: it runs whole once started, and from the beginning on resume.
+
+    python demos/gauss_newton_autoencoder.py --full --methods KFAC,KFRA \\
+        --out runs/gauss_newton_full --stop-after-seconds 3600     # one hour
+    python demos/gauss_newton_autoencoder.py --full --methods KFAC,KFRA \\
+        --out runs/gauss_newton_full --resume                       # the rest
 """
 import pathlib
 import sys
+import time
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
@@ -64,7 +94,8 @@ import minigrad  # noqa: E402
 import models  # noqa: E402
 import optim  # noqa: E402
 from demos import common, records  # noqa: E402
-from minigrad import curvature, data, nn  # noqa: E402
+from minigrad import checkpoint, curvature, data, nn  # noqa: E402
+from minigrad.train.trainer import _StopOnSigint  # noqa: E402
 
 NAME = "gauss_newton_autoencoder"
 PIXELS = 784
@@ -79,6 +110,7 @@ METHODS = {
     "KFLR": ("kflr", dict(lr=0.1, damping=3e-3, **KRONECKER)),
 }
 SECOND_ORDER = ("KFAC", "KFRA", "KFLR")
+RESUMING = ("resume", "checkpoint_every", "stop_after_seconds", "stop_after_updates")
 SWEEP_RESULTS = common.REPOSITORY / "demos" / "results" / f"{NAME}_sweep"
 SWEEP = {
     "SGD": [dict(lr=lr) for lr in (3e-3, 1e-2, 3e-2, 1e-1)],
@@ -95,12 +127,14 @@ SCHEDULE_ABLATIONS = {
 CURVE_COLUMNS = (0, 10, 20, 50, 100, 200, 400, 800, 5000, 40000)
 PRESETS = {
     "quick": dict(train_size=256, batch_size=32, updates=3, first_order_updates=3, every=1,
-                  eval_size=64, sweep_updates=2, kflr_updates=1, width="tiny"),
+                  eval_size=64, sweep_updates=2, kflr_updates=1, width="tiny",
+                  checkpoint_every=1),
     "default": dict(train_size=60000, batch_size=1000, updates=800, first_order_updates=800,
                     every=10, eval_size=10000, sweep_updates=100, kflr_updates=2,
-                    width="paper"),
+                    width="paper", checkpoint_every=50),
     "full": dict(train_size=60000, batch_size=1000, updates=5000, first_order_updates=40000,
-                 every=50, eval_size=10000, sweep_updates=100, kflr_updates=2, width="paper"),
+                 every=50, eval_size=10000, sweep_updates=100, kflr_updates=2, width="paper",
+                 checkpoint_every=50),
 }
 
 
@@ -135,10 +169,22 @@ def arguments(argv):
     p.add_argument("--sweep-results", default=str(SWEEP_RESULTS),
                    help="folder of the sweep whose best settings a run uses (default: "
                         "demos/results/gauss_newton_autoencoder_sweep)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue each method from its checkpoint in --out (same settings)")
+    p.add_argument("--checkpoint-every", type=int, default=None,
+                   help="updates between a method's checkpoints in --out (50)")
+    p.add_argument("--stop-after-seconds", type=float, default=None,
+                   help="stop, between updates, once this process has run that long; the "
+                        "checkpoints and the partial results.json allow --resume")
+    p.add_argument("--stop-after-updates", type=int, default=None,
+                   help="stop once this process has made that many updates (all methods)")
     if "--sweep" in (sys.argv[1:] if argv is None else argv):
         p.set_defaults(out=str(SWEEP_RESULTS), methods=",".join(SWEEP))
     args = common.parse(p, argv, PRESETS, merge=True)
     args.methods = common.method_list(p, args.methods, SWEEP if args.sweep else METHODS)
+    if args.sweep and (args.resume or args.stop_after_seconds is not None
+                       or args.stop_after_updates is not None):
+        p.error("--resume and --stop-after-* apply to a run, not to --sweep")
     return args
 
 
@@ -165,9 +211,50 @@ def error(model, loss_fn, x):
         return float(loss_fn(model(inputs), inputs).item())
 
 
-def train(method, hyper, updates, args, images, evaluation, batch_size=None):
+class Stop:
+    """Whether this process should stop between two updates: Ctrl-C was pressed (the first
+    one is caught and honoured after the update in progress; a second aborts at once), or
+    ``--stop-after-seconds`` of wall time or ``--stop-after-updates`` updates are spent."""
+
+    def __init__(self, args):
+        self.seconds, self.updates = args.stop_after_seconds, args.stop_after_updates
+        self.made = 0
+        self.sigint = _StopOnSigint(common.log)
+        self.reason = None
+
+    def __enter__(self):
+        self.sigint.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.sigint.__exit__(*exc)
+
+    def __call__(self):
+        if self.reason is None:
+            self.reason = ("Ctrl-C" if self.sigint.requested else
+                           f"--stop-after-seconds {self.seconds:g}" if self.seconds is not None
+                           and common.elapsed() >= self.seconds else
+                           f"--stop-after-updates {self.updates}" if self.updates is not None
+                           and self.made >= self.updates else None)
+        return self.reason is not None
+
+
+def checkpoint_path(out, method):
+    """The checkpoint of ``method``'s training in the run folder ``out``."""
+    return pathlib.Path(out) / f"checkpoint_{method}.npz"
+
+
+def train(method, hyper, updates, args, images, evaluation, batch_size=None, identity=None,
+          stop=None):
     """Train ``method`` with ``hyper`` for ``updates`` updates of ``batch_size`` images
-    (default ``--batch-size``); ``[[update, seconds, nats]]``."""
+    (default ``--batch-size``); ``[[update, seconds, nats]]``, evaluated at update 0, every
+    ``--every`` updates and at the last one made.
+
+    With ``identity`` (the run's settings and ``hyper``), the model, optimizer, loader and
+    generators are saved every ``--checkpoint-every`` updates, at the end and when ``stop()``
+    turns true between updates (``checkpoint_path``), and ``--resume`` continues from that
+    checkpoint exactly; ``stop`` ends the training early, the curve ending at the last update
+    made."""
     name, _ = METHODS[method]
     model = build_model(args)
     loss_fn = models.reconstruction_loss("mnist", reduction="batchmean")
@@ -176,7 +263,7 @@ def train(method, hyper, updates, args, images, evaluation, batch_size=None):
                              shuffle=True, seed=args.seed, transform=flat_pixels)
     passes = iter(())
 
-    def step(k):
+    def step():
         nonlocal passes
         batch = next(passes, None)
         if batch is None:
@@ -184,18 +271,73 @@ def train(method, hyper, updates, args, images, evaluation, batch_size=None):
             batch = next(passes)
         x = batch[0]
         if method in SECOND_ORDER:
-            loss = optimizer.step(curvature.Closure(model, loss_fn, x, x))
-        else:
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), x)
-            loss.backward()
-            optimizer.step()
-        return {"batch_error": float(loss.item())}
+            return optimizer.step(curvature.Closure(model, loss_fn, x, x))
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), x)
+        loss.backward()
+        optimizer.step()
+        return loss
 
-    initial = [0, 0.0, error(model, loss_fn, evaluation)]
-    records_ = common.run_loop(method, step, updates,
-                               lambda: {"error": error(model, loss_fn, evaluation)}, args.every)
-    return [initial] + [[r["step"], r["time"], r["error"]] for r in records_]
+    path = None if identity is None else checkpoint_path(args.out, method)
+    parts = dict(model=model, optimizer=optimizer, loader=loader)
+    if path is not None and args.resume and path.exists():
+        done, seconds, curve = restore(path, {**identity, "method": method}, **parts)
+        common.log(f"{method:>14s} resumed from {path} at update {done}")
+    else:
+        done, seconds, curve = 0, 0.0, [[0, 0.0, error(model, loss_fn, evaluation)]]
+    for k in range(done + 1, updates + 1):
+        if stop is not None and stop():
+            break
+        started = time.perf_counter()
+        batch_error = float(step().item())
+        seconds += time.perf_counter() - started
+        common.check_finite(batch_error, f"{method} update {k}: batch error")
+        done = k
+        if stop is not None:
+            stop.made += 1
+        stopping = stop is not None and stop()
+        if k % args.every == 0 or k == updates or stopping:
+            value = common.check_finite(error(model, loss_fn, evaluation),
+                                        f"{method} update {k}: error")
+            if curve[-1][0] % args.every:
+                curve.pop()  # where an earlier process stopped: not on the uninterrupted curve
+            curve.append([k, seconds, value])
+            common.log(f"{method:>14s} update {k:5d}  seconds {seconds:.4g}  batch_error "
+                       f"{batch_error:.4g}  error {value:.4g}")
+        if path is not None and (k % args.checkpoint_every == 0 or k == updates or stopping):
+            save(path, {**identity, "method": method}, k, seconds, curve, **parts)
+    return curve
+
+
+def save(path, identity, update, seconds, curve, model, optimizer, loader):
+    """Write the checkpoint of a training after ``update`` updates and ``seconds`` of them
+    (atomically, ``minigrad.checkpoint``): ``identity``, the ``curve`` so far, the model,
+    optimizer and loader states and the generators of initialisation and NumPy."""
+    checkpoint.save({"identity": identity, "update": update, "seconds": seconds,
+                     "curve": curve, "model": model.state_dict(),
+                     "optimizer": optimizer.state_dict(), "loader": loader.state_dict(),
+                     "init_generator": nn.init.generator().bit_generator.state,
+                     "numpy_global": numpy.random.get_state()}, path)
+
+
+def restore(path, identity, model, optimizer, loader):
+    """Load the checkpoint ``path`` written by ``save`` into the model, optimizer, loader and
+    generators; returns ``(update, seconds, curve)``. A checkpoint of another method, other
+    settings or other hyper-parameters is refused (``CheckpointError``)."""
+    state = checkpoint.load(path)
+    checkpoint.require(state, ["identity", "update", "seconds", "curve", "model", "optimizer",
+                               "loader", "init_generator", "numpy_global"], path)
+    if state["identity"] != identity:
+        raise checkpoint.CheckpointError(
+            f"checkpoint {path} was made by another run "
+            f"({records._difference(state['identity'], identity)}); --out another folder, or "
+            f"pass --force to start over")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    loader.load_state_dict(state["loader"])
+    nn.init.generator().bit_generator.state = state["init_generator"]
+    numpy.random.set_state(state["numpy_global"])
+    return state["update"], state["seconds"], [list(point) for point in state["curve"]]
 
 
 def data_sets(args):
@@ -222,7 +364,7 @@ def run_table(stored):
     for method in [m for m in METHODS if m in trained]:
         curve = trained[method]
         cells = [value_at(curve, c) for c in columns]
-        rows.append([method, _hyper_text(stored["hyper"][method]), curve[-1][0],
+        rows.append([label(stored, method), _hyper_text(stored["hyper"][method]), curve[-1][0],
                      curve[-1][1] / curve[-1][0]]
                     + ["–" if c is None else float(c) for c in cells] + [float(curve[-1][2])])
     text = (f"Error of the MNIST autoencoder (binary cross-entropy summed over pixels, nats "
@@ -231,6 +373,10 @@ def run_table(stored):
             f"{settings['batch_size']}, {settings['threads']} BLAS thread(s)\n\n")
     text += common.markdown_table(["method", "hyper-parameters", "updates", "s / update"]
                                   + [f"{c}" for c in columns] + ["final"], rows)
+    untrained = [m for m, p in stored.get("progress", {}).items() if p["updates"] == 0]
+    if untrained:
+        text += (f"\n\nNot trained yet (stopped before): "
+                 f"{', '.join(_progress_text(m, stored['progress'][m]) for m in untrained)}.")
     if "KFLR" in stored.get("kflr_cost", {}):
         cost = stored["kflr_cost"]["KFLR"]
         text += (f"\n\nKFLR: {cost['seconds_per_update']:.4g} s per update at batch "
@@ -252,7 +398,8 @@ def run_figure(stored, out):
         if len(curve) < 3:
             continue
         steps, seconds, values = (numpy.asarray(c, dtype=float) for c in zip(*curve))
-        style = dict(label=method, linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
+        style = dict(label=label(stored, method),
+                     linestyle=common.LINE_STYLES[index % len(common.LINE_STYLES)])
         axes[0, 0].plot(steps, values, **style)
         axes[0, 1].plot(seconds, values, **style)
     for ax, x_label in zip(axes[0], ("updates", "seconds of training (CPU, evaluation excluded)")):
@@ -260,7 +407,8 @@ def run_figure(stored, out):
         ax.set_ylabel("training error (nats / image)")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8, framealpha=0.7)
+        if ax.get_lines():
+            ax.legend(fontsize=8, framealpha=0.7)
     fig.suptitle(f"MNIST autoencoder, batch {stored['settings']['batch_size']} "
                  f"(cf. Botev et al. 2017, Figure 2)")
     return [str(common.save_figure(fig, out / "figure2_mnist_autoencoder.png"))]
@@ -277,35 +425,101 @@ def chosen_hyper(method, sweep_results):
 
 
 def main_run(args, images, evaluation, source):
-    curves, seconds_per_update, kflr_cost = {}, {}, {}
-    chosen = {m: chosen_hyper(m, pathlib.Path(args.sweep_results)) for m in args.methods}
+    header = common.run_header(args, exclude=("methods", "sweep_results", "kflr_batch_size",
+                                              "kflr_chunk_size", "kflr_factor_period",
+                                              *RESUMING))
+    methods = claim_methods(args, header["settings"])
+    chosen = {m: chosen_hyper(m, pathlib.Path(args.sweep_results)) for m in methods}
     hyper = {m: h for m, (h, _) in chosen.items()}
     hyper_source = {m: source for m, (_, source) in chosen.items()}
     if "KFLR" in hyper:
         hyper["KFLR"] = {**hyper["KFLR"], "factor_period": args.kflr_factor_period,
                          **({} if args.kflr_chunk_size is None else
                             {"chunk_size": args.kflr_chunk_size})}
-    for method in args.methods:
-        if method == "KFLR":
-            batch = args.kflr_batch_size or args.batch_size
-            curve = train(method, hyper[method], args.kflr_updates, args, images, evaluation,
-                          batch)
-            kflr_cost[method] = {"updates": curve[-1][0], "batch_size": batch,
-                                 "seconds_per_update": curve[-1][1] / curve[-1][0],
-                                 "curve": curve}
-            continue
-        updates = args.updates if method in SECOND_ORDER else args.first_order_updates
-        curves[method] = train(method, hyper[method], updates, args, images, evaluation)
-        seconds_per_update[method] = curves[method][-1][1] / curves[method][-1][0]
-    results = {**common.run_header(args, exclude=("methods", "sweep_results",
-                                                  "kflr_batch_size", "kflr_chunk_size",
-                                                  "kflr_factor_period")),
-               "data": source, "out": common.out_text(args), "curves": curves, "hyper": hyper,
-               "seconds_per_update": seconds_per_update, "kflr_cost": kflr_cost,
-               "hyper_source": hyper_source,
+    curves, seconds_per_update, kflr_cost, progress = {}, {}, {}, {}
+    with Stop(args) as stop:
+        for method in methods:
+            planned = (args.kflr_updates if method == "KFLR" else args.updates
+                       if method in SECOND_ORDER else args.first_order_updates)
+            if stop():
+                progress[method] = {"updates": 0, "of": planned}
+                continue
+            if method == "KFLR":
+                batch = args.kflr_batch_size or args.batch_size
+                curve = train(method, hyper[method], planned, args, images, evaluation, batch)
+                kflr_cost[method] = {"updates": curve[-1][0], "batch_size": batch,
+                                     "seconds_per_update": curve[-1][1] / curve[-1][0],
+                                     "curve": curve}
+            else:
+                curve = train(method, hyper[method], planned, args, images, evaluation,
+                              identity={"settings": header["settings"], "hyper": hyper[method]},
+                              stop=stop)
+                if curve[-1][0] > 0:
+                    curves[method] = curve
+                    seconds_per_update[method] = curve[-1][1] / curve[-1][0]
+            progress[method] = {"updates": curve[-1][0], "of": planned}
+    results = {**header, "data": source, "out": common.out_text(args), "curves": curves,
+               "hyper": hyper, "seconds_per_update": seconds_per_update,
+               "kflr_cost": kflr_cost, "hyper_source": hyper_source, "progress": progress,
                "seconds": common.elapsed()}
+    # claim_methods has left to --resume only the unfinished methods of a run of these settings.
+    args.force = args.force or args.resume
+    stored = common.finish_merged(args, NAME, results, "hyper", run_table, run_figure,
+                                  prepare=lambda merged: merged.update(
+                                      progress={**merged.get("progress", {}), **progress}))
+    for method in methods:
+        if method not in _unfinished(progress):
+            checkpoint_path(args.out, method).unlink(missing_ok=True)
+    if stop.reason is not None:
+        common.log(f"stopped by {stop.reason} after "
+                   f"{', '.join(_progress_text(m, p) for m, p in progress.items())}; "
+                   f"{args.out / records.RESULTS} holds the partial results: continue with "
+                   f"the same command and --resume")
+    return stored
 
-    return common.finish_merged(args, NAME, results, "hyper", run_table, run_figure)
+
+def claim_methods(args, settings):
+    """The methods of ``--methods`` to train, after refusing (before anything is computed,
+    unless ``--force``) to overwrite an earlier run's work in ``--out``: a ``results.json`` of
+    other ``settings``, or an unfinished method's checkpoint without ``--resume``. ``--resume``
+    leaves out the methods that ``results.json`` holds finished."""
+    if args.force:
+        return args.methods
+    for method in args.methods:
+        path = checkpoint_path(args.out, method)
+        if path.exists() and not args.resume:
+            raise FileExistsError(f"{path} holds a checkpoint of {method}; pass --resume to "
+                                  f"continue it, or --force to start over")
+    if not (args.out / records.RESULTS).exists():
+        return args.methods
+    stored = records.load(args.out)
+    if stored["settings"] != settings:
+        raise FileExistsError(f"{args.out / records.RESULTS} holds a run with other settings "
+                              f"({records._difference(stored['settings'], settings)}); pass "
+                              f"--force to replace it, or --out another folder")
+    if not args.resume:
+        return args.methods
+    finished = [m for m in args.methods if m in stored["hyper"]
+                and m not in _unfinished(stored.get("progress", {}))]
+    if finished:
+        common.log(f"--resume: {', '.join(finished)} finished in {args.out / records.RESULTS}")
+    return [m for m in args.methods if m not in finished]
+
+
+def _unfinished(progress):
+    """The methods of a ``"progress"`` dict that stopped before their count of updates."""
+    return [m for m, p in progress.items() if p["updates"] < p["of"]]
+
+
+def _progress_text(method, progress):
+    return f"{method} {progress['updates']:,} of {progress['of']:,} updates"
+
+
+def label(stored, method):
+    """``method``, or ``"KFAC (1,200 of 5,000 updates)"`` when it stopped before its count."""
+    progress = stored.get("progress", {})
+    return (f"{method} ({progress[method]['updates']:,} of {progress[method]['of']:,} updates)"
+            if method in _unfinished(progress) else method)
 
 
 def sweep_table(stored):
@@ -387,7 +601,7 @@ def main_sweep(args, images, evaluation, source):
                           for s in SCHEDULE_ABLATIONS.get(method, ())]
     results = {**common.run_header(args, exclude=("methods", "sweep_results",
                                                   "first_order_updates", "kflr_chunk_size",
-                                                  "kflr_factor_period")),
+                                                  "kflr_factor_period", *RESUMING)),
                "data": source, "out": common.out_text(args), "sweep": sweep, "best": best,
                "seconds": common.elapsed()}
 
