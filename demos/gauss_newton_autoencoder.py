@@ -95,7 +95,7 @@ import models  # noqa: E402
 import optim  # noqa: E402
 from demos import common, records  # noqa: E402
 from minigrad import checkpoint, curvature, data, nn  # noqa: E402
-from minigrad.train.trainer import _StopOnSigint  # noqa: E402
+from minigrad.train.trainer import StopOnSigint  # noqa: E402
 
 NAME = "gauss_newton_autoencoder"
 PIXELS = 784
@@ -219,7 +219,7 @@ class Stop:
     def __init__(self, args):
         self.seconds, self.updates = args.stop_after_seconds, args.stop_after_updates
         self.made = 0
-        self.sigint = _StopOnSigint(common.log)
+        self.sigint = StopOnSigint(common.log)
         self.reason = None
 
     def __enter__(self):
@@ -330,7 +330,7 @@ def restore(path, identity, model, optimizer, loader):
     if state["identity"] != identity:
         raise checkpoint.CheckpointError(
             f"checkpoint {path} was made by another run "
-            f"({records._difference(state['identity'], identity)}); --out another folder, or "
+            f"({records.difference(state['identity'], identity)}); --out another folder, or "
             f"pass --force to start over")
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
@@ -495,7 +495,7 @@ def claim_methods(args, settings):
     stored = records.load(args.out)
     if stored["settings"] != settings:
         raise FileExistsError(f"{args.out / records.RESULTS} holds a run with other settings "
-                              f"({records._difference(stored['settings'], settings)}); pass "
+                              f"({records.difference(stored['settings'], settings)}); pass "
                               f"--force to replace it, or --out another folder")
     if not args.resume:
         return args.methods

@@ -181,7 +181,7 @@ def merge_methods(directory, results, key, force, combine):
             if not force:
                 raise FileExistsError(
                     f"{directory / RESULTS} holds a run with other settings "
-                    f"({_difference(stored['settings'], results['settings'])}); pass --force "
+                    f"({difference(stored['settings'], results['settings'])}); pass --force "
                     f"to replace it")
             stored = None
         if stored is None:
@@ -217,6 +217,6 @@ def _as_list(command):
     return command if isinstance(command, list) else [command]
 
 
-def _difference(old, new):
+def difference(old, new):
     keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     return ", ".join(f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in keys)

@@ -96,7 +96,7 @@ def _set_generator_state(generator):
     return set_state
 
 
-class _StopOnSigint:
+class StopOnSigint:
     """While active, the first SIGINT only sets ``requested`` (the loop stops after the
     batch in progress); a second one interrupts at once with ``interrupted_again()``, a
     ``TrainingInterrupted`` saying which checkpoint there is."""
@@ -457,7 +457,7 @@ class Trainer:
             f"{config['dtype']} on "
             f"{config['device']}, {self.metrics['threads']} BLAS threads")
         self.run_start = time.perf_counter() - self.metrics["elapsed_seconds"]
-        with _StopOnSigint(self.progress.line, self.ranks is None,
+        with StopOnSigint(self.progress.line, self.ranks is None,
                            self._interrupted_again) as self.stop:
             while self.epoch < config["epochs"]:
                 self._end_epoch(*self.train_epoch())
