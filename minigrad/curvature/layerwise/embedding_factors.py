@@ -32,6 +32,7 @@ gets factors with ``approx="expand"`` only (none with ``"reduce"``: a plain grad
 """
 from ...backend import get_array_module
 from ...tensor import data_of
+from .kronecker_factors import factor_product
 
 
 class EmbeddingStep:
@@ -135,10 +136,7 @@ class EmbeddingFactors:
 
     def __matmul__(self, v):
         """``(A ⊗ G) v`` for ``v`` (P,) or (P, k) without forming the block: ``G W̃ diag(A)``."""
-        columns = v.reshape(v.shape[0], -1)
-        matrix = self.vector_to_matrix(columns)
-        product = get_array_module(columns).einsum("oj,jwk,w->owk", self.G, matrix, self.A)
-        return self.matrix_to_vector(product).reshape(v.shape)
+        return factor_product(self, v, "oj,jwk,w->owk")
 
     def __repr__(self):
         return f"EmbeddingFactors(A={tuple(self.A.shape)} diagonal, G={tuple(self.G.shape)})"

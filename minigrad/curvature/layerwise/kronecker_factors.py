@@ -102,10 +102,18 @@ class KroneckerFactors:
 
     def __matmul__(self, v):
         """``(G ⊗ A) v`` for ``v`` (P,) or (P, k) without forming the block: ``G W̃ A``."""
-        columns = v.reshape(v.shape[0], -1)
-        matrix = self.vector_to_matrix(columns)
-        product = get_array_module(columns).einsum("oj,jwk,wv->ovk", self.G, matrix, self.A)
-        return self.matrix_to_vector(product).reshape(v.shape)
+        return factor_product(self, v, "oj,jwk,wv->ovk")
 
     def __repr__(self):
         return f"KroneckerFactors(G={tuple(self.G.shape)}, A={tuple(self.A.shape)})"
+
+
+def factor_product(factors, v, spec):
+    """``G W̃ A`` for the columns ``v`` (P,) or (P, k) of ``factors`` (a ``KroneckerFactors``
+    layout: ``vector_to_matrix``, ``matrix_to_vector``, ``G``, ``A``), contracted by the
+    einsum ``spec`` over ``(G, W̃ (out, width, k), A)``: ``"wv"`` for a matrix ``A``, ``"w"``
+    for a diagonal one kept as a vector."""
+    columns = v.reshape(v.shape[0], -1)
+    matrix = factors.vector_to_matrix(columns)
+    product = get_array_module(columns).einsum(spec, factors.G, matrix, factors.A)
+    return factors.matrix_to_vector(product).reshape(v.shape)
