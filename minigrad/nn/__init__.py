@@ -5,6 +5,7 @@ from .attention import MultiheadAttention
 from .batch_norm_update import update_bn
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten

@@ -6,7 +6,7 @@ from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplu
 from .arithmetic import add, astype, div, mul, neg, pow, sub
 from .attention import scaled_dot_product_attention
 from .clamping import clamp
-from .conv import col2im, conv2d, fold, im2col, unfold
+from .conv import col2im, conv2d, conv_transpose2d, fold, im2col, unfold
 from .dropout import dropout
 from .elementwise import abs, exp, log, sqrt
 from .embedding import embedding
@@ -32,8 +32,8 @@ __all__ = [
     "reshape", "sqrt", "squeeze", "sub", "sum", "sum_to", "transpose", "unsqueeze", "var",
     "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu", "log_softmax",
     "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "softplus", "tanh",
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "fold", "im2col",
-    "max_pool2d", "unfold",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "col2im", "conv2d", "conv_transpose2d",
+    "fold", "im2col", "max_pool2d", "unfold",
     "clamp", "expand", "gather", "index_put", "repeat", "sort", "stack", "topk", "where",
     "chunk", "embedding", "erf", "gelu", "layer_norm", "masked_fill",
     "scaled_dot_product_attention", "split",

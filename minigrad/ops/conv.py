@@ -40,6 +40,10 @@ Kernel offsets that read only padding (a 3×3 kernel with padding 1 on a 1×1
 map: all but the centre) contribute exact zeros; ``conv2d`` leaves them out of
 the columns and the GEMM (``KernelCrop`` of the weight, whose adjoint pads the
 weight gradient back with zeros).
+A transposed convolution (``conv_transpose2d``, PyTorch's ``ConvTranspose2d``)
+is the adjoint of ``conv2d`` in its input: with weight ``W`` ``(C_in, C_out, kh, kw)``,
+each input position's channels-last row times ``W_rows[(i, j, o), c] = W[c, o, i, j]``
+gives one output patch, and ``col2im`` adds the patches onto the output.
 The unfolded patches ``cols`` are the layer inputs ``a`` of the Kronecker
 factors of Grosse & Martens (KFC; see ``minigrad/curvature/README.md``, "Kronecker factors: output side first").
 """
@@ -460,3 +464,56 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     if bias is not None:
         out = out + bias
     return permute(reshape(out, (input.shape[0],) + geometry[4] + (out_channels,)), 0, 3, 1, 2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     dilation=1):
+    """Transposed convolution of ``input`` ``(N, C_in, H, W)`` with ``weight``
+    ``(C_in, C_out, kh, kw)``: the gradient of ``conv2d`` with respect to its input.
+
+        y[n, o, y s_h + i d_h − p_h, z s_w + j d_w − p_w] += Σ_c W[c, o, i, j] x[n, c, y, z]
+
+    (entries landing outside the output dropped), plus ``bias`` ``(C_out,)``. The
+    output is ``(N, C_out, H_out, W_out)`` with
+    ``H_out = (H − 1) s_h − 2 p_h + d_h (kh − 1) + output_padding_h + 1``; the
+    ``output_padding`` (smaller than the stride) picks
+    one of the output sizes that a strided ``conv2d`` maps onto ``H``. Computed as one
+    GEMM of the channels-last input rows with ``W_rows`` and a ``col2im`` of the
+    patches, so it is differentiable to any order. Only ``groups=1`` is supported.
+    """
+    _check_4d(input, "conv_transpose2d")
+    _check_4d(weight, "conv_transpose2d", "weight")
+    if weight.shape[0] != input.shape[1]:
+        raise ValueError(f"conv_transpose2d: weight expects {weight.shape[0]} input channels "
+                         f"but input has {input.shape[1]} (input shape {tuple(input.shape)}, "
+                         f"weight shape {tuple(weight.shape)})")
+    in_channels, out_channels = weight.shape[:2]
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"conv_transpose2d: bias must have shape ({out_channels},) for weight "
+                         f"shape {tuple(weight.shape)}, got {tuple(bias.shape)}")
+    kernel = _pair(weight.shape[2:], "conv_transpose2d", "kernel_size")
+    stride, padding, extra, dilation = (
+        _pair(value, "conv_transpose2d", name) for value, name in (
+            (stride, "stride"), (padding, "padding"), (output_padding, "output_padding"),
+            (dilation, "dilation")))
+    if any(e < 0 or e >= s for e, s in zip(extra, stride)):
+        raise ValueError(f"conv_transpose2d: output_padding {extra} must be non-negative and "
+                         f"smaller than the stride {stride} (an output_padding only the "
+                         f"dilation exceeds, which PyTorch accepts, is not supported)")
+    n, _, h, w = input.shape
+    out_size = tuple((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in zip(
+        (h, w), stride, padding, dilation, kernel, extra))
+    if min(out_size) < 1:
+        raise ValueError(f"conv_transpose2d: input shape {tuple(input.shape)} with kernel "
+                         f"{kernel}, stride {stride}, padding {padding} and dilation {dilation} "
+                         f"gives the empty output size {out_size}")
+    output_shape = (n, out_channels) + out_size
+    geometry = window_geometry(output_shape, kernel, stride, padding, dilation,
+                               "conv_transpose2d")
+    rows = reshape(permute(input, 0, 2, 3, 1), -1, in_channels)
+    w_rows = reshape(permute(weight, 2, 3, 1, 0), -1, in_channels)
+    patches = MatMul.apply(rows, w_rows, transpose_b=True)
+    out = Col2Im.apply(patches, input_shape=output_shape, geometry=geometry, layout="rows")
+    if bias is not None:
+        out = out + reshape(bias, 1, out_channels, 1, 1)
+    return out
