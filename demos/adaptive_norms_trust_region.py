@@ -24,7 +24,21 @@ learning with regularized Newton methods" (2019):
      saddle case, and the table gives the backpropagations each run took to get
      below 0.25 (the values themselves where not every seed got there);
    * ``cnn``: a two-convolution ReLU CNN with cross-entropy on a CIFAR-10
-     subset (second-order batch 128, the paper's batch for its CIFAR-10 ResNet).
+     subset (second-order batch 128, the paper's batch for its CIFAR-10 ResNet);
+   * ``cifar-mlp``: the paper's CIFAR-10 MLP row, a 3072-H-10 tanh MLP (H as
+     the MNIST MLP's) with cross-entropy on the CIFAR-10 subset (second-order
+     batch 512);
+   * ``cifar-autoencoder``: the paper's CIFAR-10 autoencoder row, the
+     convolutional autoencoder it names (github.com/jellycsc/PyTorch-CIFAR-10-autoencoder):
+     Conv2d(3→12→24→48, 4×4, stride 2, padding 1, ReLU) and
+     ConvTranspose2d(48→24→12→3, same geometry, ReLU but after the last), binary
+     cross-entropy of the logits against the pixels in [0, 1], averaged
+     (``nn.BCEWithLogitsLoss()``, the reference's Sigmoid + ``BCELoss`` in one), on the
+     CIFAR-10 subset (second-order batch 512).
+
+   The paper's Fashion-MNIST rows are not run: the data this project reads has no
+   Fashion-MNIST (``--data-root`` with ``--download`` would fetch it, but no problem here
+   uses it).
 
    Within a seed every method starts from the same weights
    (``nn.init.manual_seed(seed)`` before the model is built) and sees the same
@@ -72,28 +86,35 @@ NAME = "adaptive_norms_trust_region"
 PRESETS = {
     "quick": dict(seeds=1, mnist_train=128, cifar_train=64, eval_size=64, test_size=64,
                   mlp_hidden=8, autoencoder_sizes="784,16,4", cnn_channels="2,4", mlp_backprops=12,
-                  autoencoder_backprops=12, cnn_backprops=12, tr_batch=64, cnn_tr_batch=32,
+                  autoencoder_backprops=12, cnn_backprops=12, cifar_mlp_backprops=12,
+                  cifar_autoencoder_backprops=12, tr_batch=64, cnn_tr_batch=32,
                   first_order_batch=16, evaluations=2,
                   dominance_batches="8,16", dominance_steps=2, dominance_hidden=1,
-                  dominance_nets="mlp", problems="mlp,autoencoder,cnn,dominance"),
+                  dominance_nets="mlp",
+                  problems="mlp,autoencoder,cnn,cifar-mlp,cifar-autoencoder,dominance"),
     "default": dict(seeds=3, mnist_train=10000, cifar_train=4000, eval_size=2000,
                     test_size=1000, mlp_hidden=64, autoencoder_sizes="784,128,32,8",
                     cnn_channels="8,16", mlp_backprops=3000, autoencoder_backprops=1500,
-                    cnn_backprops=600, tr_batch=512, cnn_tr_batch=128, first_order_batch=32,
+                    cnn_backprops=600, cifar_mlp_backprops=3000, cifar_autoencoder_backprops=240,
+                    tr_batch=512, cnn_tr_batch=128, first_order_batch=32,
                     evaluations=30, dominance_batches="8,32,128,512",
                     dominance_steps=200, dominance_hidden=3, dominance_nets="cnn,mlp",
-                    problems="mlp,autoencoder,cnn,dominance"),
-    # larger than the default, not the paper's data (Fashion-MNIST and CIFAR-10 MLPs,
-    # ResNet-18) nor its budgets
+                    problems="mlp,autoencoder,cnn,cifar-mlp,cifar-autoencoder,dominance"),
+    # larger than the default, not the paper's data (Fashion-MNIST) nor its nets (ResNet-18)
+    # nor its budgets
     "full": dict(seeds=5, mnist_train=60000, cifar_train=4000, eval_size=10000,
                  test_size=1000, mlp_hidden=512, autoencoder_sizes="784,1000,500,250,30",
                  cnn_channels="32,64", mlp_backprops=10000, autoencoder_backprops=10000,
-                 cnn_backprops=10000, tr_batch=512, cnn_tr_batch=128, first_order_batch=32,
+                 cnn_backprops=10000, cifar_mlp_backprops=10000,
+                 cifar_autoencoder_backprops=10000, tr_batch=512, cnn_tr_batch=128,
+                 first_order_batch=32,
                  evaluations=40, dominance_batches="8,32,128,512,2048",
                  dominance_steps=500, dominance_hidden=6, dominance_nets="cnn,mlp",
-                 problems="mlp,autoencoder,cnn,dominance"),
+                 problems="mlp,autoencoder,cnn,cifar-mlp,cifar-autoencoder,dominance"),
 }
-PROBLEMS = ("mlp", "autoencoder", "cnn")
+PROBLEMS = ("mlp", "autoencoder", "cnn", "cifar-mlp", "cifar-autoencoder")
+CIFAR = ("cnn", "cifar-mlp", "cifar-autoencoder")
+AUTOENCODERS = ("autoencoder", "cifar-autoencoder")
 TRUST_REGION = dict(radius=1.0, max_radius=100.0, eta1=0.1, eta2=0.75, gamma1=0.5, gamma2=2.0,
                     beta=0.95, max_cg_iter=10, cg_tol=0.1, curvature="hessian")
 CUBIC = dict(sigma=1.0, eta1=0.1, eta2=0.9, gamma=2.0, beta=0.95, max_krylov_iter=10,
@@ -125,7 +146,8 @@ def arguments(argv):
     p.add_argument("--eval-size", type=int, default=None,
                    help="training images on which the training loss is measured")
     p.add_argument("--test-size", type=int, default=None)
-    p.add_argument("--mlp-hidden", type=int, default=None, help="hidden units of the tanh MLP")
+    p.add_argument("--mlp-hidden", type=int, default=None,
+                   help="hidden units of the tanh MLPs (MNIST and CIFAR-10)")
     p.add_argument("--autoencoder-sizes", default=None,
                    help="encoder layer sizes down to the code, e.g. 784,128,32,8 (mirrored)")
     p.add_argument("--cnn-channels", default=None, help="channels of the CNN's two convolutions")
@@ -133,7 +155,7 @@ def arguments(argv):
         p.add_argument(f"--{problem}-backprops", type=int, default=None,
                        help=f"backpropagations per {problem} run (every method's budget)")
     p.add_argument("--tr-batch", type=int, default=None,
-                   help="second-order batch of the MLP and the autoencoder (paper: 512)")
+                   help="second-order batch of the MLPs and the autoencoders (paper: 512)")
     p.add_argument("--cnn-tr-batch", type=int, default=None,
                    help="second-order batch of the CNN (paper's CIFAR-10 ResNet: 128)")
     p.add_argument("--first-order-batch", type=int, default=None, help="paper: 32")
@@ -171,6 +193,16 @@ def cnn(channels, in_channels=3, num_classes=10, image=32):
                          nn.Linear(second * side * side, num_classes))
 
 
+def cifar_autoencoder():
+    """The convolutional CIFAR-10 autoencoder (3×32×32 → 48×4×4 → 3×32×32), logits out."""
+    layers = []
+    for fan_in, fan_out in ((3, 12), (12, 24), (24, 48)):
+        layers += [nn.Conv2d(fan_in, fan_out, 4, stride=2, padding=1), nn.ReLU()]
+    for fan_in, fan_out in ((48, 24), (24, 12), (12, 3)):
+        layers += [nn.ConvTranspose2d(fan_in, fan_out, 4, stride=2, padding=1), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
 def autoencoder(encoder):
     """``encoder`` mirrored into a decoder; sigmoid after every layer but the code and output."""
     layer_sizes = encoder + encoder[-2::-1]
@@ -185,16 +217,19 @@ def autoencoder(encoder):
 
 def problem_data(problem, args, seed):
     """``{"x", "y", "eval_x", "eval_y", "test_x", "test_y", "source"}`` of ``problem``."""
-    name, size = ("cifar10", args.cifar_train) if problem == "cnn" else ("mnist", args.mnist_train)
+    name, size = ("cifar10", args.cifar_train) if problem in CIFAR else \
+        ("mnist", args.mnist_train)
     (train, test), source = common.subsets(name, [size], seed=seed, root=args.data_root,
                                            download=args.download, test_size=args.test_size)
-    if problem == "autoencoder":
+    if problem in AUTOENCODERS:
         x, test_x = common.pixels(train[0]), common.pixels(test[0])
+        if problem == "cifar-autoencoder":
+            x, test_x = x.reshape(train[0].shape), test_x.reshape(test[0].shape)
         y, test_y = x, test_x
     else:
         x, test_x = common.standardized(train[0], source), common.standardized(test[0], source)
         y, test_y = train[1], test[1]
-        if problem == "mlp":
+        if problem in ("mlp", "cifar-mlp"):
             x, test_x = flat(x), flat(test_x)
     return {"x": x, "y": y, "eval_x": x[:args.eval_size], "eval_y": y[:args.eval_size],
             "test_x": test_x, "test_y": test_y, "source": source}
@@ -202,22 +237,35 @@ def problem_data(problem, args, seed):
 
 def problem_model(problem, args):
     """``(model, loss)`` of ``problem`` (weights drawn from the current ``nn.init`` seed)."""
-    if problem == "mlp":
-        return models.mlp([784, args.mlp_hidden, 10], activation="tanh"), nn.CrossEntropyLoss()
+    if problem in ("mlp", "cifar-mlp"):
+        inputs = 784 if problem == "mlp" else 3072
+        return models.mlp([inputs, args.mlp_hidden, 10], activation="tanh"), \
+            nn.CrossEntropyLoss()
     if problem == "autoencoder":
         return autoencoder(sizes(args.autoencoder_sizes)), nn.BCEWithLogitsLoss()
+    if problem == "cifar-autoencoder":
+        return cifar_autoencoder(), nn.BCEWithLogitsLoss()
     return cnn(sizes(args.cnn_channels)), nn.CrossEntropyLoss()
 
 
 def budget_of(problem, settings):
     """Backpropagations per run of ``problem`` (from the run's settings dict)."""
-    return settings[f"{problem}_backprops"]
+    return settings[f"{problem.replace('-', '_')}_backprops"]
+
+
+def second_order_batch(problem, settings):
+    """The trust-region and ARC batch of ``problem`` (from the run's settings dict)."""
+    return settings["cnn_tr_batch"] if problem == "cnn" else settings["tr_batch"]
 
 
 def problem_label(problem, settings):
     """A title naming ``problem``'s data and net from the run's ``settings`` dict."""
     if problem == "mlp":
         return f"MNIST MLP 784-{settings['mlp_hidden']}-10 (tanh)"
+    if problem == "cifar-mlp":
+        return f"CIFAR-10 MLP 3072-{settings['mlp_hidden']}-10 (tanh)"
+    if problem == "cifar-autoencoder":
+        return "CIFAR-10 conv autoencoder 3-12-24-48-24-12-3 (ReLU)"
     if problem == "autoencoder":
         encoder = sizes(settings["autoencoder_sizes"])
         return f"MNIST autoencoder {'-'.join(map(str, encoder + encoder[-2::-1]))} (sigmoid)"
@@ -227,7 +275,7 @@ def problem_label(problem, settings):
 
 def test_metric(problem):
     """``(key, column header)`` of the test measurement of ``problem``."""
-    return ("test_loss", "test loss") if problem == "autoencoder" else \
+    return ("test_loss", "test loss") if problem in AUTOENCODERS else \
         ("test_accuracy", "test acc %")
 
 
@@ -252,7 +300,7 @@ def training_run(problem, key, args, data, seed):
     model, loss_fn = problem_model(problem, args)
     optimizer = optim.create(name, model.parameters(), **hyper)
     second_order = name in SECOND_ORDER
-    batch_size = ((args.cnn_tr_batch if problem == "cnn" else args.tr_batch) if second_order
+    batch_size = (second_order_batch(problem, vars(args)) if second_order
                   else args.first_order_batch)
     x, y = data["x"], data["y"]
     rng, queue, counts, samples = numpy.random.default_rng(seed), [], {}, [0]
@@ -410,7 +458,7 @@ def training_table(problem, entries, settings):
                     + [spread([r["updates"] for r in runs], counts=True),
                        spread([r["epochs"] for r in runs], 3),
                        spread([r["seconds"] for r in runs], 3)])
-    batch = settings["cnn_tr_batch"] if problem == "cnn" else settings["tr_batch"]
+    batch = second_order_batch(problem, settings)
     title = (f"{problem}: {problem_label(problem, settings)} after "
              f"{budget_of(problem, settings)} backpropagations (second-order batch {batch}, "
              f"first-order batch {settings['first_order_batch']}); {spread_note(entries)}")
