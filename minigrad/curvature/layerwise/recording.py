@@ -8,7 +8,11 @@ output before and after the user's forward hooks. Each call becomes a ``ModuleCa
 module, its name in ``named_modules()``, its input after the user's pre-hooks (``args``), its
 own output Tensor (``own_output``, before the user's forward hooks), the output its caller got
 (``output``) and the calls it made (``children``). Hooks are part of the model: a layer's
-inputs and output gradients are taken where its own ``forward`` sees them.
+inputs and output gradients are taken where its own ``forward`` sees them. An output
+changed in place after its layer returned it (a forward hook that edits it and returns
+``None``, or a caller's ``out.mul_(2)``; seen by the array's version counter) is refused
+for every quantity: the layer's recorded output and the gradient at it would then belong
+to the changed values.
 
 From this one recording the model is, decided in one place (``Recording.refusal``):
 
@@ -27,6 +31,7 @@ import collections
 import contextlib
 
 from ...autograd.grad_mode import enable_grad
+from ...autograd.version import version
 from ...nn.container import Sequential
 from ...nn.residual import Residual
 from ...tensor import Tensor
@@ -59,6 +64,7 @@ class ModuleCall:
         self.module, self.name = module, name
         self.raw_args = self.args = args
         self.own_output = self.output = None
+        self.own_versions = ()
         self.children = []
 
     @property
@@ -87,6 +93,7 @@ def recording_calls(model):
 
     def produced(module, args, output):
         stack[-1].own_output = output
+        stack[-1].own_versions = _versions(output)
 
     def returned(module, args, output):
         call = stack.pop()
@@ -122,6 +129,29 @@ def uncoupled_chain(module):
 def _user_hooks(hooks):
     """The user's hooks of one kind, by name (the recording hooks are gone when this runs)."""
     return ", ".join(getattr(hook, "__qualname__", repr(hook)) for hook in hooks.values())
+
+
+def _tensors(output):
+    """The Tensors of a module output (a Tensor, or a tuple or list holding some)."""
+    return [t for t in (output if isinstance(output, (tuple, list)) else (output,))
+            if isinstance(t, Tensor)]
+
+
+def _versions(output):
+    return tuple(version(t.data) for t in _tensors(output))
+
+
+def changed_in_place(calls):
+    """The error for a call whose own output changed in place after it returned, else None."""
+    for call in calls:
+        if _versions(call.own_output) != call.own_versions:
+            return RuntimeError(
+                f"the output of {call.label()} was changed in place after the layer returned "
+                f"it (by a forward hook, a later layer's forward pre-hook or the code that "
+                f"called it), so the layer's recorded output and the "
+                f"gradient at it would belong to the changed values; change a copy instead "
+                f"(a forward hook may return the new output: return output * 2)")
+    return None
 
 
 def _hook_refusal(call):
@@ -221,6 +251,9 @@ class Recording:
         with enable_grad(), preserved_buffers(model), recording_calls(model) as calls:
             self.output = model(Tensor(data, requires_grad=True))
         self.calls, self.root = calls, calls[-1]
+        error = changed_in_place(calls)
+        if error is not None:
+            raise error
         steps = []
         self.refusal = _chain(self.root, steps) or _shared_refusal(model, calls)
         self._steps = steps

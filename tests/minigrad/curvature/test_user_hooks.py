@@ -1,5 +1,7 @@
 """User forward hooks are part of the model: every layerwise quantity is exact for the hooked
 model (against dense double backward) or refused naming the layer, the hook and the quantity."""
+import re
+
 import numpy
 import pytest
 
@@ -111,3 +113,34 @@ def test_recording_leaves_no_hook_behind():
     counts = [(len(m._forward_pre_hooks), len(m._forward_hooks)) for m in model.modules()]
     curvature.diag_ggn(model, loss, x, y)
     assert [(len(m._forward_pre_hooks), len(m._forward_hooks)) for m in model.modules()] == counts
+
+
+def _doubled_in_place(module, args, output):
+    output.mul_(2)
+
+
+def _tripled_input_in_place(module, args):
+    args[0].mul_(3)
+
+
+@pytest.mark.parametrize("quantity", [
+    lambda m, l, x, y: curvature.ggn(m, l, x, y),
+    lambda m, l, x, y: curvature.diag_ggn(m, l, x, y),
+    lambda m, l, x, y: curvature.kflr(m, l, x, y),
+    lambda m, l, x, y: curvature.diag_hessian(m, l, x, y),
+], ids=["ggn", "diag_ggn", "kflr", "diag_hessian"])
+@pytest.mark.parametrize("hook,changed", [
+    ("forward", "model.2 (Linear)"), ("pre", "model.0 (Linear)")], ids=["forward-hook", "pre-hook"])
+def test_an_output_changed_in_place_is_refused(quantity, hook, changed):
+    """A hook that edits a layer output in place and returns None made ggn 60% wrong
+    without a word; the version counter now tells, and every quantity refuses."""
+    model, loss, x, y = mlp_case(Tanh, "ce", n=3)
+    if hook == "forward":
+        model[2].register_forward_hook(_doubled_in_place)
+    else:
+        model[1].register_forward_pre_hook(_tripled_input_in_place)
+    with pytest.raises(RuntimeError, match=rf"the output of {re.escape(changed)} was changed in "
+                                           rf"place after the layer returned it"):
+        quantity(model, loss, x, y)
+    numpy.testing.assert_allclose(host(curvature.hessian(model, loss, x, y)),
+                                  full_hessian(model, loss, x, y), rtol=RTOL, atol=ATOL)
