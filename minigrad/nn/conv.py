@@ -23,29 +23,46 @@ from .module import Module
 from .parameter import Parameter
 
 
-class Conv2d(Module):
-    """2-D convolution: ``(N, in_channels, H, W)`` → ``(N, out_channels, out_h, out_w)``."""
+class _Convolution(Module):
+    """What ``Conv2d`` and ``ConvTranspose2d`` share: the hyper-parameters as pairs of ints,
+    the weight ``(out, in, kh, kw)`` or, ``transposed``, ``(in, out, kh, kw)``, PyTorch's
+    initialisation (``fan_in`` from the weight's second axis) and the input check."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 bias=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
+                 transposed):
         super().__init__()
+        name = type(self).__name__
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "Conv2d", "kernel_size")
-        self.stride = _pair(stride, "Conv2d", "stride")
-        self.padding = _pair(padding, "Conv2d", "padding")
-        self.dilation = _pair(dilation, "Conv2d", "dilation")
-        require_sizes("Conv2d", in_channels=in_channels, out_channels=out_channels,
+        self.kernel_size = _pair(kernel_size, name, "kernel_size")
+        self.stride = _pair(stride, name, "stride")
+        self.padding = _pair(padding, name, "padding")
+        self.dilation = _pair(dilation, name, "dilation")
+        require_sizes(name, in_channels=in_channels, out_channels=out_channels,
                       kernel_size=self.kernel_size, stride=self.stride, dilation=self.dilation)
-        weight_shape = (out_channels, in_channels) + self.kernel_size
+        channels = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        weight_shape = channels + self.kernel_size
         self.weight = Parameter(init.kaiming_uniform(weight_shape))
         bound = 1.0 / math.sqrt(init.fan_in(weight_shape))
         self.bias = Parameter(init.uniform((out_channels,), bound)) if bias else None
 
-    def forward(self, x):
+    def check_input(self, x):
+        """Refuse an input of another dtype, or not ``(N, in_channels, H, W)``."""
         require_dtype_of(repr(self), x, self.weight)
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"{self!r} expects input of shape (N, {self.in_channels}, H, W), "
                              f"got {x.shape}")
+
+
+class Conv2d(_Convolution):
+    """2-D convolution: ``(N, in_channels, H, W)`` → ``(N, out_channels, out_h, out_w)``."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 bias=True):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
+                         transposed=False)
+
+    def forward(self, x):
+        self.check_input(x)
         spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
         if any(span > size + 2 * p for span, size, p in zip(spans, x.shape[2:], self.padding)):
             raise ValueError(f"{self!r}: input of shape {x.shape} is smaller than the dilated "

@@ -16,40 +16,22 @@ Initialisation as PyTorch: ``W ~ U(−1/√fan_in, 1/√fan_in)`` (``kaiming_uni
 with ``a = √5``) and ``b ~ U(−1/√fan_in, 1/√fan_in)``, where PyTorch takes
 ``fan_in = out_channels·kh·kw`` from the weight's second axis.
 """
-import math
-
 from ..ops.conv import _pair
-from ..ops.validation import require_dtype_of, require_sizes
 from . import functional as F
-from . import init
-from .module import Module
-from .parameter import Parameter
+from .conv import _Convolution
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_Convolution):
     """Transposed convolution: ``(N, in_channels, H, W)`` → ``(N, out_channels, H_out, W_out)``."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, bias=True, dilation=1):
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "ConvTranspose2d", "kernel_size")
-        self.stride = _pair(stride, "ConvTranspose2d", "stride")
-        self.padding = _pair(padding, "ConvTranspose2d", "padding")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias,
+                         transposed=True)
         self.output_padding = _pair(output_padding, "ConvTranspose2d", "output_padding")
-        self.dilation = _pair(dilation, "ConvTranspose2d", "dilation")
-        require_sizes("ConvTranspose2d", in_channels=in_channels, out_channels=out_channels,
-                      kernel_size=self.kernel_size, stride=self.stride, dilation=self.dilation)
-        weight_shape = (in_channels, out_channels) + self.kernel_size
-        self.weight = Parameter(init.kaiming_uniform(weight_shape))
-        bound = 1.0 / math.sqrt(init.fan_in(weight_shape))
-        self.bias = Parameter(init.uniform((out_channels,), bound)) if bias else None
 
     def forward(self, x):
-        require_dtype_of(repr(self), x, self.weight)
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"{self!r} expects input of shape (N, {self.in_channels}, H, W), "
-                             f"got {x.shape}")
+        self.check_input(x)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.dilation)
 

@@ -437,6 +437,24 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return col2im(input, shape, (kh, kw), stride, padding, dilation)
 
 
+def _channels(input, weight, bias, function, in_axis):
+    """``(in_channels, out_channels)`` of a 4-D ``weight`` whose axis ``in_axis`` (1 for
+    ``conv2d``'s ``(out, C, kh, kw)``, 0 for ``conv_transpose2d``'s ``(C, out, kh, kw)``)
+    matches the channels of the 4-D ``input``, and ``bias`` (``(out,)`` or None); the
+    errors name ``function`` and the shapes."""
+    _check_4d(input, function)
+    _check_4d(weight, function, "weight")
+    in_channels, out_channels = weight.shape[in_axis], weight.shape[1 - in_axis]
+    if in_channels != input.shape[1]:
+        raise ValueError(f"{function}: weight expects {in_channels} input channels but input "
+                         f"has {input.shape[1]} (input shape {tuple(input.shape)}, "
+                         f"weight shape {tuple(weight.shape)})")
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ValueError(f"{function}: bias must have shape ({out_channels},) for weight shape "
+                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+    return in_channels, out_channels
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-D cross-correlation of ``input`` ``(N, C, H, W)`` with ``weight`` ``(out, C, kh, kw)``.
 
@@ -445,16 +463,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     batch) from differentiable ops, so it is differentiable to any order.
     Only ``groups=1`` is supported.
     """
-    _check_4d(input, "conv2d")
-    _check_4d(weight, "conv2d", "weight")
-    if weight.shape[1] != input.shape[1]:
-        raise ValueError(f"conv2d: weight expects {weight.shape[1]} input channels but input has "
-                         f"{input.shape[1]} (input shape {tuple(input.shape)}, "
-                         f"weight shape {tuple(weight.shape)})")
-    out_channels = weight.shape[0]
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"conv2d: bias must have shape ({out_channels},) for weight shape "
-                         f"{tuple(weight.shape)}, got {tuple(bias.shape)}")
+    _, out_channels = _channels(input, weight, bias, "conv2d", in_axis=1)
     geometry = window_geometry(input.shape, weight.shape[2:], stride, padding, dilation, "conv2d")
     taps, trimmed = _taps_inside(input.shape, geometry)
     if trimmed != geometry:
@@ -481,16 +490,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     GEMM of the channels-last input rows with ``W_rows`` and a ``col2im`` of the
     patches, so it is differentiable to any order. Only ``groups=1`` is supported.
     """
-    _check_4d(input, "conv_transpose2d")
-    _check_4d(weight, "conv_transpose2d", "weight")
-    if weight.shape[0] != input.shape[1]:
-        raise ValueError(f"conv_transpose2d: weight expects {weight.shape[0]} input channels "
-                         f"but input has {input.shape[1]} (input shape {tuple(input.shape)}, "
-                         f"weight shape {tuple(weight.shape)})")
-    in_channels, out_channels = weight.shape[:2]
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ValueError(f"conv_transpose2d: bias must have shape ({out_channels},) for weight "
-                         f"shape {tuple(weight.shape)}, got {tuple(bias.shape)}")
+    in_channels, out_channels = _channels(input, weight, bias, "conv_transpose2d", in_axis=0)
     kernel = _pair(weight.shape[2:], "conv_transpose2d", "kernel_size")
     stride, padding, extra, dilation = (
         _pair(value, "conv_transpose2d", name) for value, name in (
