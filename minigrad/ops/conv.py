@@ -493,8 +493,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     ``"columns"`` when there are fewer output channels than output columns (a
     CIFAR-10 autoencoder's last two layers, 12 → 3 onto 32×32 and 24 → 12 onto
     16×16 at batch 512: the fold 2.9× and 1.7× faster, measured beside other work;
-    48 → 24 onto 8×8 stays on
-    rows, 0.6× there). Only ``groups=1`` is supported.
+    48 → 24 onto 8×8 stays on rows, 0.6× there). Only ``groups=1`` is supported.
     """
     in_channels, out_channels = _channels(input, weight, bias, "conv_transpose2d", in_axis=0)
     kernel = _pair(weight.shape[2:], "conv_transpose2d", "kernel_size")
