@@ -69,8 +69,9 @@ start-up. On this repository's 2-core CPU, shared with other work (load
 average 18), the stand-in rehearsal at ``--size small`` used 110 s of CPU
 time (10 minutes of wall time) for the first seven workloads before its limit
 stopped it, and the ResNet-18 step alone 28 s more; a KFLR update
-at the full batch of 1000 costs about 90 s there (``gauss_newton_autoencoder.py``
-measured 22 s at batch 250).
+at the full batch of 1000 would cost about 90 s there, scaling the 22 s that
+``gauss_newton_autoencoder.py`` measured at batch 250 (its factors alone took
+53.5 s at batch 1000 in ``bench_curvature``).
 """
 import argparse
 import os
