@@ -229,10 +229,11 @@ def test_hess_trucks(tmp_path):
 
 
 def test_an_earlier_run_is_kept_unless_forced(tmp_path):
-    first = hess_trucks.main(["--quick", "--out", str(tmp_path)])
+    quick = ["--quick", "--parts", "swa", "--out", str(tmp_path)]
+    first = hess_trucks.main(quick)
     stored = (tmp_path / "results.json").read_text()
     with pytest.raises(FileExistsError, match="holds an earlier run; pass --force"):
-        hess_trucks.main(["--quick", "--out", str(tmp_path)])
+        hess_trucks.main(quick)
     assert (tmp_path / "results.json").read_text() == stored
-    again = hess_trucks.main(["--quick", "--out", str(tmp_path), "--force"])
+    again = hess_trucks.main([*quick, "--force"])
     assert again["table"] == first["table"]
