@@ -49,9 +49,9 @@ learning with regularized Newton methods" (2019):
    gets the same budget of backpropagations; the training loss (on a fixed
    evaluation subset of the training set) and the test metric are measured
    ``--evaluations`` times per run, evenly spaced. Tables give mean ± sample std over the
-   seeds where there are at least 3 (the values themselves for fewer); figures the mean over seeds against backpropagations and against
-   seconds with a ± std band (each seed's curve interpolated onto the common
-   backpropagation grid).
+   seeds where there are at least 3 (the values themselves for fewer); figures the mean
+   over seeds against backpropagations and against seconds with a ± std band (each
+   seed's curve interpolated onto the common backpropagation grid).
 2. **Section 3.2 / Figure 2.** The diagonal share of the absolute Hessian,
    ``δ(H) = Σ|H_ii| / Σ|H_ij|`` (``minigrad.curvature.diagonal_dominance``),
    of a small CNN and a small tanh MLP on MNIST batches of several sizes n, at
