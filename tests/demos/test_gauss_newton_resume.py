@@ -9,7 +9,7 @@ the curves (updates and errors) and the parameters of the uninterrupted run, bit
 import numpy
 import pytest
 
-from minigrad import backend
+from minigrad import backend, checkpoint
 
 from demos import gauss_newton_autoencoder, records
 
@@ -87,3 +87,25 @@ def test_a_time_budget_spent_before_the_first_update_leaves_every_method_to_resu
     assert stopped["progress"] == {"KFAC": {"updates": 0, "of": 6}, "SGD": {"updates": 0, "of": 6}}
     resumed = run(tmp_path, "--resume")
     assert resumed["progress"] == {"KFAC": {"updates": 6, "of": 6}, "SGD": {"updates": 6, "of": 6}}
+
+
+def test_kflr_stopped_and_resumed_gives_the_uninterrupted_curve_and_parameters(tmp_path, models):
+    settings = ["--quick", "--methods", "KFLR", "--kflr-updates", "4", "--every", "2",
+                "--checkpoint-every", "3"]
+    whole = gauss_newton_autoencoder.main([*settings, "--out", str(tmp_path / "whole")])
+    parts = tmp_path / "parts"
+    first = gauss_newton_autoencoder.main([*settings, "--out", str(parts),
+                                           "--stop-after-updates", "3"])
+    assert first["progress"] == {"KFLR": {"updates": 3, "of": 4}}
+    assert "| KFLR (3 of 4 updates) |" in first["table"]
+    with pytest.raises(checkpoint.CheckpointError, match="batch_size"):
+        gauss_newton_autoencoder.main([*settings, "--out", str(parts), "--resume",
+                                       "--kflr-batch-size", "16"])
+    resumed = gauss_newton_autoencoder.main([*settings, "--out", str(parts), "--resume"])
+    assert resumed["progress"] == whole["progress"] == {"KFLR": {"updates": 4, "of": 4}}
+    assert not list(parts.glob("checkpoint_*"))
+    curve = [(update, error) for update, _, error in resumed["kflr_cost"]["KFLR"]["curve"]]
+    assert curve == [(update, error) for update, _, error in whole["kflr_cost"]["KFLR"]["curve"]]
+    expected, found = parameters(models[0]), parameters(models[-1])
+    for name in expected:
+        numpy.testing.assert_array_equal(found[name], expected[name], err_msg=name)

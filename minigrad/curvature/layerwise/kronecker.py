@@ -15,7 +15,9 @@ positions): A **averages over samples and positions** and G **averages over samp
 over positions**, so ``G ⊗ A`` has the scale of the exact block and equals it when L = 1.
 ``c_N = 1/N`` for the mean loss. The back-propagated columns ``C`` (V, N, out, *positions) are
 
-    KFLR   the exact square root of the loss Hessian (K columns), so G = c_N Σ_n Gpre_n
+    KFLR   the exact square root of the loss Hessian (K columns), so G = c_N Σ_n Gpre_n;
+           below a layer of D ≤ K/4 outputs, D columns with the same Σ_v C_v,n C_v,nᵀ
+           (``recursion.fewer_columns``: chains only)
     KFAC   M Monte-Carlo columns (``mc_samples``; the gradient of −log p(ŷ|x), ŷ from the model)
 
 and KFRA replaces per-sample back-propagation by the recursion on batch averages,
@@ -137,7 +139,9 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     A chain goes through the per-sample recursion, any other model through the engine's
     backward (``engine_columns.py``), as does a ``Linear`` on token inputs (N, S, d), which
     shares the axis S (``recording.py``); both start from the same columns at the output.
-    The columns of every layer call, V·n·out numbers each, are estimated before they exist."""
+    A chain's columns are compressed below narrow layers (``recursion.fewer_columns``),
+    which only the factors' per-sample sums Σ_v C_v,n C_v,nᵀ read. The columns of every layer
+    call, at most V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
     S = output_columns_of(batch, fisher_type, mc_samples, draws)
     records = kronecker_records(batch.recording.calls, method)
@@ -152,7 +156,7 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
         if is_kronecker_layer(step):
             found.append((step, state.columns))
 
-    backpropagate(batch.steps, CurvatureState([ColumnGroup(S)]), visit)
+    backpropagate(batch.steps, CurvatureState([ColumnGroup(S)]), visit, compress=True)
     return found, batch.scale
 
 

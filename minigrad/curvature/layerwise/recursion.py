@@ -23,6 +23,12 @@ At a ``Residual`` block the incoming groups run through both paths and are added
 block input (``J = J_branch + J_shortcut``, so ``Jᵀ S`` adds); groups created inside a path
 stay with that path. ``visit(step, state)`` is called at every parameterised leaf with the
 curvature at the leaf's output; the walk stops below the lowest parameterised top-level step.
+
+A caller that reads the columns only through ``Σ_v S_v,n S_v,nᵀ`` per sample (the Kronecker
+factors ``G``) may pass ``compress=True``: below a step whose input has D entries per sample
+and V ≥ 4·D columns, the columns are replaced by D columns with the same sum
+(``fewer_columns``), so the layers below back-propagate D columns instead of V. Through the
+784-1000-500-250-30-… autoencoder, KFLR's 784 columns become 30 at the code layer.
 """
 from ...backend import get_array_module
 from .losses import batch_scale, loss_derivatives_for, output_columns
@@ -68,6 +74,28 @@ class CurvatureState:
         return CurvatureState(self.groups + [group], None, self.gradient)
 
 
+def fewer_columns(state):
+    """``state`` with every unweighted group of V columns of D ≤ V/4 entries per sample
+    replaced by D columns with the same per-sample sum of outer products: per sample the
+    columns form S_n (V, D) = Q_n R_n (QR), and S_nᵀ S_n = R_nᵀ R_n, so the D rows of R_n
+    (D, D) are the new columns, (D, N, *shape). The QR costs 2·V·D² multiply-adds per sample;
+    below V/4 (rather than V) it is repaid by the first layer below of width ≥ D, which
+    back-propagates D columns instead of V. Weighted groups (signs of a Hessian's diagonal)
+    and a diagonal are kept as they are."""
+    groups = []
+    for group in state.groups:
+        S = group.columns
+        V, n, shape = S.shape[0], S.shape[1], S.shape[2:]
+        size = S[0, 0].size
+        if group.weights is not None or 4 * size > V:
+            groups.append(group)
+            continue
+        xp = get_array_module(S)
+        R = xp.linalg.qr(S.reshape(V, n, size).transpose(1, 0, 2), mode="r")
+        groups.append(ColumnGroup(R.transpose(1, 0, 2).reshape((size, n) + shape)))
+    return CurvatureState(groups, state.diagonal, state.gradient, state.diagonal_is_exact)
+
+
 def _add(a, b):
     if a is None:
         return b
@@ -110,14 +138,15 @@ def _through_block(step, state, hessian, walk):
     return CurvatureState(groups, None, gradient)
 
 
-def backpropagate(steps, state, visit, hessian=False, shortcut=None):
+def backpropagate(steps, state, visit, hessian=False, shortcut=None, compress=False):
     """Run the recursion down ``steps`` from ``state`` at their output, calling ``visit``.
 
     ``hessian``: include the second-derivative terms (needs ``state.gradient``); without
     them the curvature is the Gauss-Newton one. ``shortcut``: a strategy with
     ``applies(step)`` and ``diagonal_through(step, d)`` for steps below which only diag(Hpre)
-    is read (see ``diagonal.py``). The walk stops at the lowest parameterised top-level step:
-    it is visited, and nothing below it is computed.
+    is read (see ``diagonal.py``). ``compress``: ``fewer_columns`` below every leaf (for a
+    caller that reads only ``Σ_v S_v,n S_v,nᵀ`` per sample). The walk stops at the lowest
+    parameterised top-level step: it is visited, and nothing below it is computed.
     """
     lowest = steps[lowest_parameterised_index(steps)]
 
@@ -126,7 +155,8 @@ def backpropagate(steps, state, visit, hessian=False, shortcut=None):
             visit(step, current)
         if step is lowest:
             return current
-        return _through_leaf(step, current, hessian, shortcut)
+        below = _through_leaf(step, current, hessian, shortcut)
+        return fewer_columns(below) if compress else below
 
     def through_block(step, current, walk):
         return _through_block(step, current, hessian, walk)
