@@ -9,8 +9,9 @@ quantities; the smaller of the two medians is used (the stricter ratio).
 Part 2: the MNIST autoencoder 784-1000-500-250-30-250-500-1000-784 (sigmoid, BCE on logits)
 at batch 1000: time and memory peak (``tracemalloc``, NumPy allocations) of one exact
 block-Hessian-vector product of its first 784×1000 layer (``block_hessian(dense=False)``),
-and of its KFRA and KFLR factors; KFLR also with its columns never compressed
-(``recursion.fewer_columns``), the baseline of the compression below the code layer.
+and of its KFRA and KFLR factors; KFLR also without the recursion's two savings (the
+output's unit columns through the last ``Linear``, ``jac_t_unit_columns``; the columns
+compressed below the code layer, ``recursion.fewer_columns``), their baseline.
 
 Part 3 (``--quantities``): the per-sample quantities, the Monte-Carlo GN diagonal, square
 roots of the GN, the empirical Fisher's diagonal and EKFAC on the MLP of part 1, each as a
@@ -49,6 +50,7 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
 from minigrad.curvature.layerwise import recursion  # noqa: E402
+from minigrad.curvature.layerwise.derivatives.linear import LinearDerivatives  # noqa: E402
 
 
 def median_seconds(fn, repeats):
@@ -140,21 +142,23 @@ def autoencoder_costs():
             ("KFRA factors (all layers)", lambda: curvature.kfra(model, loss, x, x)),
             ("KFLR factors (784 columns, 30 below code)",
              lambda: curvature.kflr(model, loss, x, x, chunk_size=100)),
-            ("KFLR factors, 784 columns throughout", lambda: uncompressed_kflr(model, loss, x))]
+            ("KFLR factors, 784 dense columns throughout", lambda: plain_kflr(model, loss, x))]
     seconds = {}
     for name, fn in rows:
         _, seconds[name], peak = measured(fn)
         print(f"{name:<42}{seconds[name]:>10.2f}{peak / 2 ** 20:>10.1f}")
     compressed, throughout = (seconds[name] for name, _ in rows[2:])
-    print(f"KFLR with its columns compressed below the code: {compressed / throughout:.2f} × "
-          f"the recursion that keeps all 784")
+    print(f"KFLR with unit output columns and compressed below the code: "
+          f"{compressed / throughout:.2f} × the recursion without either")
 
 
-def uncompressed_kflr(model, loss, x):
-    """KFLR's factors with ``recursion.fewer_columns`` replaced by the identity: the same
-    factors (up to rounding) from all 784 columns at every layer, the baseline of the
-    compression."""
-    with mock.patch.object(recursion, "fewer_columns", lambda state: state):
+def plain_kflr(model, loss, x):
+    """KFLR's factors with neither saving of the recursion: ``recursion.fewer_columns``
+    replaced by the identity (all 784 columns at every layer) and the output layer's unit
+    columns multiplied as dense ones (``jac_t_unit_columns`` returning None). The same
+    factors up to rounding: the baseline of both savings."""
+    with mock.patch.object(recursion, "fewer_columns", lambda state: state), \
+            mock.patch.object(LinearDerivatives, "jac_t_unit_columns", lambda *args: None):
         return curvature.kflr(model, loss, x, x, chunk_size=100)
 
 

@@ -116,14 +116,15 @@ def input_factor(step):
 FISHER_TYPES = ("type-2", "mc", "empirical")
 
 
-def output_columns_of(batch, fisher_type, mc_samples, draws):
-    """(V, N, *out) columns at the network output for ``fisher_type`` (curvlinops' names):
-    "type-2" the exact square root of the loss Hessian (K columns), "mc" ``mc_samples``
+def output_group_of(batch, fisher_type, mc_samples, draws):
+    """The ``ColumnGroup`` of (V, N, *out) columns at the network output for ``fisher_type``
+    (curvlinops' names): "type-2" the exact square root of the loss Hessian (K columns; unit
+    columns for a diagonal Hessian, ``RecordedBatch.output_group``), "mc" ``mc_samples``
     Monte-Carlo columns, "empirical" the per-sample loss gradients ``∇_z ℓ_n`` (one column)."""
     if fisher_type == "empirical":
         gradient = batch.loss_rules.gradient(batch.loss, batch.logits, batch.y)
-        return gradient.reshape((1,) + batch.output.shape)
-    return batch.output_columns(None if fisher_type == "type-2" else mc_samples, draws)
+        return ColumnGroup(gradient.reshape((1,) + batch.output.shape))
+    return batch.output_group(None if fisher_type == "type-2" else mc_samples, draws)
 
 
 def check_fisher_type(fisher_type, method):
@@ -143,7 +144,8 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
     which only the factors' per-sample sums Σ_v C_v,n C_v,nᵀ read. The columns of every layer
     call, at most V·n·out numbers each, are estimated before they exist."""
     batch = RecordedBatch(model, loss, x, y, method)
-    S = output_columns_of(batch, fisher_type, mc_samples, draws)
+    group = output_group_of(batch, fisher_type, mc_samples, draws)
+    S = group.columns
     records = kronecker_records(batch.recording.calls, method)
     require_memory(method, [(S.shape[0],) + step.out.shape for step, _ in records],
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
@@ -156,7 +158,7 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
         if is_kronecker_layer(step):
             found.append((step, state.columns))
 
-    backpropagate(batch.steps, CurvatureState([ColumnGroup(S)]), visit, compress=True)
+    backpropagate(batch.steps, CurvatureState([group]), visit, compress=True)
     return found, batch.scale
 
 

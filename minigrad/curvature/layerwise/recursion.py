@@ -37,10 +37,15 @@ from .walk import walk_backward
 
 
 class ColumnGroup:
-    """Columns ``S`` (V, N, *shape) with weights ``w`` (V, N) (None: all 1): ``S diag(w) Sᵀ``."""
+    """Columns ``S`` (V, N, *shape) with weights ``w`` (V, N) (None: all 1): ``S diag(w) Sᵀ``.
 
-    def __init__(self, columns, weights=None):
-        self.columns, self.weights = columns, weights
+    ``unit_root`` (N, V), when given, says the columns are scaled unit vectors, S[v, n] =
+    unit_root[n, v] e_v over the flattened entries (a diagonal's square root: a loss with a
+    diagonal Hessian, ``with_diagonal_as_columns``); a step whose rules have a cheaper
+    ``jac_t_unit_columns`` (a ``Linear``: unit_root[n, v] W[v, :]) uses it."""
+
+    def __init__(self, columns, weights=None, unit_root=None):
+        self.columns, self.weights, self.unit_root = columns, weights, unit_root
 
 
 class CurvatureState:
@@ -69,9 +74,27 @@ class CurvatureState:
         xp = get_array_module(d)
         n, size = d.shape[0], d[0].size
         flat = d.reshape(n, size)
-        columns = xp.eye(size, dtype=d.dtype)[:, None, :] * xp.sqrt(xp.abs(flat)).T[:, :, None]
-        group = ColumnGroup(columns.reshape((size,) + d.shape), xp.sign(flat).T)
+        root = xp.sqrt(xp.abs(flat))
+        group = ColumnGroup(unit_columns(root, d.shape[1:]), xp.sign(flat).T, root)
         return CurvatureState(self.groups + [group], None, self.gradient)
+
+
+def unit_columns(root, shape):
+    """(V, N, *shape) columns S[v, n] = root[n, v] e_v for ``root`` (N, V), V = prod(shape)."""
+    xp = get_array_module(root)
+    n, size = root.shape
+    columns = xp.eye(size, dtype=root.dtype)[:, None, :] * root.T[:, :, None]
+    return columns.reshape((size, n) + tuple(shape))
+
+
+def _jac_t_columns(rules, module, x, out, group):
+    """``J_nᵀ S`` for a group's columns: ``rules.jac_t_unit_columns`` when the columns are
+    scaled unit vectors and the rules have a cheaper form, else ``jac_t_mat_prod``."""
+    if group.unit_root is not None:
+        product = rules.jac_t_unit_columns(module, x, out, group.unit_root)
+        if product is not None:
+            return product
+    return rules.jac_t_mat_prod(module, x, out, group.columns)
 
 
 def fewer_columns(state):
@@ -113,7 +136,7 @@ def _through_leaf(step, state, hessian, shortcut):
             passed.diagonal_is_exact = False
             return passed
         state = state.with_diagonal_as_columns()
-    groups = [ColumnGroup(rules.jac_t_mat_prod(module, x, out, group.columns), group.weights)
+    groups = [ColumnGroup(_jac_t_columns(rules, module, x, out, group), group.weights)
               for group in state.groups]
     diagonal = state.diagonal
     if diagonal is not None:
@@ -191,6 +214,16 @@ class RecordedBatch:
         root = output_columns(self.loss_rules, self.loss, self.logits, self.y, mc_samples, seed)
         return root.reshape(root.shape[:2] + self.output.shape[1:])
 
+    def output_group(self, mc_samples=None, seed=None):
+        """``output_columns`` as a ``ColumnGroup``; the exact square root of a loss with a
+        diagonal Hessian h (``curvature``: MSE, BCE with logits) as unit columns of root √h."""
+        columns = self.output_columns(mc_samples, seed)
+        if mc_samples is not None or not hasattr(self.loss_rules, "curvature"):
+            return ColumnGroup(columns)
+        xp = get_array_module(columns)
+        root = xp.sqrt(self.loss_rules.curvature(self.loss, self.logits, self.y))
+        return ColumnGroup(columns, unit_root=root)
+
     def initial_state(self, mc_samples=None, seed=None, with_gradient=False):
         """The curvature at the output: the exact square root of the per-sample loss Hessian,
         or ``mc_samples`` Monte-Carlo columns; with the per-sample gradient for the
@@ -199,8 +232,7 @@ class RecordedBatch:
         if with_gradient:
             gradient = self.loss_rules.gradient(self.loss, self.logits,
                                                 self.y).reshape(self.output.shape)
-        return CurvatureState([ColumnGroup(self.output_columns(mc_samples, seed))], None,
-                              gradient)
+        return CurvatureState([self.output_group(mc_samples, seed)], None, gradient)
 
     def backpropagate(self, visit, hessian=False, mc_samples=None, seed=None, shortcut=None):
         state = self.initial_state(mc_samples, seed, with_gradient=hessian)

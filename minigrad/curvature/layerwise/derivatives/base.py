@@ -101,6 +101,12 @@ class Derivatives:
         """``J_n``'s diagonal (shape of x) where ``J_n`` is diagonal and elementwise; else None."""
         return None
 
+    def jac_t_unit_columns(self, module, x, out, root):
+        """``J_nᵀ S`` for the scaled unit columns S[v, n] = root[n, v] e_v (``root`` (N, V),
+        V the output entries) where a module has a form cheaper than ``jac_t_mat_prod`` of
+        the V columns; else None."""
+        return None
+
     def couples_samples(self, module):
         """Whether an output sample depends on other input samples (batch statistics)."""
         return False

@@ -1,6 +1,7 @@
 """Rules for ``nn.Linear``: ``y_n = W x_n + b`` with ``W`` (out, in), ``b`` (out,), ``x`` (N, in).
 
     J_n = W                          jac: M Wᵀ        jac_t: M W
+                                     jac_t of unit columns root[n, v] e_v: root[n, v] W[v, :]
     ∂y_n/∂W[o, i] = x_n[i] e_o       param_jac_t (weight): M[v, n] ⊗ x_n  (V, N, out, in)
     ∂y_n/∂b = I                      param_jac_t (bias):   M              (V, N, out)
     KFRA step:  Wᵀ G W                (the batch-independent Jacobian)
@@ -45,6 +46,14 @@ class LinearDerivatives(SharedAxisDerivatives):
 
     def jac_t_mat_prod(self, module, x, out, M):
         return _rows_times(M, module.weight.data)
+
+    def jac_t_unit_columns(self, module, x, out, root):
+        """Wᵀ (root[n, v] e_v) = root[n, v] W[v, :]: (V = out, N, in), V·N·in products
+        instead of ``jac_t_mat_prod``'s V·N·out·in (inputs (N, in) only)."""
+        if x.ndim != 2:
+            return None
+        W = module.weight.data
+        return root.T[:, :, None] * W[:, None, :]
 
     def average_sandwich(self, module, x, out, G):
         W = module.weight.data
