@@ -17,7 +17,8 @@ over positions**, so ``G ⊗ A`` has the scale of the exact block and equals it 
 
     KFLR   the exact square root of the loss Hessian (K columns), so G = c_N Σ_n Gpre_n;
            below a layer of D ≤ K/4 outputs, D columns with the same Σ_v C_v,n C_v,nᵀ
-           (``recursion.fewer_columns``: chains only)
+           (``recursion.fewer_columns``: chains only); for a diagonal loss Hessian h, unit
+           columns √h_n,v e_v, so the output layer's G = c_N diag(Σ_n h_n) (``output_factor``)
     KFAC   M Monte-Carlo columns (``mc_samples``; the gradient of −log p(ŷ|x), ŷ from the model)
 
 and KFRA replaces per-sample back-propagation by the recursion on batch averages,
@@ -133,9 +134,10 @@ def check_fisher_type(fisher_type, method):
                          f"names: type-2 = KFLR, mc = KFAC), got {fisher_type!r}")
 
 
-def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
-    """``([(step, C)], c_N)`` per call of a Kronecker layer: C (V, N, *out) back-propagated
-    columns of ``fisher_type``.
+def layer_groups(model, loss, x, y, fisher_type, mc_samples, draws, method):
+    """``([(step, group)], c_N)`` per call of a Kronecker layer: the ``ColumnGroup`` of its
+    back-propagated columns C (V, N, *out) of ``fisher_type`` (unit columns at the output of a
+    loss with a diagonal Hessian, ``RecordedBatch.output_group``).
 
     A chain goes through the per-sample recursion, any other model through the engine's
     backward (``engine_columns.py``), as does a ``Linear`` on token inputs (N, S, d), which
@@ -151,15 +153,33 @@ def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
                    batch.output.dtype, f"chunk_size= smaller than {batch.batch_size} "
                    f"back-propagates fewer samples at once (the factors are the same)")
     if not batch.is_chain:
-        return per_sample_columns(batch, S, records), batch.scale
+        return [(step, ColumnGroup(C)) for step, C in per_sample_columns(batch, S, records)], \
+            batch.scale
     found = []
 
     def visit(step, state):
         if is_kronecker_layer(step):
-            found.append((step, state.columns))
+            (reached,) = state.groups
+            found.append((step, reached))
 
     backpropagate(batch.steps, CurvatureState([group]), visit, compress=True)
     return found, batch.scale
+
+
+def layer_columns(model, loss, x, y, fisher_type, mc_samples, draws, method):
+    """``([(step, C)], c_N)``: ``layer_groups`` with each group's columns C (V, N, *out)."""
+    found, scale = layer_groups(model, loss, x, y, fisher_type, mc_samples, draws, method)
+    return [(step, group.columns) for step, group in found], scale
+
+
+def output_factor(step, group, approx, scale):
+    """A layer's G, ``scale`` · Σ rows rowsᵀ over its ``output_rows``; for unit columns at the
+    (N, out) output of a ``Linear`` (``ColumnGroup.unit_root`` (N, out)), whose rows are
+    scaled unit vectors, ``scale · diag(Σ_n unit_root_n²)`` without the Gram's V·N·out²."""
+    if group.unit_root is not None and group.columns.ndim == 3:
+        xp = get_array_module(group.unit_root)
+        return xp.diag(scale * (group.unit_root * group.unit_root).sum(axis=0))
+    return gram(output_rows(step, group.columns, approx), scale)
 
 
 def chunks(x, chunk_size, method):
@@ -192,17 +212,18 @@ def _sampled_factors(model, loss, x, y, fisher_type, mc_samples, seed, chunk_siz
     scale = batch_scale(loss, check_batch(x, method))
     factors, rows = {}, {}
     for chunk in chunks(x, chunk_size, method):
-        found, _ = layer_columns(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
-                                 draws, method)
-        for step, C in found:
+        found, _ = layer_groups(model, loss, x[chunk], y[chunk], fisher_type, mc_samples,
+                                draws, method)
+        for step, group in found:
             if isinstance(step, EmbeddingStep):
                 if approx == "reduce":
                     continue
-                (A, count), G = index_counts(step), gram(embedding_output_rows(C), scale)
+                (A, count), G = index_counts(step), gram(embedding_output_rows(group.columns),
+                                                         scale)
                 block = EmbeddingFactors
             else:
                 inputs = input_rows(step, approx)
-                A, G = gram(inputs), gram(output_rows(step, C, approx), scale)
+                A, G = gram(inputs), output_factor(step, group, approx, scale)
                 count, block = inputs.shape[0], KroneckerFactors
             key = id(step.module)
             if key in factors:

@@ -1,10 +1,12 @@
-"""Scaled unit columns (a diagonal loss Hessian's square root) through a ``Linear``."""
+"""Scaled unit columns (a diagonal loss Hessian's square root) through a ``Linear`` and in
+its KFLR output factor."""
 import numpy
 import pytest
 
 from minigrad import nn
 from minigrad.curvature.layerwise.derivatives.linear import LinearDerivatives
-from minigrad.curvature.layerwise.recursion import RecordedBatch, unit_columns
+from minigrad.curvature.layerwise.kronecker import output_factor
+from minigrad.curvature.layerwise.recursion import ColumnGroup, RecordedBatch, unit_columns
 from tests.minigrad.curvature.layerwise_reference import (_inputs, float64_models, host,
                                                           mlp_case)
 
@@ -34,3 +36,15 @@ def test_the_exact_output_columns_are_unit_columns_for_a_diagonal_loss_hessian(l
 def test_sampled_columns_are_not_unit_columns():
     model, loss, x, y = mlp_case(nn.Tanh, "mse")
     assert RecordedBatch(model, loss, x, y, "test").output_group(1, 0).unit_root is None
+
+
+@pytest.mark.parametrize("approx", ["expand", "reduce"])
+def test_the_output_factor_of_unit_columns_is_the_gram_of_their_rows(approx):
+    model, loss, x, y = mlp_case(nn.Tanh, "bce")
+    batch = RecordedBatch(model, loss, x, y, "test")
+    group = batch.output_group()
+    step = batch.steps[-1]
+    dense = ColumnGroup(group.columns)
+    numpy.testing.assert_allclose(host(output_factor(step, group, approx, 0.2)),
+                                  host(output_factor(step, dense, approx, 0.2)),
+                                  rtol=0, atol=1e-15)
