@@ -9,9 +9,9 @@ quantities; the smaller of the two medians is used (the stricter ratio).
 Part 2: the MNIST autoencoder 784-1000-500-250-30-250-500-1000-784 (sigmoid, BCE on logits)
 at batch 1000: time and memory peak (``tracemalloc``, NumPy allocations) of one exact
 block-Hessian-vector product of its first 784×1000 layer (``block_hessian(dense=False)``),
-and of its KFRA and KFLR factors; KFLR also without the recursion's two savings (the
-output's unit columns through the last ``Linear``, ``jac_t_unit_columns``; the columns
-compressed below the code layer, ``recursion.fewer_columns``), their baseline.
+and of its KFRA and KFLR factors; KFLR also without the recursion's savings (the output's
+unit columns: through the last ``Linear`` without a GEMM and a diagonal G without a Gram;
+the columns compressed below the code layer, ``recursion.fewer_columns``), their baseline.
 
 Part 3 (``--quantities``): the per-sample quantities, the Monte-Carlo GN diagonal, square
 roots of the GN, the empirical Fisher's diagonal and EKFAC on the MLP of part 1, each as a
@@ -50,7 +50,6 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
 from minigrad.curvature.layerwise import recursion  # noqa: E402
-from minigrad.curvature.layerwise.derivatives.linear import LinearDerivatives  # noqa: E402
 
 
 def median_seconds(fn, repeats):
@@ -149,16 +148,20 @@ def autoencoder_costs():
         print(f"{name:<42}{seconds[name]:>10.2f}{peak / 2 ** 20:>10.1f}")
     compressed, throughout = (seconds[name] for name, _ in rows[2:])
     print(f"KFLR with unit output columns and compressed below the code: "
-          f"{compressed / throughout:.2f} × the recursion without either")
+          f"{compressed / throughout:.2f} × the recursion without these savings")
 
 
 def plain_kflr(model, loss, x):
-    """KFLR's factors with neither saving of the recursion: ``recursion.fewer_columns``
-    replaced by the identity (all 784 columns at every layer) and the output layer's unit
-    columns multiplied as dense ones (``jac_t_unit_columns`` returning None). The same
-    factors up to rounding: the baseline of both savings."""
+    """KFLR's factors without the recursion's savings: ``recursion.fewer_columns`` replaced
+    by the identity (all 784 columns at every layer) and the output columns not marked as
+    unit columns (``RecordedBatch.output_group`` without ``unit_root``: the last ``Linear``
+    multiplies them by a GEMM and their Gram is formed). The same factors up to rounding:
+    the baseline of the savings."""
+    def dense_output_group(batch, mc_samples=None, seed=None):
+        return recursion.ColumnGroup(batch.output_columns(mc_samples, seed))
+
     with mock.patch.object(recursion, "fewer_columns", lambda state: state), \
-            mock.patch.object(LinearDerivatives, "jac_t_unit_columns", lambda *args: None):
+            mock.patch.object(recursion.RecordedBatch, "output_group", dense_output_group):
         return curvature.kflr(model, loss, x, x, chunk_size=100)
 
 
