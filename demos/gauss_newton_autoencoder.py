@@ -34,8 +34,9 @@ Gauss-Newton optimisation for deep learning" (2017), at the paper's protocol:
   (``optim.KFLR(chunk_size=)``: memory, not the result) and refreshed every
   ``--kflr-factor-period`` updates (``factor_period``; the averages are reused
   in between, as the inverses are between ``inverse_period`` updates). The
-  factors of one batch of 1000 cost 57.8 s and 1.7 GB, their 784 columns
-  compressed to 30 below the code layer (0.61× the 94.5 s without,
+  factors of one batch of 1000 cost 37.5 s and 1.8 GB (two threads), 0.43×
+  the 87.6 s of the recursion without its savings on this network (the
+  columns compressed to 30 below the code layer; the output's unit columns,
   ``demos/results/bench_curvature/output.txt``).
 
 The paper's Figure 2 has CURVES and FACES panels and dashed variants with
