@@ -98,6 +98,15 @@ class CrossEntropyDerivatives:
         return xp.diag(p.mean(axis=0)) - p.T @ p / z.shape[0]
 
 
+def unit_columns(root, shape):
+    """(V, N, *shape) columns S[v, n] = root[n, v] e_v for ``root`` (N, V), V = prod(shape):
+    the square root of diag(root_n²) per sample as V scaled unit vectors."""
+    xp = get_array_module(root)
+    n, size = root.shape
+    columns = xp.eye(size, dtype=root.dtype)[:, None, :] * root.T[:, :, None]
+    return columns.reshape((size, n) + tuple(shape))
+
+
 class _ElementwiseLossDerivatives:
     """Losses that add a term per output element, scaled by e = 1/K ("mean") or 1 ("sum", "batchmean")."""
 
@@ -121,8 +130,7 @@ class _ElementwiseLossDerivatives:
 
     def sqrt_hessian(self, loss, z, y):
         xp = get_array_module(z)
-        root = xp.sqrt(self.curvature(loss, z, y))
-        return root.T[:, :, None] * xp.eye(z.shape[1], dtype=z.dtype)[:, None, :]
+        return unit_columns(xp.sqrt(self.curvature(loss, z, y)), (z.shape[1],))
 
     def average_hessian(self, loss, z, y):
         return get_array_module(z).diag(self.curvature(loss, z, y).mean(axis=0))

@@ -31,7 +31,7 @@ and V ≥ 4·D columns, the columns are replaced by D columns with the same sum
 784-1000-500-250-30-… autoencoder, KFLR's 784 columns become 30 at the code layer.
 """
 from ...backend import get_array_module
-from .losses import batch_scale, loss_derivatives_for, output_columns
+from .losses import batch_scale, loss_derivatives_for, output_columns, unit_columns
 from .recording import Recording, lowest_parameterised_index
 from .walk import walk_backward
 
@@ -77,14 +77,6 @@ class CurvatureState:
         root = xp.sqrt(xp.abs(flat))
         group = ColumnGroup(unit_columns(root, d.shape[1:]), xp.sign(flat).T, root)
         return CurvatureState(self.groups + [group], None, self.gradient)
-
-
-def unit_columns(root, shape):
-    """(V, N, *shape) columns S[v, n] = root[n, v] e_v for ``root`` (N, V), V = prod(shape)."""
-    xp = get_array_module(root)
-    n, size = root.shape
-    columns = xp.eye(size, dtype=root.dtype)[:, None, :] * root.T[:, :, None]
-    return columns.reshape((size, n) + tuple(shape))
 
 
 def _jac_t_columns(rules, module, x, out, group):

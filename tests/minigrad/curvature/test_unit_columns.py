@@ -6,7 +6,8 @@ import pytest
 from minigrad import nn
 from minigrad.curvature.layerwise.derivatives.linear import LinearDerivatives
 from minigrad.curvature.layerwise.kronecker import output_factor
-from minigrad.curvature.layerwise.recursion import ColumnGroup, RecordedBatch, unit_columns
+from minigrad.curvature.layerwise.losses import unit_columns
+from minigrad.curvature.layerwise.recursion import ColumnGroup, RecordedBatch
 from tests.minigrad.curvature.layerwise_reference import (_inputs, float64_models, host,
                                                           mlp_case)
 
