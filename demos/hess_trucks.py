@@ -364,12 +364,14 @@ def tables(runs, swa, per_seed):
     empty)."""
     parts = []
     if runs:
-        parts += [f"Full-batch training and the split H = GN + R (start → end)\n\n"
-                  f"{training_table(runs)}",
-                  f"Traces of H, GN and R on the curvature batch: exact (from the exact "
-                  f"diagonals), Hutchinson (the same probes for the three; its standard error in "
-                  f"brackets) and SLQ (the quadrature's trace)\n\n{trace_table(runs)}",
-                  f"Spectral densities (SLQ) of H, GN and R: extreme Ritz values "
+        parts.append(f"Full-batch training and the split H = GN + R (start → end)\n\n"
+                     f"{training_table(runs)}")
+        if _recorded(runs, "exact_trace_R"):
+            parts.append(f"Traces of H, GN and R on the curvature batch: exact (from the exact "
+                         f"diagonals), Hutchinson (the same probes for the three; its standard "
+                         f"error in brackets) and SLQ (the quadrature's trace)\n\n"
+                         f"{trace_table(runs)}")
+        parts += [f"Spectral densities (SLQ) of H, GN and R: extreme Ritz values "
                   f"[λ_min, λ_max]; % of the spectral mass below −ε and within ±ε of zero, "
                   f"ε = 1% of max |Ritz value|\n\n{density_table(runs)}"]
     if per_seed:
@@ -385,20 +387,44 @@ def tables(runs, swa, per_seed):
     return "\n\n".join(parts)
 
 
+def stored_tables(stored):
+    """``tables`` of a stored results file (``python demos/tables.py --rebuild NAME``)."""
+    return tables(stored["runs"], stored["swa"], stored["per_seed"])
+
+
+def _recorded(runs, key):
+    """Whether every record of every run holds ``key`` (older results files lack the exact
+    traces and the Hutchinson standard errors)."""
+    return all(key in record for run in runs.values() for record in run["records"])
+
+
+def _hutchinson(record, key):
+    """Hutchinson's trace of ``key`` with its standard error in brackets."""
+    return f"{record[f'trace_{key}']:.3g} ({record[f'trace_error_{key}']:.2g})"
+
+
 def training_table(runs):
+    """One row per method: its counts, final loss and accuracy, and λ₁(H), λ₁(GN) and the
+    Hutchinson traces of GN and R at the first and last record (start → end). The traces are
+    shown only where their standard errors were recorded, and then with them."""
+    with_traces = _recorded(runs, "trace_error_R")
     rows = []
     for run in runs.values():
         first, last = run["records"][0], run["records"][-1]
-        rows.append([run["label"], last["step"], last["backprops"], last["forwards"],
-                     last.get("products", 0), run["train_loss"], 100 * run["test_accuracy"],
-                     f"{first['lambda1_H']:.3g} → {last['lambda1_H']:.3g}",
-                     f"{first['lambda1_GN']:.3g} → {last['lambda1_GN']:.3g}",
-                     f"{first['trace_GN']:.3g} → {last['trace_GN']:.3g}",
-                     f"{first['trace_R']:.3g} → {last['trace_R']:.3g}"])
-    return common.markdown_table(
-        ["method", "iterations", "gradients", "loss-only evals", "Hessian-vector products",
-         "train loss", "test acc %", "λ₁(H)", "λ₁(GN)", "tr GN (Hutchinson)",
-         "tr R (Hutchinson)"], rows)
+        row = [run["label"], last["step"], last["backprops"], last["forwards"],
+               last.get("products", 0), run["train_loss"], 100 * run["test_accuracy"],
+               f"{first['lambda1_H']:.3g} → {last['lambda1_H']:.3g}",
+               f"{first['lambda1_GN']:.3g} → {last['lambda1_GN']:.3g}"]
+        if with_traces:
+            row += [f"{_hutchinson(first, key)} → {_hutchinson(last, key)}" for key in ("GN", "R")]
+        rows.append(row)
+    headers = ["method", "iterations", "gradients", "loss-only evals", "Hessian-vector products",
+               "train loss", "test acc %", "λ₁(H)", "λ₁(GN)"]
+    if with_traces:
+        return common.markdown_table(headers + ["tr GN: Hutchinson (s.e.)",
+                                                "tr R: Hutchinson (s.e.)"], rows)
+    return (common.markdown_table(headers, rows) + "\n\nThe Hutchinson traces of GN and R are "
+            "not shown: this run did not record their standard errors.")
 
 
 def trace_table(runs):

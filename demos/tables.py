@@ -41,7 +41,9 @@ BLOCK = re.compile(r"(<!-- results: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /r
 REBUILDERS = {"adahessian_hybrid_resnet18": ("adahessian_hybrid_resnet18", "tables"),
               "adahessian_hybrid_resnet18_torchvision": ("adahessian_hybrid_resnet18", "tables"),
               "adaptive_norms_trust_region": ("adaptive_norms_trust_region", "tables"),
-              "adaptive_norms_trust_region_cifar": ("adaptive_norms_trust_region", "tables")}
+              "adaptive_norms_trust_region_cifar": ("adaptive_norms_trust_region", "tables"),
+              "hess_trucks": ("hess_trucks", "stored_tables"),
+              "hess_trucks_traces": ("hess_trucks", "stored_tables")}
 
 
 def problems(results_root):
