@@ -2,10 +2,14 @@
 
 Reproduces Attias, Cadei & Novaković, "Discussion on the viability of a modern
 second order method in non-convex optimization training a deep convolutional
-neural network" (2022), Section III, at its protocol:
+neural network" (2022), Section III, at its protocol except where stated:
 
 * ResNet-18 (``models.resnet18(in_channels=1, num_classes=10)``, 11,175,370
-  parameters); within a seed every optimizer starts from the same weights
+  parameters); its convolutions are initialised with PyTorch's generic default,
+  ``kaiming_uniform_(a=√5)``, unless ``--init torchvision`` asks for torchvision's
+  ``kaiming_normal_(mode="fan_out", nonlinearity="relu")``, which the paper's ResNet-18
+  very probably used (the paper does not say; the choice moves the accuracies by points,
+  and both are run); within a seed every optimizer starts from the same weights
   (``nn.init.manual_seed(seed)`` before the model is built) and sees the same
   data split and batch order;
 * 1,200 training and 200 validation images (disjoint, from the MNIST training

@@ -1,4 +1,4 @@
-"""Trust region and ARC with spherical and ellipsoidal norms on three problems; diagonal dominance.
+"""Trust region and ARC with spherical and ellipsoidal norms on five problems; diagonal dominance.
 
 Reproduces, at CPU scale, Adolphs, Kohler & Lucchi, "Adaptive norms for deep
 learning with regularized Newton methods" (2019):
@@ -10,7 +10,7 @@ learning with regularized Newton methods" (2019):
    adaptive cubic regularisation (``optim.CubicRegularization``, Lanczos
    subproblem, at most 10 Krylov iterations) with the spherical and the RMSProp
    norm, against SGD, Adagrad, RMSProp and Adam at batch 32 (the paper's
-   first-order batch size), on three problems:
+   first-order batch size), on five problems:
 
    * ``mlp``: a 784-H-10 tanh MLP with cross-entropy on an MNIST subset
      (second-order batch 512, the paper's);
@@ -19,10 +19,10 @@ learning with regularized Newton methods" (2019):
      2006 that the paper uses, narrower), PyTorch's default initialisation,
      binary cross-entropy on the logits averaged over pixels and images
      (``nn.BCEWithLogitsLoss()``) on an MNIST subset (second-order batch 512);
-     it starts at about 0.70 and falls to the mean-image plateau (binary
-     cross-entropy of the mean training image, 0.263 per pixel), the paper's
-     saddle case, and the table gives the backpropagations each run took to get
-     below 0.25 (the values themselves where not every seed got there);
+     it starts at about 0.70, and a method that descends first reaches a plateau
+     (the paper's saddle case), which it then leaves or not; the table gives the
+     backpropagations each run took to get below 0.25 (the values themselves where
+     not every seed got there);
    * ``cnn``: a two-convolution ReLU CNN with cross-entropy on a CIFAR-10
      subset (second-order batch 128, the paper's batch for its CIFAR-10 ResNet);
    * ``cifar-mlp``: the paper's CIFAR-10 MLP row, a 3072-H-10 tanh MLP (H as

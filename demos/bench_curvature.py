@@ -34,6 +34,10 @@ The gradient allocates too little to be affected. ``--cold-allocator`` skips the
 
     python demos/bench_curvature.py [--repeats 7] [--skip-autoencoder] [--cold-allocator]
     python demos/bench_curvature.py --quantities [--repeats 7]
+
+``--threads N`` pins the BLAS thread count. The output starts with the command, the commit,
+the thread count and the load average, and ends with the load average, so that a committed
+output records how it was made.
 """
 import argparse
 import os
@@ -50,6 +54,7 @@ import numpy  # noqa: E402
 import minigrad  # noqa: E402
 from minigrad import curvature, nn  # noqa: E402
 from minigrad.curvature.layerwise import recursion  # noqa: E402
+from demos import records  # noqa: E402
 
 
 def median_seconds(fn, repeats):
@@ -300,7 +305,28 @@ def main(argv=None):
                         help="time without settling the allocator first (see above)")
     parser.add_argument("--quantities", action="store_true",
                         help="time only the per-sample quantities, GN roots and EKFAC (part 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (default: the library's)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        minigrad.set_num_threads(args.threads)
+    given = sys.argv[1:] if argv is None else argv
+    print(" ".join(["# command: python demos/bench_curvature.py", *given]))
+    print(f"# commit {records.commit()}, {minigrad.get_num_threads()} BLAS thread(s), "
+          f"{os.cpu_count()} CPUs, load average {load_average()} at the start")
+    try:
+        run_parts(args)
+    finally:
+        print(f"# load average {load_average()} at the end")
+
+
+def load_average():
+    """The 1-, 5- and 15-minute load averages, as ``a b c``."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def run_parts(args):
+    """Part 3 alone with ``--quantities``; otherwise part 1, then part 2 unless skipped."""
     if not args.cold_allocator:
         settle_allocator()
     if args.quantities:
