@@ -34,8 +34,8 @@ Gauss-Newton optimisation for deep learning" (2017), at the paper's protocol:
   (``optim.KFLR(chunk_size=)``: memory, not the result) and refreshed every
   ``--kflr-factor-period`` updates (``factor_period``; the averages are reused
   in between, as the inverses are between ``inverse_period`` updates). The
-  factors of one batch of 1000 cost 37.5 s and 1.8 GB (two threads), 0.43×
-  the 87.6 s of the recursion without its savings on this network (the
+  factors of one batch of 1000 cost 42.9 s and 1.8 GB (two threads), 0.43×
+  the 100.6 s of the recursion without its savings on this network (the
   columns compressed to 30 below the code layer; the output's unit columns,
   ``demos/results/bench_curvature/output.txt``).
 

@@ -69,10 +69,10 @@ start-up. On this repository's 2-core CPU, shared with other work (load
 average 18), the stand-in rehearsal at ``--size small`` used 110 s of CPU
 time (10 minutes of wall time) for the first seven workloads before its limit
 stopped it, and the ResNet-18 step alone 28 s more; a KFLR update
-at the full batch of 1000 would cost about 90 s there, scaling the 22 s that
-``gauss_newton_autoencoder.py`` measured at batch 250 (its factors alone took
-53.5 s at batch 1000 in ``bench_curvature`` before the recursion's savings on this
-network, 37.5 s after them).
+at the full batch of 1000 took 45 s on two threads there, averaged over the 200 updates
+of ``demos/results/gauss_newton_autoencoder_kflr``, its factors alone 42.9 s in
+``bench_curvature`` with the recursion's savings on this network and 100.6 s without
+them.
 """
 import argparse
 import os
