@@ -65,11 +65,8 @@ kernels (most already cached by the suite step), the step should take about
 a minute, under the 180 s ``gpu_check.sh`` gives it. ``gpu_check.sh`` then
 fits its 570 s budget: parity (≤ 120 s), the suite (≤ 240 s), this step
 (≈ 60 s, ≤ 180 s) and the benchmark (the rest) — under 10 minutes with the
-start-up. On this repository's 2-core CPU, shared with other work (load
-average 18), the stand-in rehearsal at ``--size small`` used 110 s of CPU
-time (10 minutes of wall time) for the first seven workloads before its limit
-stopped it, and the ResNet-18 step alone 28 s more; a KFLR update
-at the full batch of 1000 took 45 s on two threads there, averaged over the 200 updates
+start-up. On this repository's 2-core CPU a KFLR update
+at the full batch of 1000 took 45 s on two threads, averaged over the 200 updates
 of ``demos/results/gauss_newton_autoencoder_kflr``, its factors alone 42.9 s in
 ``bench_curvature`` with the recursion's savings on this network and 100.6 s without
 them.
