@@ -1,9 +1,11 @@
-"""``demos/tables.py``: README result blocks rebuilt from results.json; the README is current."""
+"""``demos/tables.py``: README result blocks rebuilt from results.json; the README is current;
+every registered rebuilder renders its committed table again."""
+import importlib
 import json
 
 import pytest
 
-from demos import tables
+from demos import records, tables
 
 STORED = {"table": "| a | b |\n|---|---|\n| 1 | 2 |", "command": "python demos/x.py --seeds 2",
           "seconds": 12.3, "threads": 1, "minigrad_version": "0.1.0",
@@ -29,3 +31,11 @@ def test_a_block_without_results_names_the_missing_file(tmp_path):
 
 def test_the_committed_readme_matches_the_committed_results():
     assert tables.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("name", sorted(tables.REBUILDERS))
+def test_every_registered_rebuilder_renders_its_committed_table(name):
+    module, function = tables.REBUILDERS[name]
+    render = getattr(importlib.import_module(f"demos.{module}"), function)
+    stored = records.load(tables.DEMOS / "results" / name)
+    assert render(stored) == stored["table"]
